@@ -1,0 +1,1 @@
+"""Benchmarks: one module per topic (``bench_<topic>.py`` with a ``main()``)."""
