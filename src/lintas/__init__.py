@@ -1,1 +1,3 @@
-"""Lintas."""
+"""Lintas: a hub linking Southeast Asia's instant payment systems."""
+
+__version__ = "0.1.0"

@@ -131,7 +131,7 @@ def parse_amount(text: object, code: str) -> Money:
     if not isinstance(text, str):
         raise MoneyError(
             "amount_must_be_a_decimal_string",
-            f"amount must be a decimal string such as \"10.00\", not {type(text).__name__}",
+            f'amount must be a decimal string such as "10.00", not {type(text).__name__}',
         )
     match = _DECIMAL_PATTERN.fullmatch(text)
     if match is None:

@@ -1,0 +1,149 @@
+"""The simulated region behind the ports: reference data, proxy directories and API keys.
+
+Everything here is built from ``lintas.sandbox.region.build_region`` (deterministic), so it
+needs no storage of its own: the same seed gives the same countries, customers and keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from decimal import ROUND_FLOOR, Decimal
+from typing import Final
+
+from lintas.domain.fx import FeeSchedule
+from lintas.domain.money import CurrencyCode, Money, exponent
+from lintas.domain.reference import Country, Fxp
+from lintas.ports.directory import AccountHolder, Participant, Role
+from lintas.sandbox.region import Customer, Region
+
+#: The fees of every sandbox corridor, in US cents converted at mid to each currency, and bps.
+SOURCE_PSP_FEE_USD_CENTS: Final = 25
+SCHEME_FEE_BPS: Final = 5
+DESTINATION_PSP_FEE_USD_CENTS: Final = 10
+
+OPERATOR_ID: Final = "OPERATOR"
+
+
+def mask_name(name: str) -> str:
+    """The name a sender is shown: the first word, then each other word's initial.
+
+    ``"Somchai Jaidee"`` -> ``"Somchai J*****"``. It confirms the payee without handing
+    their full name to whoever types in a phone number.
+    """
+    words = name.split()
+    if not words:
+        return ""
+    masked = [words[0]] + [w[0] + "*" * max(1, len(w) - 1) for w in words[1:]]
+    return " ".join(masked)
+
+
+class SandboxReference:
+    """``ReferenceData`` for the simulated region."""
+
+    def __init__(self, region: Region) -> None:
+        self._region = region
+        self._countries = {c.code: c for c in region.countries}
+        self._by_currency = {c.currency: c for c in region.countries}
+        self._by_agent: dict[str, Country] = {}
+        for c in region.countries:
+            self._by_agent[c.sap.id] = c
+            for psp in c.psps:
+                self._by_agent[psp.id] = c
+        self._usd = {m.currency: m.usd_per_unit for m in region.mid_rates}
+        self._fees: dict[tuple[str, str], FeeSchedule] = {}
+
+    def countries(self) -> tuple[Country, ...]:
+        return self._region.countries
+
+    def country(self, code: str) -> Country | None:
+        return self._countries.get(code)
+
+    def country_of_currency(self, currency: str) -> Country | None:
+        return self._by_currency.get(currency)
+
+    def country_of_agent(self, agent: str) -> Country | None:
+        return self._by_agent.get(agent)
+
+    def fxps(self) -> tuple[Fxp, ...]:
+        return self._region.fxps
+
+    def fees(self, source_country: str, destination_country: str) -> FeeSchedule:
+        key = (source_country, destination_country)
+        fees = self._fees.get(key)
+        if fees is None:
+            src = self._countries[source_country].currency
+            dst = self._countries[destination_country].currency
+            fees = FeeSchedule(
+                source_psp_fixed=self.usd_cents_in(SOURCE_PSP_FEE_USD_CENTS, src),
+                source_psp_bps=0,
+                scheme_fixed=Money(0, CurrencyCode(src)),
+                scheme_bps=SCHEME_FEE_BPS,
+                destination_psp_fixed=self.usd_cents_in(DESTINATION_PSP_FEE_USD_CENTS, dst),
+                destination_psp_bps=0,
+            )
+            self._fees[key] = fees
+        return fees
+
+    def usd_cents_in(self, cents: int, currency: str) -> Money:
+        """``cents`` US cents in ``currency`` at mid, rounded down to its minor unit."""
+        value = Decimal(cents) / 100 / self._usd[currency]
+        minor = int((value.scaleb(exponent(currency))).to_integral_value(rounding=ROUND_FLOOR))
+        return Money(minor, CurrencyCode(currency))
+
+    def mid_rate(self, source: str, target: str) -> Decimal:
+        """Units of ``target`` per unit of ``source`` at mid."""
+        return self._usd[source] / self._usd[target]
+
+
+class SandboxDirectory:
+    """``ProxyDirectory`` over the region's customers."""
+
+    def __init__(self, region: Region) -> None:
+        self._by_proxy: dict[tuple[str, str, str], Customer] = {}
+        self._by_account: dict[tuple[str, str, str], Customer] = {}
+        for customer in region.customers:
+            self._by_account[(customer.country, customer.psp_id, customer.account)] = customer
+            for address_type, value in customer.proxies:
+                self._by_proxy[(customer.country, address_type, value)] = customer
+
+    @staticmethod
+    def _holder(c: Customer) -> AccountHolder:
+        return AccountHolder(
+            country=c.country,
+            agent=c.psp_id,
+            account=c.account,
+            name=c.name,
+            display_name=mask_name(c.name_latin),
+            kind=c.kind,
+        )
+
+    def resolve(self, country: str, address_type: str, value: str) -> AccountHolder | None:
+        customer = self._by_proxy.get((country, address_type, value))
+        return None if customer is None else self._holder(customer)
+
+    def holder(self, country: str, agent: str, account: str) -> AccountHolder | None:
+        customer = self._by_account.get((country, agent, account))
+        return None if customer is None else self._holder(customer)
+
+
+class SandboxParticipants:
+    """API keys for every sandbox participant, derived from the seed (so they are stable)."""
+
+    def __init__(self, region: Region, seed: int) -> None:
+        self._by_key: dict[str, Participant] = {}
+        self._keys: list[tuple[Participant, str]] = []
+        participants = [Participant(OPERATOR_ID, Role.OPERATOR)]
+        for country in region.countries:
+            participants.extend(Participant(p.id, Role.PSP, country.code) for p in country.psps)
+        participants.extend(Participant(f.id, Role.FXP) for f in region.fxps)
+        for p in participants:
+            digest = hashlib.blake2b(f"{seed}:{p.id}".encode(), digest_size=12).hexdigest()
+            key = f"sbx_{p.role.value}_{p.id.lower()}_{digest}"
+            self._by_key[key] = p
+            self._keys.append((p, key))
+
+    def by_key(self, api_key: str) -> Participant | None:
+        return self._by_key.get(api_key)
+
+    def keys(self) -> list[tuple[Participant, str]]:
+        return list(self._keys)

@@ -1,0 +1,1 @@
+"""The SQLite store: versioned migrations, one batching writer, readers."""

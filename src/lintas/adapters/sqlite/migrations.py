@@ -1,0 +1,105 @@
+"""Versioned, named migrations, recorded in ``schema_migrations`` and applied in order.
+
+Each migration runs in its own transaction; applying them twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from typing import Final
+
+#: (version, name, SQL). Append only: never edit a migration that has shipped.
+MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
+    (
+        1,
+        "ledger_payments_quotes",
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+        CREATE TABLE accounts (
+            id BLOB PRIMARY KEY,
+            ledger INTEGER NOT NULL,
+            code INTEGER NOT NULL,
+            flags INTEGER NOT NULL,
+            debits_pending INTEGER NOT NULL,
+            debits_posted INTEGER NOT NULL,
+            credits_pending INTEGER NOT NULL,
+            credits_posted INTEGER NOT NULL,
+            user_data TEXT NOT NULL
+        ) STRICT, WITHOUT ROWID;
+        CREATE TABLE transfers (
+            id BLOB PRIMARY KEY,
+            debit_account_id BLOB NOT NULL,
+            credit_account_id BLOB NOT NULL,
+            amount INTEGER NOT NULL,
+            ledger INTEGER NOT NULL,
+            code INTEGER NOT NULL,
+            flags INTEGER NOT NULL,
+            pending_id BLOB,
+            timeout_s INTEGER NOT NULL,
+            user_data TEXT NOT NULL,
+            timestamp_ns INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX transfers_by_user_data ON transfers (user_data);
+        CREATE TABLE pending_expiries (
+            pending_id BLOB PRIMARY KEY,
+            timestamp_ns INTEGER NOT NULL
+        ) STRICT;
+        CREATE TABLE payments (
+            uetr TEXT PRIMARY KEY,
+            status TEXT NOT NULL,
+            debtor_agent TEXT NOT NULL,
+            creditor_agent TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            body BLOB NOT NULL
+        ) STRICT;
+        CREATE INDEX payments_in_flight ON payments (status)
+            WHERE status IN ('RECEIVED', 'RESERVED', 'HELD');
+        CREATE INDEX payments_by_debtor_agent ON payments (debtor_agent, created_at);
+        CREATE INDEX payments_by_creditor_agent ON payments (creditor_agent, created_at);
+        CREATE TABLE quotes (
+            quote_id TEXT PRIMARY KEY,
+            expires_at TEXT NOT NULL,
+            body BLOB NOT NULL
+        ) STRICT;
+        CREATE TABLE rates (
+            fxp_id TEXT NOT NULL,
+            source_currency TEXT NOT NULL,
+            target_currency TEXT NOT NULL,
+            posted_at TEXT NOT NULL,
+            body BLOB NOT NULL,
+            PRIMARY KEY (fxp_id, source_currency, target_currency)
+        ) STRICT;
+        """,
+    ),
+)
+
+
+def migrate(conn: sqlite3.Connection) -> list[int]:
+    """Apply every migration not yet recorded; return the versions applied now."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at_ns INTEGER NOT NULL)"
+    )
+    done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
+    applied: list[int] = []
+    for version, name, sql in MIGRATIONS:
+        if version in done:
+            continue
+        # executescript would commit on its own; run statements inside one explicit transaction.
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in sql.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at_ns) VALUES (?, ?, ?)",
+                (version, name, time.time_ns()),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied

@@ -1,0 +1,556 @@
+"""The SQLite store: one writer thread with group commit, and readers that never wait.
+
+The writer owns the in-memory ``Ledger`` (the balances a batch needs) and the only write
+connection. It takes every queued command it can (up to ``BATCH_COMMANDS_MAX``), applies them
+to the ledger one after another, then writes everything they changed in one transaction and
+commits once: one fsync per batch, not per payment. Only then are the callers answered, so an
+answer is never ahead of the disk. On start the ledger is rebuilt from the tables.
+
+Readers use their own connections (one per thread); with WAL they see the last commit and
+never block the writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import queue
+import sqlite3
+import threading
+from collections import defaultdict
+from collections.abc import Awaitable, Iterable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from lintas.adapters.sqlite import rows
+from lintas.adapters.sqlite.migrations import migrate
+from lintas.domain.errors import Unavailable
+from lintas.domain.fx import Quote, StandingRate
+from lintas.domain.ledger import (
+    Account,
+    AccountFlags,
+    CreateAccountResult,
+    CreateTransferResult,
+    Ledger,
+    PendingState,
+    Transfer,
+    TransferFlags,
+)
+from lintas.domain.payment import Payment
+from lintas.ports.clock import Clock
+from lintas.ports.store import (
+    AccountBalance,
+    ExpiryHandler,
+    LedgerBalance,
+    StoreStats,
+    WriteCommand,
+    WriteOutcome,
+)
+
+log = logging.getLogger(__name__)
+
+#: Commands applied in one transaction at most. Large enough to amortise the fsync, small
+#: enough that the first caller in a batch does not wait long for the last.
+BATCH_COMMANDS_MAX: Final = 4096
+#: Commands waiting at most; beyond this the hub refuses work (503) rather than queue forever.
+QUEUE_COMMANDS_MAX: Final = 100_000
+#: How long the writer sleeps when idle and no pending transfer is due to expire.
+IDLE_WAIT_S: Final = 0.5
+#: Payments returned by one listing at most.
+PAYMENTS_LIST_MAX: Final = 1000
+
+assert BATCH_COMMANDS_MAX <= QUEUE_COMMANDS_MAX
+
+_STOP: Final = object()
+
+Resolver = Future[WriteOutcome] | tuple[asyncio.AbstractEventLoop, "asyncio.Future[WriteOutcome]"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoreConfig:
+    """How the SQLite store behaves. Every option is explicit."""
+
+    path: Path
+    #: FULL: a commit is on disk when it returns (WAL fsync per batch). NORMAL would lose the
+    #: last batches on power loss, which an instant payment system may not do.
+    synchronous: str = "FULL"
+    batch_commands_max: int = BATCH_COMMANDS_MAX
+    queue_commands_max: int = QUEUE_COMMANDS_MAX
+
+
+class WriterStopped(Unavailable):
+    """The writer is not running (stopped, or crashed on a broken invariant)."""
+
+
+class SqliteStore:
+    """Implements the ``Writer`` and ``Reader`` ports on one SQLite file."""
+
+    def __init__(self, config: StoreConfig, clock: Clock) -> None:
+        assert config.synchronous in ("FULL", "EXTRA", "NORMAL"), config.synchronous
+        assert 1 <= config.batch_commands_max <= config.queue_commands_max
+        self._config = config
+        self._clock = clock
+        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._ledger = Ledger()
+        self._expiry_handler: ExpiryHandler | None = None
+        self._thread: threading.Thread | None = None
+        self._local = threading.local()
+        self._failure: BaseException | None = None
+        self._write_conn: sqlite3.Connection | None = None
+        self.stats = StoreStats()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Create or migrate the file, rebuild the ledger from it, start the writer."""
+        assert self._thread is None, "open() twice"
+        self._config.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = self._connect(writer=True)
+        migrate(conn)
+        self._restore(conn)
+        self._write_conn = conn
+        self._thread = threading.Thread(target=self._run, name="lintas-writer", daemon=True)
+        self._thread.start()
+
+    def close(self) -> None:
+        """Finish queued work, stop the writer, close connections."""
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join()
+            self._thread = None
+        if self._write_conn is not None:
+            self._write_conn.close()
+            self._write_conn = None
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def _connect(self, *, writer: bool) -> sqlite3.Connection:
+        conn = sqlite3.connect(
+            self._config.path,
+            isolation_level=None,  # Transactions are explicit: BEGIN / COMMIT below.
+            check_same_thread=False,
+            timeout=30.0,
+        )
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute(f"PRAGMA synchronous={self._config.synchronous}")
+        conn.execute("PRAGMA foreign_keys=ON")
+        if not writer:
+            conn.execute("PRAGMA query_only=ON")
+        return conn
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect(writer=False)
+            self._local.conn = conn
+        return conn
+
+    def _restore(self, conn: sqlite3.Connection) -> None:
+        accounts = [rows.account_from_row(r) for r in conn.execute("SELECT * FROM accounts")]
+        transfers = [
+            rows.transfer_from_row(r)
+            for r in conn.execute("SELECT * FROM transfers ORDER BY timestamp_ns")
+        ]
+        states: dict[int, PendingState] = {}
+        for t in transfers:
+            if t.flags & TransferFlags.PENDING:
+                states[t.id] = PendingState.pending
+        for t in transfers:
+            if t.flags & TransferFlags.POST_PENDING_TRANSFER:
+                states[t.pending_id] = PendingState.posted
+            elif t.flags & TransferFlags.VOID_PENDING_TRANSFER:
+                states[t.pending_id] = PendingState.voided
+        for pending_id, _ in conn.execute("SELECT pending_id, timestamp_ns FROM pending_expiries"):
+            states[rows.blob_id(pending_id)] = PendingState.expired
+        self._ledger.restore(accounts, transfers, states)
+        self._ledger.check_invariants()
+
+    # -- the Writer port -------------------------------------------------------------------
+
+    def set_expiry_handler(self, handler: ExpiryHandler) -> None:
+        self._expiry_handler = handler
+
+    def submit(self, command: WriteCommand) -> Future[WriteOutcome]:
+        fut: Future[WriteOutcome] = Future()
+        self._enqueue(command, fut)
+        return fut
+
+    def submit_async(self, command: WriteCommand) -> Awaitable[WriteOutcome]:
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[WriteOutcome] = loop.create_future()
+        self._enqueue(command, (loop, fut))
+        return fut
+
+    def _enqueue(self, command: WriteCommand, resolver: Resolver) -> None:
+        if self._failure is not None or self._thread is None:
+            raise WriterStopped("writer_stopped", "the store's writer is not running")
+        if self._queue.qsize() >= self._config.queue_commands_max:
+            raise Unavailable("queue_full", "the hub is at capacity; retry shortly")
+        self._queue.put((command, resolver))
+
+    def in_memory_account(self, account_id: int) -> Account | None:
+        return self._ledger.account(account_id)
+
+    def check_ledger_invariants(self) -> None:
+        """Assert the in-memory ledger's invariants (tests and reconcile)."""
+        self._ledger.check_invariants()
+
+    # -- the writer thread -----------------------------------------------------------------
+
+    def _run(self) -> None:
+        batch_max = self._config.batch_commands_max
+        stopping = False
+        while not stopping:
+            batch: list[tuple[WriteCommand, Resolver]] = []
+            try:
+                item = self._queue.get(timeout=self._wait_s())
+                if item is _STOP:
+                    stopping = True
+                else:
+                    batch.append(item)
+            except queue.Empty:
+                pass
+            while not stopping and len(batch) < batch_max:
+                try:
+                    item = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if item is _STOP:
+                    stopping = True
+                else:
+                    batch.append(item)
+            try:
+                self._apply(batch)
+            except BaseException as exc:  # A failed commit leaves memory ahead of disk.
+                log.critical("writer stopped: %r", exc)
+                self._failure = exc
+                self._fail(batch, exc)
+                self._drain_failed(exc)
+                return
+
+    def _wait_s(self) -> float:
+        due = self._ledger.next_expiry_ns()
+        if due is None:
+            return IDLE_WAIT_S
+        return min(IDLE_WAIT_S, max(0.0, (due - self._clock.now_ns()) / 1e9))
+
+    def _apply(self, batch: list[tuple[WriteCommand, Resolver]]) -> None:
+        ledger = self._ledger
+        now_ns = self._clock.now_ns()
+        payments: list[Payment] = []
+        quotes: list[Quote] = []
+        rates: list[StandingRate] = []
+        expired = ledger.expire_pending(now_ns)
+        if expired and self._expiry_handler is not None:
+            payments.extend(self._expiry_handler(expired))
+        outcomes: list[WriteOutcome] = []
+        for command, _ in batch:
+            account_results: Sequence[CreateAccountResult] = (
+                ledger.create_accounts(command.accounts) if command.accounts else ()
+            )
+            transfer_results: Sequence[CreateTransferResult] = (
+                ledger.create_transfers(command.transfers, now_ns) if command.transfers else ()
+            )
+            payment = command.decide(transfer_results) if command.decide is not None else None
+            payments.extend(command.payments)
+            if payment is not None:
+                payments.append(payment)
+            quotes.extend(command.quotes)
+            rates.extend(command.rates)
+            outcomes.append(
+                WriteOutcome(
+                    transfer_results=tuple(transfer_results),
+                    account_results=tuple(account_results),
+                    payment=payment,
+                )
+            )
+        changes = ledger.drain_changes()
+        if (
+            changes.accounts_created
+            or changes.transfers_created
+            or changes.pending_expired
+            or changes.accounts_touched
+            or payments
+            or quotes
+            or rates
+        ):
+            self._persist(changes, payments, quotes, rates)
+        self.stats.batches += 1
+        self.stats.commands += len(batch)
+        self.stats.transfers += len(changes.transfers_created)
+        self.stats.batch_size_max_seen = max(self.stats.batch_size_max_seen, len(batch))
+        # After this point the batch is durable: answer every caller.
+        self._resolve(batch, outcomes)
+
+    def _persist(
+        self,
+        changes: Any,
+        payments: list[Payment],
+        quotes: list[Quote],
+        rates: list[StandingRate],
+    ) -> None:
+        conn = self._write_conn
+        assert conn is not None
+        ledger = self._ledger
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            touched = set(changes.accounts_touched)
+            touched.update(a.id for a in changes.accounts_created)
+            account_rows = []
+            for account_id in touched:
+                account = ledger.account(account_id)
+                assert account is not None, account_id
+                account_rows.append(rows.account_row(account))
+            if account_rows:
+                conn.executemany(
+                    "INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (id) DO UPDATE SET debits_pending = excluded.debits_pending,"
+                    " debits_posted = excluded.debits_posted,"
+                    " credits_pending = excluded.credits_pending,"
+                    " credits_posted = excluded.credits_posted",
+                    account_rows,
+                )
+            if changes.transfers_created:
+                conn.executemany(
+                    "INSERT INTO transfers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [rows.transfer_row(t) for t in changes.transfers_created],
+                )
+            if changes.pending_expired:
+                conn.executemany(
+                    "INSERT INTO pending_expiries VALUES (?, ?)",
+                    [(rows.id_blob(pid), ts) for pid, ts in changes.pending_expired],
+                )
+            if payments:
+                conn.executemany(
+                    "INSERT INTO payments VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (uetr) DO UPDATE SET status = excluded.status,"
+                    " updated_at = excluded.updated_at, body = excluded.body",
+                    [rows.payment_row(p) for p in payments],
+                )
+            if quotes:
+                conn.executemany(
+                    "INSERT OR IGNORE INTO quotes VALUES (?, ?, ?)",
+                    [rows.quote_row(q) for q in quotes],
+                )
+            if rates:
+                conn.executemany(
+                    "INSERT INTO rates VALUES (?, ?, ?, ?, ?)"
+                    " ON CONFLICT (fxp_id, source_currency, target_currency) DO UPDATE SET"
+                    " posted_at = excluded.posted_at, body = excluded.body",
+                    [rows.rate_row(r) for r in rates],
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    @staticmethod
+    def _resolve(batch: list[tuple[WriteCommand, Resolver]], outcomes: list[WriteOutcome]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[Any]] = defaultdict(list)
+        for (_, resolver), outcome in zip(batch, outcomes, strict=True):
+            if isinstance(resolver, Future):
+                resolver.set_result(outcome)
+            else:
+                loop, fut = resolver
+                by_loop[loop].append((fut, outcome))
+        for loop, pairs in by_loop.items():
+            # One wake-up per event loop per batch, not one per answer.
+            with contextlib.suppress(RuntimeError):  # A closed loop: its callers are gone.
+                loop.call_soon_threadsafe(_set_results, pairs)
+
+    @staticmethod
+    def _fail(batch: list[tuple[WriteCommand, Resolver]], exc: BaseException) -> None:
+        error = WriterStopped("writer_stopped", f"the store's writer stopped: {exc!r}")
+        for _, resolver in batch:
+            if isinstance(resolver, Future):
+                resolver.set_exception(error)
+            else:
+                loop, fut = resolver
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(_set_exception, fut, error)
+
+    def _drain_failed(self, exc: BaseException) -> None:
+        rest: list[tuple[WriteCommand, Resolver]] = []
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is not _STOP:
+                rest.append(item)
+        self._fail(rest, exc)
+
+    # -- the Reader port -------------------------------------------------------------------
+
+    def meta(self, key: str) -> str | None:
+        row = self._reader().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Record a fact about this hub (outside the writer: used once, at seeding)."""
+        conn = self._connect(writer=True)
+        try:
+            conn.execute(
+                "INSERT INTO meta VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+        finally:
+            conn.close()
+
+    def is_seeded(self) -> bool:
+        return self._reader().execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is not None
+
+    def payment(self, uetr: str) -> Payment | None:
+        row = self._reader().execute("SELECT body FROM payments WHERE uetr = ?", (uetr,)).fetchone()
+        return None if row is None else rows.payment_from_body(row[0])
+
+    def payments_in_flight(self) -> list[Payment]:
+        cur = self._reader().execute(
+            "SELECT body FROM payments WHERE status IN ('RECEIVED', 'RESERVED', 'HELD')"
+        )
+        return [rows.payment_from_body(r[0]) for r in cur]
+
+    def payments(self, *, agent: str | None = None, limit: int = 100) -> list[Payment]:
+        limit = max(1, min(limit, PAYMENTS_LIST_MAX))
+        conn = self._reader()
+        if agent is None:
+            cur = conn.execute(
+                "SELECT body FROM payments ORDER BY created_at DESC LIMIT ?", (limit,)
+            )
+        else:
+            cur = conn.execute(
+                "SELECT body FROM payments WHERE debtor_agent = ? OR creditor_agent = ?"
+                " ORDER BY created_at DESC LIMIT ?",
+                (agent, agent, limit),
+            )
+        return [rows.payment_from_body(r[0]) for r in cur]
+
+    def quote(self, quote_id: str) -> Quote | None:
+        row = (
+            self._reader()
+            .execute("SELECT body FROM quotes WHERE quote_id = ?", (quote_id,))
+            .fetchone()
+        )
+        return None if row is None else rows.quote_from_body(row[0])
+
+    def rates(self) -> list[StandingRate]:
+        cur = self._reader().execute("SELECT body FROM rates")
+        return [rows.rate_from_body(r[0]) for r in cur]
+
+    def account_balance(self, account_id: int) -> AccountBalance | None:
+        row = (
+            self._reader()
+            .execute("SELECT * FROM accounts WHERE id = ?", (rows.id_blob(account_id),))
+            .fetchone()
+        )
+        if row is None:
+            return None
+        a = rows.account_from_row(row)
+        return AccountBalance(
+            a.id,
+            a.ledger,
+            a.code,
+            a.debits_pending,
+            a.debits_posted,
+            a.credits_pending,
+            a.credits_posted,
+            a.user_data,
+        )
+
+    def transfers_of(self, uetr: str) -> list[Transfer]:
+        cur = self._reader().execute(
+            "SELECT * FROM transfers WHERE user_data = ? ORDER BY timestamp_ns", (uetr,)
+        )
+        return [rows.transfer_from_row(r) for r in cur]
+
+    def ledger_balances(self) -> list[LedgerBalance]:
+        """Per ledger: account sums, flag violations, and a replay of the transfer log.
+
+        The balances kept on each account are checked against balances recomputed from the
+        immutable transfers, so a bug that changed a balance without a transfer shows up as
+        a flag violation too.
+        """
+        conn = self._reader()
+        conn.execute("BEGIN")  # One snapshot for both queries.
+        try:
+            accounts = [rows.account_from_row(r) for r in conn.execute("SELECT * FROM accounts")]
+            transfers = [rows.transfer_from_row(r) for r in conn.execute("SELECT * FROM transfers")]
+            expired = {
+                rows.blob_id(r[0]) for r in conn.execute("SELECT pending_id FROM pending_expiries")
+            }
+        finally:
+            conn.execute("COMMIT")
+        replayed = _replay(transfers, expired)
+        totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+        for a in accounts:
+            t = totals[a.ledger]
+            t[0] += a.debits_posted
+            t[1] += a.credits_posted
+            t[2] += a.debits_pending
+            t[3] += a.credits_pending
+            t[4] += 1
+            if _breaks_flags(a) or replayed.get(a.id, (0, 0, 0, 0)) != (
+                a.debits_pending,
+                a.debits_posted,
+                a.credits_pending,
+                a.credits_posted,
+            ):
+                t[5] += 1
+        return [
+            LedgerBalance(
+                ledger=ledger,
+                country=chr(ledger // 256) + chr(ledger % 256),
+                debits_posted=t[0],
+                credits_posted=t[1],
+                debits_pending=t[2],
+                credits_pending=t[3],
+                accounts=t[4],
+                flag_violations=t[5],
+            )
+            for ledger, t in sorted(totals.items())
+        ]
+
+
+def _set_results(pairs: Iterable[tuple[asyncio.Future[WriteOutcome], WriteOutcome]]) -> None:
+    for fut, outcome in pairs:
+        if not fut.done():
+            fut.set_result(outcome)
+
+
+def _set_exception(fut: asyncio.Future[WriteOutcome], exc: BaseException) -> None:
+    if not fut.done():
+        fut.set_exception(exc)
+
+
+def _breaks_flags(a: Account) -> bool:
+    debits = a.debits_posted + a.debits_pending
+    credits = a.credits_posted + a.credits_pending
+    return bool(
+        (a.flags & AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS and debits > a.credits_posted)
+        or (a.flags & AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS and credits > a.debits_posted)
+    )
+
+
+def _replay(transfers: list[Transfer], expired: set[int]) -> dict[int, tuple[int, int, int, int]]:
+    """Recompute (debits_pending, debits_posted, credits_pending, credits_posted) per account."""
+    resolved: set[int] = set(expired)
+    for t in transfers:
+        if t.flags & (TransferFlags.POST_PENDING_TRANSFER | TransferFlags.VOID_PENDING_TRANSFER):
+            resolved.add(t.pending_id)
+    bal: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for t in transfers:
+        if t.flags & TransferFlags.PENDING:
+            if t.id not in resolved:
+                bal[t.debit_account_id][0] += t.amount
+                bal[t.credit_account_id][2] += t.amount
+        elif t.flags & TransferFlags.VOID_PENDING_TRANSFER:
+            continue
+        else:  # A plain transfer, or a post (its amount is what was posted).
+            bal[t.debit_account_id][1] += t.amount
+            bal[t.credit_account_id][3] += t.amount
+    return {k: (v[0], v[1], v[2], v[3]) for k, v in bal.items()}

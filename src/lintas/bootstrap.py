@@ -1,0 +1,130 @@
+"""The composition root: the only place that picks adapters and wires services.
+
+Nothing opens a file or a connection at import: ``build_hub`` does, when asked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Final
+
+from lintas.adapters.sandbox import SandboxDirectory, SandboxParticipants, SandboxReference
+from lintas.adapters.sqlite.store import SqliteStore, StoreConfig
+from lintas.domain import settlement
+from lintas.domain.errors import LintasError
+from lintas.domain.fx import QUOTE_TTL_S_DEFAULT
+from lintas.ports.clock import Clock, SystemClock
+from lintas.sandbox.region import Region, build_region
+from lintas.services import sandbox as sandbox_seeding
+from lintas.services.addressing import AddressingService
+from lintas.services.payments import PaymentsService
+from lintas.services.quoting import QuotingService
+
+DB_PATH_DEFAULT: Final = Path("var/lintas.db")
+SEED_DEFAULT: Final = 2026
+CUSTOMERS_PER_COUNTRY_DEFAULT: Final = 1000
+
+
+@dataclass(frozen=True, kw_only=True)
+class HubConfig:
+    """How to build a hub. Every option is explicit and has a named default."""
+
+    db_path: Path = DB_PATH_DEFAULT
+    sandbox: bool = True
+    seed: int = SEED_DEFAULT
+    customers_per_country: int = CUSTOMERS_PER_COUNTRY_DEFAULT
+    payment_timeout_s: int = settlement.PAYMENT_TIMEOUT_S_DEFAULT
+    quote_ttl_s: int = QUOTE_TTL_S_DEFAULT
+    synchronous: str = "FULL"
+
+    def __post_init__(self) -> None:
+        if not self.sandbox:
+            # Only the sandbox region exists so far; a production hub needs real
+            # directories and IPS connectors behind the same ports.
+            raise ValueError("only the sandbox mode is available in this version")
+        if not 1 <= self.payment_timeout_s <= 3600:
+            raise ValueError("payment_timeout_s must be between 1 and 3600")
+        if not 10 <= self.customers_per_country <= 100_000:
+            raise ValueError("customers_per_country must be between 10 and 100000")
+
+
+@dataclass(kw_only=True)
+class Hub:
+    """Everything a running hub holds, wired together."""
+
+    config: HubConfig
+    clock: Clock
+    region: Region
+    store: SqliteStore
+    reference: SandboxReference
+    directory: SandboxDirectory
+    participants: SandboxParticipants
+    quoting: QuotingService
+    addressing: AddressingService
+    payments: PaymentsService
+    recovered: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    async def start(self) -> None:
+        """Finish what a previous run left in flight (void reserved payments)."""
+        self.recovered = await self.payments.recover()
+
+    def close(self) -> None:
+        """Stop the writer and close the store."""
+        self.store.close()
+
+
+def build_hub(config: HubConfig, clock: Clock | None = None) -> Hub:
+    """Open (and on first start, seed) the store and wire every service."""
+    clock = clock or SystemClock()
+    region = build_region(config.seed, config.customers_per_country)
+    store = SqliteStore(StoreConfig(path=config.db_path, synchronous=config.synchronous), clock)
+    store.open()
+    try:
+        seeded_with = store.meta("sandbox_seed")
+        wanted = f"{config.seed}:{config.customers_per_country}"
+        if seeded_with is None:
+            if store.is_seeded():
+                raise LintasError("store_not_a_sandbox", f"{config.db_path} holds another hub")
+            sandbox_seeding.seed(region, store, clock)
+            store.set_meta("sandbox_seed", wanted)
+        elif seeded_with != wanted:
+            raise LintasError(
+                "store_seeded_differently",
+                f"{config.db_path} was seeded with {seeded_with}, not {wanted}; "
+                "use another --db or the same seed",
+            )
+        reference = SandboxReference(region)
+        directory = SandboxDirectory(region)
+        quoting = QuotingService(
+            reference=reference,
+            reader=store,
+            writer=store,
+            clock=clock,
+            quote_ttl_s=config.quote_ttl_s,
+        )
+        payments = PaymentsService(
+            reference=reference,
+            directory=directory,
+            quoting=quoting,
+            reader=store,
+            writer=store,
+            clock=clock,
+            timeout_s=config.payment_timeout_s,
+        )
+        return Hub(
+            config=config,
+            clock=clock,
+            region=region,
+            store=store,
+            reference=reference,
+            directory=directory,
+            participants=SandboxParticipants(region, config.seed),
+            quoting=quoting,
+            addressing=AddressingService(reference=reference, directory=directory),
+            payments=payments,
+        )
+    except BaseException:
+        store.close()
+        raise

@@ -1,0 +1,379 @@
+"""Build valid static and dynamic EMVCo codes for each scheme.
+
+``encode(scheme, **fields)`` takes keyword fields. Common to every scheme:
+
+- ``amount``: a decimal string (``"100.50"``) or ``Money``; absent for a static code.
+- ``dynamic``: bool, default ``amount is not None`` (tag 01: 12 dynamic, 11 static).
+- ``merchant_name`` (default ``"NA"``), ``merchant_city`` (default the scheme's
+  capital), ``mcc`` (default ``"0000"``), ``postal_code``.
+- ``reference`` (62/05), ``bill_number`` (62/01), ``terminal_label`` (62/07),
+  ``purpose`` (62/08).
+
+Per scheme (``scheme`` is the JSON name):
+
+- ``promptpay``: one of ``mobile``, ``national_id``, ``ewallet``, ``bank_account``;
+  or ``biller_id`` with ``reference1`` and optional ``reference2`` (tag 30).
+- ``paynow``: ``mobile`` or ``uen``; ``editable`` (default: no amount);
+  ``expires_at`` (``date`` or aware ``datetime``, written as the Singapore date);
+  ``sgqr_id`` adds the SGQR identity template (tag 51).
+- ``duitnow``: ``participant_id``, ``merchant_id``.
+- ``qris``: ``nmid``, ``criteria`` (default ``UMI``); optional acquirer template
+  ``acquirer_guid``, ``merchant_pan``, ``merchant_id``.
+- ``vietqr``: ``bank_bin`` and ``account`` or ``card`` (QRIBFTTA / QRIBFTTC).
+- ``vnpay``: ``merchant_id``.
+- ``qrph``: ``bic`` with ``merchant_id`` (P2M, tag 28) or ``account`` / ``mobile``
+  (P2P, tag 27).
+- ``khqr``: ``account_id`` (``name@bank``), ``currency`` ``KHR`` or ``USD``,
+  ``merchant_id`` (makes a merchant code, tag 30), ``acquiring_bank``; a dynamic code
+  needs ``created_at`` and may carry ``expires_at`` (aware datetimes, tag 99).
+- ``laoqr``: ``iin``, ``merchant_id``, ``payment_type`` (default ``001``).
+
+Every built code is decoded again in strict mode before it is returned: the encoder
+never hands out a code its own decoder refuses.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Final
+
+from lintas.codecs.emvqr.crc import crc_hex
+from lintas.codecs.emvqr.decode import decode
+from lintas.codecs.emvqr.profiles import singapore
+from lintas.codecs.emvqr.profiles.thailand import normalise_thai_mobile
+from lintas.codecs.emvqr.tlv import PAYLOAD_CHARS_MAX, tlv
+from lintas.domain.money import CURRENCY_NUMERIC, Money, MoneyError, parse_amount
+
+VALUE_CHARS_MAX: Final = 99
+_EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class EmvQrEncodeError(ValueError):
+    """A field cannot be put into a code of the requested scheme."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+#: scheme -> (country, currency, default city, merchant-account builder name).
+_SCHEMES: Final[dict[str, tuple[str, str, str]]] = {
+    "promptpay": ("TH", "THB", "BANGKOK"),
+    "paynow": ("SG", "SGD", "SINGAPORE"),
+    "duitnow": ("MY", "MYR", "KUALA LUMPUR"),
+    "qris": ("ID", "IDR", "JAKARTA"),
+    "vietqr": ("VN", "VND", "HANOI"),
+    "vnpay": ("VN", "VND", "HANOI"),
+    "qrph": ("PH", "PHP", "MANILA"),
+    "khqr": ("KH", "KHR", "PHNOM PENH"),
+    "laoqr": ("LA", "LAK", "VIENTIANE"),
+}
+
+
+class _Fields:
+    """Keyword fields, each taken once; leftovers are refused (a typo is not ignored)."""
+
+    def __init__(self, fields: dict[str, object]) -> None:
+        self._fields = dict(fields)
+
+    def text(self, name: str, default: str | None = None) -> str | None:
+        value = self._fields.pop(name, None)
+        if value is None:
+            return default
+        if not isinstance(value, str) or not value:
+            raise EmvQrEncodeError("field_not_text", f"{name} must be non-empty text")
+        if len(value) > VALUE_CHARS_MAX:
+            raise EmvQrEncodeError("field_too_long", f"{name} is over {VALUE_CHARS_MAX} chars")
+        return value
+
+    def required(self, name: str) -> str:
+        value = self.text(name)
+        if value is None:
+            raise EmvQrEncodeError("field_missing", f"{name} is required")
+        return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        value = self._fields.pop(name, None)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            raise EmvQrEncodeError("field_not_bool", f"{name} must be true or false")
+        return value
+
+    def raw(self, name: str) -> object:
+        return self._fields.pop(name, None)
+
+    def finish(self) -> None:
+        if self._fields:
+            unknown = ", ".join(sorted(self._fields))
+            raise EmvQrEncodeError("field_unknown", f"unknown field(s): {unknown}")
+
+
+def _template(*parts: tuple[str, str | None]) -> str:
+    body = "".join(tlv(tag, value) for tag, value in parts if value is not None)
+    if len(body) > VALUE_CHARS_MAX:
+        raise EmvQrEncodeError("template_too_long", f"template is {len(body)} chars (max 99)")
+    return body
+
+
+def _aware(name: str, value: object) -> datetime | None:
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        raise EmvQrEncodeError("field_not_aware_datetime", f"{name} must be an aware datetime")
+    return value
+
+
+def encode(scheme: str, **fields: object) -> str:
+    """Build the payload of a ``scheme`` code; raises ``EmvQrEncodeError`` on bad fields."""
+    if scheme not in _SCHEMES:
+        raise EmvQrEncodeError("scheme_unknown", f"cannot encode scheme {scheme!r}")
+    f = _Fields(fields)
+    country, currency, city = _SCHEMES[scheme]
+    currency = f.text("currency", currency) or currency
+    if currency not in CURRENCY_NUMERIC:
+        raise EmvQrEncodeError("currency_unknown", f"unknown currency {currency!r}")
+    amount = _amount(f.raw("amount"), currency)
+    dynamic = f.flag("dynamic", amount is not None)
+    templates: list[tuple[str, str]] = []
+    tail: list[tuple[str, str]] = []
+    additional: dict[str, str | None] = {}
+
+    if scheme == "promptpay":
+        templates.append(_promptpay(f, additional))
+    elif scheme == "paynow":
+        templates.extend(_paynow(f, amount is None))
+    elif scheme == "duitnow":
+        guid = "A0000006150001"
+        body = _template(
+            ("00", guid), ("01", f.required("participant_id")), ("02", f.required("merchant_id"))
+        )
+        templates.append(("26", body))
+    elif scheme == "qris":
+        templates.extend(_qris(f))
+    elif scheme == "vietqr":
+        templates.append(_vietqr(f))
+    elif scheme == "vnpay":
+        templates.append(("26", _template(("00", "A000000775"), ("01", f.required("merchant_id")))))
+    elif scheme == "qrph":
+        templates.append(_qrph(f))
+    elif scheme == "khqr":
+        templates.append(_khqr_account(f))
+        created_at = _aware("created_at", f.raw("created_at"))
+        expires_at = _aware("expires_at", f.raw("expires_at"))
+        if dynamic and created_at is None:
+            raise EmvQrEncodeError("field_missing", "a dynamic KHQR needs created_at")
+        if created_at is not None:
+            tail.append(
+                (
+                    "99",
+                    _template(
+                        ("00", _millis(created_at)),
+                        ("01", _millis(expires_at) if expires_at else None),
+                    ),
+                )
+            )
+        elif expires_at is not None:
+            raise EmvQrEncodeError("field_missing", "a KHQR expiry needs created_at too")
+    else:
+        assert scheme == "laoqr", scheme
+        body = _template(
+            ("00", "A005266284662577"),
+            ("01", f.required("iin")),
+            ("02", f.text("payment_type", "001")),
+            ("03", f.required("merchant_id")),
+        )
+        templates.append(("38", body))
+
+    name = f.text("merchant_name", "NA")
+    city_text = f.text("merchant_city", city)
+    mcc = f.text("mcc", "0000")
+    postal = f.text("postal_code")
+    for key, sub in (
+        ("bill_number", "01"),
+        ("reference", "05"),
+        ("terminal_label", "07"),
+        ("purpose", "08"),
+    ):
+        value = f.text(key)
+        if value is not None:
+            additional[sub] = value
+    f.finish()
+
+    parts: list[tuple[str, str | None]] = [
+        ("00", "01"),
+        ("01", "12" if dynamic else "11"),
+        *sorted(templates),
+        ("52", mcc),
+        ("53", CURRENCY_NUMERIC[currency]),
+        ("54", amount.format() if amount is not None else None),
+        ("58", country),
+        ("59", name),
+        ("60", city_text),
+        ("61", postal),
+    ]
+    if additional:
+        parts.append(("62", _template(*sorted(additional.items()))))
+    parts.extend(tail)
+    body = "".join(tlv(tag, value) for tag, value in parts if value is not None) + "6304"
+    payload = body + crc_hex(body)
+    if len(payload) > PAYLOAD_CHARS_MAX:
+        raise EmvQrEncodeError("payload_too_long", f"code would be {len(payload)} characters")
+    checked = decode(payload, strict=True)
+    if not checked.valid:
+        first = checked.errors[0]
+        raise EmvQrEncodeError(first.code, first.message)
+    return payload
+
+
+def _amount(value: object, currency: str) -> Money | None:
+    if value is None:
+        return None
+    if isinstance(value, Money):
+        if value.currency != currency:
+            raise EmvQrEncodeError("amount_currency_mismatch", f"{value} is not {currency}")
+        money = value
+    else:
+        try:
+            money = parse_amount(value, currency)
+        except MoneyError as exc:
+            raise EmvQrEncodeError(exc.reason, exc.message) from None
+    if money.minor == 0:
+        raise EmvQrEncodeError("amount_zero", "a code cannot ask for a zero amount")
+    return money
+
+
+def _promptpay(f: _Fields, additional: dict[str, str | None]) -> tuple[str, str]:
+    biller = f.text("biller_id")
+    if biller is not None:
+        body = _template(
+            ("00", "A000000677010112"),
+            ("01", biller),
+            ("02", f.required("reference1")),
+            ("03", f.text("reference2")),
+        )
+        return "30", body
+    choices = [
+        (sub, name, f.text(name))
+        for sub, name in (
+            ("01", "mobile"),
+            ("02", "national_id"),
+            ("03", "ewallet"),
+            ("04", "bank_account"),
+        )
+    ]
+    given = [(sub, name, value) for sub, name, value in choices if value is not None]
+    if len(given) != 1:
+        raise EmvQrEncodeError("proxy_count_invalid", "give exactly one PromptPay proxy")
+    sub, name, value = given[0]
+    if name == "mobile":
+        normal = normalise_thai_mobile(value)
+        if normal is None:
+            raise EmvQrEncodeError("mobile_invalid", f"{value!r} is not a Thai mobile number")
+        value = normal
+    return "29", _template(("00", "A000000677010111"), (sub, value))
+
+
+def _paynow(f: _Fields, no_amount: bool) -> list[tuple[str, str]]:
+    mobile = f.text("mobile")
+    uen = f.text("uen")
+    if (mobile is None) == (uen is None):
+        raise EmvQrEncodeError("proxy_count_invalid", "give exactly one of mobile or uen")
+    if mobile is not None:
+        digits = mobile.removeprefix("+")
+        digits = "65" + digits if len(digits) == 8 else digits
+        proxy = ("0", "+" + digits)
+    else:
+        assert uen is not None
+        proxy = ("2", uen)
+    editable = f.flag("editable", no_amount)
+    expiry = f.raw("expires_at")
+    expiry_text: str | None = None
+    if isinstance(expiry, datetime):
+        aware = _aware("expires_at", expiry)
+        assert aware is not None
+        expiry_text = aware.astimezone(singapore.SGT).strftime("%Y%m%d")
+    elif isinstance(expiry, date):
+        expiry_text = expiry.strftime("%Y%m%d")
+    elif expiry is not None:
+        raise EmvQrEncodeError("field_not_date", "expires_at must be a date or datetime")
+    out = [
+        (
+            "26",
+            _template(
+                ("00", "SG.PAYNOW"),
+                ("01", proxy[0]),
+                ("02", proxy[1]),
+                ("03", "1" if editable else "0"),
+                ("04", expiry_text),
+            ),
+        )
+    ]
+    sgqr_id = f.text("sgqr_id")
+    if sgqr_id is not None:
+        out.append(("51", _template(("00", "SG.SGQR"), ("01", sgqr_id), ("02", "01.0001"))))
+    return out
+
+
+def _qris(f: _Fields) -> list[tuple[str, str]]:
+    out = [
+        (
+            "51",
+            _template(
+                ("00", "ID.CO.QRIS.WWW"),
+                ("02", f.required("nmid")),
+                ("03", f.text("criteria", "UMI")),
+            ),
+        )
+    ]
+    acquirer = f.text("acquirer_guid")
+    if acquirer is not None:
+        out.append(
+            (
+                "26",
+                _template(
+                    ("00", acquirer),
+                    ("01", f.required("merchant_pan")),
+                    ("02", f.text("merchant_id")),
+                    ("03", f.text("criteria_acquirer", "UMI")),
+                ),
+            )
+        )
+    return out
+
+
+def _vietqr(f: _Fields) -> tuple[str, str]:
+    account = f.text("account")
+    card = f.text("card")
+    if (account is None) == (card is None):
+        raise EmvQrEncodeError("proxy_count_invalid", "give exactly one of account or card")
+    beneficiary = _template(("00", f.required("bank_bin")), ("01", account or card))
+    service = "QRIBFTTA" if account is not None else "QRIBFTTC"
+    return "38", _template(("00", "A000000727"), ("01", beneficiary), ("02", service))
+
+
+def _qrph(f: _Fields) -> tuple[str, str]:
+    bic = f.required("bic")
+    merchant_id = f.text("merchant_id")
+    if merchant_id is not None:
+        return "28", _template(("00", "ph.ppmi.p2m"), ("01", bic), ("03", merchant_id))
+    account = f.text("account")
+    mobile = f.text("mobile")
+    if account is None and mobile is None:
+        raise EmvQrEncodeError("proxy_count_invalid", "give merchant_id, account or mobile")
+    return "27", _template(("00", "com.p2pqrpay"), ("01", bic), ("03", account), ("04", mobile))
+
+
+def _khqr_account(f: _Fields) -> tuple[str, str]:
+    account_id = f.required("account_id")
+    merchant_id = f.text("merchant_id")
+    bank = f.text("acquiring_bank")
+    if merchant_id is not None:
+        return "30", _template(("00", account_id), ("01", merchant_id), ("02", bank))
+    return "29", _template(("00", account_id), ("02", bank))
+
+
+def _millis(moment: datetime) -> str:
+    # Integer arithmetic: a float timestamp can be off by one millisecond.
+    return str((moment - _EPOCH) // timedelta(milliseconds=1))

@@ -1,0 +1,53 @@
+"""What every national profile shares: the reading context and how it reports faults."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
+
+
+@dataclass(slots=True)
+class ProfileContext:
+    """The root fields a profile may need, and where it records faults."""
+
+    country: str | None
+    tag: str
+    guid: str
+    subs: dict[str, str]
+    #: ``(code, message)`` faults that make the code unpayable.
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[tuple[str, str]] = field(default_factory=list)
+
+    def fail(self, code: str, message: str) -> None:
+        """Record a fault that makes the code unpayable."""
+        self.errors.append((code, f"tag {self.tag}: {message}"))
+
+    def account(
+        self,
+        scheme: Scheme,
+        fields: dict[str, str | bool | None],
+        proxy: tuple[AddressType, str] | None = None,
+        *,
+        proxy_rank: int = 0,
+        expires_at: datetime | None = None,
+        created_at: datetime | None = None,
+    ) -> MerchantAccount:
+        """Build the account with the raw sub-tags kept alongside the typed fields."""
+        return MerchantAccount(
+            scheme=scheme,
+            tag=self.tag,
+            guid=self.guid,
+            subtags=tuple(self.subs.items()),
+            fields=tuple(fields.items()),
+            proxy=proxy,
+            proxy_rank=proxy_rank,
+            expires_at=expires_at,
+            created_at=created_at,
+        )
+
+
+def is_digits(text: str, length_min: int, length_max: int) -> bool:
+    """ASCII digits only, with a length in range (``str.isdigit`` admits Thai digits)."""
+    return length_min <= len(text) <= length_max and text.isascii() and text.isdigit()

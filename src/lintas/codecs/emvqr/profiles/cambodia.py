@@ -1,0 +1,60 @@
+"""KHQR (Bakong): tag 29 individual, tag 30 merchant, tag 99 timestamps; KHR and USD."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Final
+
+from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
+from lintas.codecs.emvqr.profiles._base import ProfileContext, is_digits
+
+#: KHQR carries Unix time in milliseconds (13 digits until the year 2286).
+TIMESTAMP_DIGITS: Final = 13
+
+
+def read_khqr(ctx: ProfileContext) -> MerchantAccount:
+    """Sub-tag 00 is the Bakong account id (``name@bank``), not a GUID."""
+    account_id = ctx.subs.get("00", "")
+    individual = ctx.tag == "29"
+    fields: dict[str, str | bool | None] = {
+        "kind": "individual" if individual else "merchant",
+        "bakongAccountId": account_id,
+        "accountInformation": ctx.subs.get("01") if individual else None,
+        "merchantId": None if individual else ctx.subs.get("01"),
+        "acquiringBank": ctx.subs.get("02"),
+    }
+    if "@" not in account_id or len(account_id) > 32:
+        ctx.fail("khqr_account_id_invalid", f"Bakong account id {account_id!r} is not name@bank")
+        return ctx.account(Scheme.KHQR, fields)
+    if not individual and "01" not in ctx.subs:
+        ctx.fail("khqr_merchant_id_missing", "a KHQR merchant template needs a merchant id (01)")
+    return ctx.account(Scheme.KHQR, fields, (AddressType.EWALLET, account_id))
+
+
+def parse_millis(text: str | None) -> datetime | None:
+    """A 13-digit Unix timestamp in milliseconds as an aware UTC datetime."""
+    if text is None or not is_digits(text, TIMESTAMP_DIGITS, TIMESTAMP_DIGITS):
+        return None
+    return datetime.fromtimestamp(int(text) / 1000, tz=UTC)
+
+
+def read_timestamps(ctx: ProfileContext) -> MerchantAccount:
+    """Tag 99: 00 creation, 01 expiration (Unix milliseconds)."""
+    created_text = ctx.subs.get("00")
+    expires_text = ctx.subs.get("01")
+    created_at = parse_millis(created_text)
+    expires_at = parse_millis(expires_text)
+    if created_text is not None and created_at is None:
+        ctx.fail("khqr_timestamp_invalid", f"creation time {created_text!r} is not 13 digits")
+    if expires_text is not None and expires_at is None:
+        ctx.fail("khqr_timestamp_invalid", f"expiration {expires_text!r} is not 13 digits")
+    if created_at and expires_at and expires_at <= created_at:
+        ctx.fail("khqr_expiry_before_creation", "the code expires before it was created")
+    fields: dict[str, str | bool | None] = {
+        "kind": "timestamps",
+        "createdAt": created_at.isoformat() if created_at else None,
+        "expiresAt": expires_at.isoformat() if expires_at else None,
+    }
+    return ctx.account(
+        Scheme.KHQR, fields, None, proxy_rank=9, expires_at=expires_at, created_at=created_at
+    )

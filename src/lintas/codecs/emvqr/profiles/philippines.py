@@ -1,0 +1,54 @@
+"""QR Ph: person-to-merchant (``ph.ppmi.p2m``) and person-to-person (``com.p2pqrpay``)."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
+from lintas.codecs.emvqr.profiles._base import ProfileContext, is_digits
+
+QRPH_P2M_GUID: Final = "PH.PPMI.P2M"
+QRPH_P2P_GUID: Final = "COM.P2PQRPAY"
+
+
+def read_p2m(ctx: ProfileContext) -> MerchantAccount:
+    """01 acquirer BIC, 03 merchant id, 05 merchant credit account."""
+    merchant_id = ctx.subs.get("03")
+    fields: dict[str, str | bool | None] = {
+        "kind": "p2m",
+        "acquirerBic": ctx.subs.get("01"),
+        "merchantId": merchant_id,
+        "creditAccount": ctx.subs.get("05"),
+    }
+    if merchant_id is None:
+        ctx.fail("qrph_merchant_id_missing", "a P2M template needs a merchant id (03)")
+        return ctx.account(Scheme.QRPH, fields)
+    return ctx.account(Scheme.QRPH, fields, (AddressType.MERCHANT_ID, merchant_id))
+
+
+def read_p2p(ctx: ProfileContext) -> MerchantAccount:
+    """01 receiving institution BIC, 03 account number, 04 mobile number."""
+    bic = ctx.subs.get("01")
+    account = ctx.subs.get("03")
+    mobile = ctx.subs.get("04")
+    fields: dict[str, str | bool | None] = {
+        "kind": "p2p",
+        "bic": bic,
+        "accountNumber": account,
+        "mobile": mobile,
+    }
+    if bic is None:
+        ctx.fail("qrph_bic_missing", "a P2P template needs the receiving institution (01)")
+        return ctx.account(Scheme.QRPH, fields)
+    if account is not None:
+        return ctx.account(Scheme.QRPH, fields, (AddressType.ACCOUNT, f"{bic}:{account}"))
+    if mobile is not None:
+        digits = mobile.removeprefix("+")
+        if digits.startswith("0") and is_digits(digits, 11, 11):
+            digits = "63" + digits[1:]
+        if not (digits.startswith("63") and is_digits(digits, 12, 12)):
+            ctx.fail("qrph_mobile_invalid", f"mobile {mobile!r} is not a Philippine mobile")
+            return ctx.account(Scheme.QRPH, fields)
+        return ctx.account(Scheme.QRPH, fields, (AddressType.MOBILE, "+" + digits))
+    ctx.fail("qrph_account_missing", "a P2P template needs an account (03) or mobile (04)")
+    return ctx.account(Scheme.QRPH, fields)

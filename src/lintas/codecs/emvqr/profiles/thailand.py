@@ -1,0 +1,87 @@
+"""PromptPay (Thai QR Payment standard): tag 29 credit transfer and tag 30 bill payment."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
+from lintas.codecs.emvqr.profiles._base import ProfileContext, is_digits
+
+PROMPTPAY_CREDIT_TRANSFER_GUID: Final = "A000000677010111"
+PROMPTPAY_BILL_PAYMENT_GUID: Final = "A000000677010112"
+
+#: Sub-tag of tag 29 -> (field name, address type).
+_CREDIT_TRANSFER_PROXIES: Final[dict[str, tuple[str, AddressType]]] = {
+    "01": ("mobile", AddressType.MOBILE),
+    "02": ("nationalId", AddressType.NATIONAL_ID),
+    "03": ("ewalletId", AddressType.EWALLET),
+    "04": ("bankAccount", AddressType.ACCOUNT),
+}
+
+
+def normalise_thai_mobile(text: str) -> str | None:
+    """``0812345678``, ``+66812345678``, ``66812345678`` or ``0066812345678`` as the
+    13-digit form PromptPay carries (``0066`` + 9 digits), or ``None``."""
+    digits = text.replace("-", "").replace(" ", "")
+    if digits.startswith("+66"):
+        digits = "0066" + digits[3:]
+    elif digits.startswith("0066"):
+        pass
+    elif digits.startswith("66") and len(digits) == 11:
+        digits = "00" + digits
+    elif digits.startswith("0") and len(digits) == 10:
+        digits = "0066" + digits[1:]
+    return digits if is_digits(digits, 13, 13) and digits.startswith("0066") else None
+
+
+def read_credit_transfer(ctx: ProfileContext) -> MerchantAccount:
+    """Tag 29: exactly one proxy (mobile, national/tax id, e-wallet, or bank account)."""
+    present = [sub for sub in _CREDIT_TRANSFER_PROXIES if sub in ctx.subs]
+    fields: dict[str, str | bool | None] = {"proxyType": None, "proxyValue": None}
+    proxy: tuple[AddressType, str] | None = None
+    if len(present) != 1:
+        ctx.fail(
+            "promptpay_proxy_count_invalid",
+            f"a PromptPay credit transfer carries exactly one proxy, found {len(present)}",
+        )
+        return ctx.account(Scheme.PROMPTPAY, fields)
+    sub = present[0]
+    value = ctx.subs[sub]
+    name, address_type = _CREDIT_TRANSFER_PROXIES[sub]
+    if address_type is AddressType.MOBILE:
+        if not (is_digits(value, 13, 13) and value.startswith("0066")):
+            ctx.fail("promptpay_mobile_invalid", f"mobile {value!r} is not 0066 + 9 digits")
+        else:
+            proxy = (AddressType.MOBILE, "+66" + value[4:])
+    elif address_type is AddressType.NATIONAL_ID:
+        if not is_digits(value, 13, 13):
+            ctx.fail("promptpay_national_id_invalid", f"id {value!r} is not 13 digits")
+        else:
+            # Thai juristic-person tax ids start with 0; citizen ids never do.
+            address_type = AddressType.BUSINESS_ID if value[0] == "0" else address_type
+            proxy = (address_type, value)
+    elif address_type is AddressType.EWALLET:
+        if not is_digits(value, 15, 15):
+            ctx.fail("promptpay_ewallet_invalid", f"e-wallet id {value!r} is not 15 digits")
+        else:
+            proxy = (AddressType.EWALLET, value)
+    else:
+        proxy = (AddressType.ACCOUNT, value)
+    fields = {"proxyType": proxy[0].value if proxy else name, "proxyValue": value}
+    return ctx.account(Scheme.PROMPTPAY, fields, proxy)
+
+
+def read_bill_payment(ctx: ProfileContext) -> MerchantAccount:
+    """Tag 30: biller id (tax id + 2-digit suffix) and up to two references."""
+    biller = ctx.subs.get("01")
+    fields: dict[str, str | bool | None] = {
+        "billerId": biller,
+        "reference1": ctx.subs.get("02"),
+        "reference2": ctx.subs.get("03"),
+    }
+    if biller is None or not is_digits(biller, 15, 15):
+        ctx.fail("promptpay_biller_id_invalid", f"biller id {biller!r} is not 15 digits")
+        return ctx.account(Scheme.PROMPTPAY, fields)
+    if "02" not in ctx.subs:
+        ctx.fail("promptpay_reference1_missing", "a bill payment needs reference 1 (sub-tag 02)")
+    return ctx.account(Scheme.PROMPTPAY, fields, (AddressType.MERCHANT_ID, biller))

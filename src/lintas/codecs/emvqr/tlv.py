@@ -1,0 +1,102 @@
+"""ID-length-value parsing of an EMVCo payload and of its templates.
+
+Lengths are counted in characters (a Thai or Khmer merchant name counts one per
+character, not per UTF-8 byte). Parsing never raises: it returns the fields it could
+read and a reason when it had to stop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+#: EMVCo caps a payload at 512 characters; anything longer is not a QR we accept.
+PAYLOAD_CHARS_MAX: Final[int] = 512
+#: A data object is at most 99 characters (two-digit length), so a payload holds at
+#: most 512 / 4 objects; the bound keeps a hostile payload from looping long.
+FIELDS_PER_LEVEL_MAX: Final[int] = PAYLOAD_CHARS_MAX // 4
+#: Templates nest at most twice in the region (VietQR: 38 -> 01 -> 00).
+TEMPLATE_DEPTH_MAX: Final[int] = 3
+
+
+@dataclass(frozen=True, slots=True)
+class TlvError:
+    """Why a run of ID-length-value data could not be read to its end."""
+
+    code: str
+    message: str
+
+
+#: "00".."99" -> int; a dict lookup checks and converts in one step (hot path).
+_TWO_DIGITS: Final[dict[str, int]] = {f"{i:02d}": i for i in range(100)}
+
+
+def parse_tlv(text: str) -> tuple[list[tuple[str, str, int]], TlvError | None]:
+    """Split ``text`` into ``(id, value, offset)`` triples, stopping at the first fault.
+
+    The offset is where the data object starts, so the root parser can locate ``6304``.
+    """
+    fields: list[tuple[str, str, int]] = []
+    append = fields.append
+    two_digits = _TWO_DIGITS
+    n = len(text)
+    pos = 0
+    for _ in range(FIELDS_PER_LEVEL_MAX + 1):
+        if pos == n:
+            return fields, None
+        if pos + 4 > n:
+            return fields, TlvError(
+                "tlv_truncated",
+                f"data object at character {pos} is cut short: {n - pos} character(s) left, "
+                "an id and a length need 4",
+            )
+        tag = text[pos : pos + 2]
+        length = two_digits.get(text[pos + 2 : pos + 4], -1)
+        if length <= 0 or tag not in two_digits:
+            return fields, _header_error(text, pos, tag)
+        end = pos + 4 + length
+        if end > n:
+            return fields, TlvError(
+                "length_past_end",
+                f"data object {tag} at character {pos} claims {length} character(s) but only "
+                f"{n - pos - 4} remain",
+            )
+        append((tag, text[pos + 4 : end], pos))
+        pos = end
+    return fields, TlvError(
+        "too_many_data_objects", f"more than {FIELDS_PER_LEVEL_MAX} data objects in one template"
+    )
+
+
+def _header_error(text: str, pos: int, tag: str) -> TlvError:
+    """Say precisely what is wrong with the id or length at ``pos`` (the slow path)."""
+    length_text = text[pos + 2 : pos + 4]
+    if tag not in _TWO_DIGITS:
+        return TlvError(
+            "id_not_numeric", f"data object id {tag!r} at character {pos} is not two digits"
+        )
+    if length_text not in _TWO_DIGITS:
+        return TlvError(
+            "length_not_numeric",
+            f"length {length_text!r} of data object {tag} at character {pos} is not two digits",
+        )
+    # EMVCo requires a present data object to carry a value.
+    return TlvError("length_zero", f"data object {tag} at character {pos} has length 00")
+
+
+def parse_template(text: str) -> tuple[dict[str, str], TlvError | None]:
+    """The sub-tags of a template as a dict; a repeated sub-tag is a fault."""
+    fields, error = parse_tlv(text)
+    out: dict[str, str] = {}
+    for tag, value, _ in fields:
+        if tag in out:
+            return out, TlvError("tag_duplicated", f"sub-tag {tag} appears twice in a template")
+        out[tag] = value
+    return out, error
+
+
+def tlv(tag: str, value: str) -> str:
+    """One data object; the caller has checked the value length (1..99 characters)."""
+    assert len(tag) == 2 and tag.isdigit(), tag
+    assert 1 <= len(value) <= 99, (tag, len(value))
+    return f"{tag}{len(value):02d}{value}"

@@ -1,0 +1,234 @@
+"""The chart of accounts and how a payment becomes ledger transfers.
+
+One ledger per IPS (each IPS settles in one currency). On each ledger:
+
+- ``CUSTOMER`` accounts (debits must not exceed credits: a customer cannot go negative);
+- ``FXP`` accounts: each FXP's liquidity at the country's SAP (same flag);
+- ``PSP_FEE`` and ``SCHEME_FEE`` accounts that collect fees;
+- one ``ISSUANCE`` account that funds opening balances, so that money enters a ledger by a
+  transfer too and the ledger balances from the first moment.
+
+A payment is two legs, each on its own ledger (source IPS, destination IPS)::
+
+    source ledger:      debtor --principal--> FXP@source SAP
+                        debtor --source fee-> source PSP fee account
+                        debtor --scheme fee-> scheme fee account
+    destination ledger: FXP@destination SAP --amount credited--> creditor
+                        FXP@destination SAP --destination fee--> destination PSP fee account
+
+Each leg is reserved as pending transfers (a linked chain), then both legs are posted, or both
+voided. Transfer ids derive from the UETR, so a retried step can never apply twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Final
+
+from lintas.domain.ledger import Transfer, TransferFlags
+from lintas.domain.payment import Payment
+
+#: How long reserved legs may wait for their post before the ledger voids them.
+PAYMENT_TIMEOUT_S_DEFAULT: Final = 60
+
+
+class AccountCode(IntEnum):
+    """What kind of account an account is (TigerBeetle's ``code``)."""
+
+    CUSTOMER = 1
+    FXP = 2
+    PSP_FEE = 3
+    SCHEME_FEE = 4
+    ISSUANCE = 9
+
+
+class TransferCode(IntEnum):
+    """Why money moved (TigerBeetle's ``code`` on a transfer)."""
+
+    FUNDING = 1
+    PRINCIPAL = 10
+    SOURCE_PSP_FEE = 11
+    SCHEME_FEE = 12
+    CREDIT = 20
+    DESTINATION_PSP_FEE = 21
+
+
+def ledger_id(country: str) -> int:
+    """The ledger of a country's IPS: the two letters as a number (stable, no table needed)."""
+    assert len(country) == 2 and country.isalpha() and country.isupper(), country
+    return ord(country[0]) * 256 + ord(country[1])
+
+
+def _id(*parts: str) -> int:
+    digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).digest()
+    value = int.from_bytes(digest, "big")
+    # Zero is reserved by the ledger; the chance is 2**-128, but say so rather than hope.
+    return value or 1
+
+
+def customer_account_id(country: str, agent: str, account: str) -> int:
+    """The ledger account of a customer's domestic account at ``agent``."""
+    return _id("customer", country, agent, account)
+
+
+def fxp_account_id(fxp: str, country: str) -> int:
+    """An FXP's liquidity account at ``country``'s SAP."""
+    return _id("fxp", fxp, country)
+
+
+def psp_fee_account_id(psp: str, country: str) -> int:
+    """Where a PSP's fees collect."""
+    return _id("psp-fee", psp, country)
+
+
+def scheme_fee_account_id(country: str) -> int:
+    """Where the hub's scheme fees collect, per ledger."""
+    return _id("scheme-fee", country)
+
+
+def issuance_account_id(country: str) -> int:
+    """The account that funds opening balances on ``country``'s ledger."""
+    return _id("issuance", country)
+
+
+def funding_transfer_id(account_id: int) -> int:
+    """The id of the transfer that funded ``account_id``'s opening balance."""
+    return _id("funding", str(account_id))
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentLegs:
+    """The pending transfers of both legs, and how to post or void them."""
+
+    source: tuple[Transfer, ...]
+    destination: tuple[Transfer, ...]
+
+    @property
+    def pending(self) -> tuple[Transfer, ...]:
+        """Both legs' pending transfers, in order."""
+        return self.source + self.destination
+
+    def reserve_chain(self) -> list[Transfer]:
+        """Both legs as one linked chain: reserved together or not at all."""
+        return _linked(self.pending)
+
+    def post_chain(self) -> list[Transfer]:
+        """Post every pending transfer, as one chain."""
+        return _linked(
+            [_resolve(t, TransferFlags.POST_PENDING_TRANSFER, "post") for t in self.pending]
+        )
+
+    def voids(self) -> list[Transfer]:
+        """Void every pending transfer, each on its own: one that already expired must not
+        stop the others from being released."""
+        return [_resolve(t, TransferFlags.VOID_PENDING_TRANSFER, "void") for t in self.pending]
+
+
+def _resolve(pending: Transfer, flag: TransferFlags, verb: str) -> Transfer:
+    return Transfer(
+        id=_id(verb, str(pending.id)),
+        debit_account_id=pending.debit_account_id,
+        credit_account_id=pending.credit_account_id,
+        amount=pending.amount,
+        ledger=pending.ledger,
+        code=pending.code,
+        flags=flag,
+        pending_id=pending.id,
+        user_data=pending.user_data,
+    )
+
+
+def _linked(transfers: tuple[Transfer, ...] | list[Transfer]) -> list[Transfer]:
+    out: list[Transfer] = []
+    last = len(transfers) - 1
+    for i, t in enumerate(transfers):
+        flags = t.flags | TransferFlags.LINKED if i < last else t.flags & ~TransferFlags.LINKED
+        out.append(
+            Transfer(
+                id=t.id,
+                debit_account_id=t.debit_account_id,
+                credit_account_id=t.credit_account_id,
+                amount=t.amount,
+                ledger=t.ledger,
+                code=t.code,
+                flags=flags,
+                pending_id=t.pending_id,
+                timeout_s=t.timeout_s,
+                user_data=t.user_data,
+            )
+        )
+    return out
+
+
+def payment_legs(payment: Payment, timeout_s: int = PAYMENT_TIMEOUT_S_DEFAULT) -> PaymentLegs:
+    """The pending transfers that settle ``payment`` (fees of zero are left out)."""
+    src, dst = payment.source_country, payment.destination_country
+    src_ledger, dst_ledger = ledger_id(src), ledger_id(dst)
+    debtor = customer_account_id(src, payment.debtor.agent, payment.debtor.account)
+    creditor = customer_account_id(dst, payment.creditor.agent, payment.creditor.account)
+    uetr = payment.uetr
+
+    def pending(debit: int, credit: int, amount: int, ledger: int, code: TransferCode) -> Transfer:
+        return Transfer(
+            id=_id("pending", uetr, str(code)),
+            debit_account_id=debit,
+            credit_account_id=credit,
+            amount=amount,
+            ledger=ledger,
+            code=int(code),
+            flags=TransferFlags.PENDING,
+            timeout_s=timeout_s,
+            user_data=uetr,
+        )
+
+    source = [
+        pending(
+            debtor,
+            fxp_account_id(payment.fxp_id, src),
+            payment.principal.minor,
+            src_ledger,
+            TransferCode.PRINCIPAL,
+        )
+    ]
+    if payment.source_psp_fee.minor:
+        source.append(
+            pending(
+                debtor,
+                psp_fee_account_id(payment.debtor.agent, src),
+                payment.source_psp_fee.minor,
+                src_ledger,
+                TransferCode.SOURCE_PSP_FEE,
+            )
+        )
+    if payment.scheme_fee.minor:
+        source.append(
+            pending(
+                debtor,
+                scheme_fee_account_id(src),
+                payment.scheme_fee.minor,
+                src_ledger,
+                TransferCode.SCHEME_FEE,
+            )
+        )
+    destination = [
+        pending(
+            fxp_account_id(payment.fxp_id, dst),
+            creditor,
+            payment.amount_credited.minor,
+            dst_ledger,
+            TransferCode.CREDIT,
+        )
+    ]
+    if payment.destination_psp_fee.minor:
+        destination.append(
+            pending(
+                fxp_account_id(payment.fxp_id, dst),
+                psp_fee_account_id(payment.creditor.agent, dst),
+                payment.destination_psp_fee.minor,
+                dst_ledger,
+                TransferCode.DESTINATION_PSP_FEE,
+            )
+        )
+    return PaymentLegs(source=tuple(source), destination=tuple(destination))

@@ -1,0 +1,151 @@
+"""The ASGI application: lifespan builds the hub; each request is routed, authenticated,
+handled, and every refusal becomes an application/problem+json answer."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import msgspec
+
+from lintas.bootstrap import Hub, HubConfig, build_hub
+from lintas.domain.errors import LintasError, NotFound, Unauthenticated
+from lintas.entrypoints.api.http import (
+    BODY_BYTES_MAX,
+    Auth,
+    PayloadTooLarge,
+    Request,
+    Response,
+    Router,
+    bearer,
+    parse_query,
+    problem,
+)
+from lintas.entrypoints.api.openapi import openapi
+from lintas.entrypoints.api.routes import build_routes
+from lintas.ports.clock import Clock
+
+log = logging.getLogger(__name__)
+
+Scope = dict[str, Any]
+
+
+class LintasApp:
+    """The hub over HTTP. Build with a config; the hub opens at lifespan startup."""
+
+    def __init__(self, config: HubConfig, clock: Clock | None = None) -> None:
+        self.config = config
+        self._clock = clock
+        self.hub: Hub | None = None
+        self._router: Router | None = None
+        self._openapi: bytes = b""
+
+    async def startup(self) -> None:
+        """Open the store (seeding it on first start) and finish what a crash left."""
+        hub = build_hub(self.config, self._clock)
+        await hub.start()
+        self.hub = hub
+        routes = build_routes(hub)
+        self._router = Router(routes)
+        self._openapi = msgspec.json.encode(openapi(routes))
+        if hub.recovered:
+            log.warning("voided %d payment(s) left in flight by the previous run", hub.recovered)
+
+    def shutdown(self) -> None:
+        """Close the store."""
+        if self.hub is not None:
+            self.hub.close()
+            self.hub = None
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            await self._http(scope, receive, send)
+        elif scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+
+    async def _lifespan(self, receive: Any, send: Any) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except BaseException as e:
+                    await send({"type": "lifespan.startup.failed", "message": repr(e)})
+                    raise
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                self.shutdown()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _http(self, scope: Scope, receive: Any, send: Any) -> None:
+        try:
+            response = await self._handle(scope, receive)
+        except LintasError as e:
+            response = problem(e)
+        except Exception:
+            log.exception("unexpected error on %s %s", scope["method"], scope["path"])
+            response = problem(
+                LintasError("internal_error", "the hub could not complete the request")
+            )
+            response.status = 500
+        headers = [
+            (b"content-type", response.content_type),
+            (b"content-length", str(len(response.body)).encode()),
+            *response.headers,
+        ]
+        await send({"type": "http.response.start", "status": response.status, "headers": headers})
+        await send({"type": "http.response.body", "body": response.body})
+
+    async def _handle(self, scope: Scope, receive: Any) -> Response:
+        router, hub = self._router, self.hub
+        assert router is not None and hub is not None, "lifespan startup has not run"
+        method: str = scope["method"]
+        path: str = scope["path"]
+        if method == "GET" and path == "/openapi.json":
+            return Response(self._openapi)
+        if method == "GET" and path == "/healthz":
+            return Response(b'{"status":"ok"}')
+        matched = router.match(method, path)
+        if matched is None:
+            raise NotFound("route_unknown", f"no route {method} {path}; see /openapi.json")
+        route, params = matched
+        headers = dict(scope["headers"])
+        body = await _read_body(receive, headers)
+        request = Request(
+            method=method,
+            path=path,
+            path_params=params,
+            query=parse_query(scope.get("query_string", b"")),
+            headers=headers,
+            body=body,
+        )
+        key = bearer(headers)
+        if key is not None:
+            request.caller = hub.participants.by_key(key)
+            if request.caller is None:
+                raise Unauthenticated("api_key_unknown", "the API key is not known to this hub")
+        if route.auth == Auth.KEY and request.caller is None:
+            raise Unauthenticated(
+                "api_key_missing", "send a participant's key as 'Authorization: Bearer KEY'"
+            )
+        if route.auth == Auth.SANDBOX and not hub.config.sandbox and request.caller is None:
+            raise Unauthenticated("api_key_missing", "this route needs a key outside the sandbox")
+        return await route.handler(request)
+
+
+async def _read_body(receive: Any, headers: dict[bytes, bytes]) -> bytes:
+    declared = headers.get(b"content-length")
+    if declared is not None and declared.isdigit() and int(declared) > BODY_BYTES_MAX:
+        raise PayloadTooLarge("body_too_large", f"the body is over {BODY_BYTES_MAX} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > BODY_BYTES_MAX:
+            raise PayloadTooLarge("body_too_large", f"the body is over {BODY_BYTES_MAX} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)

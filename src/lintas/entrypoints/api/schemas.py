@@ -1,0 +1,280 @@
+"""The JSON shapes of the HTTP API (camelCase), as msgspec structs.
+
+Request structs are strict: unknown fields and wrong types are refused with the path of the
+offending field. Amounts are decimal strings, never JSON numbers.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+
+class Amount(msgspec.Struct, rename="camel", frozen=True):
+    """An exact amount: a decimal string with the currency's decimals, and the currency."""
+
+    amount: str
+    currency: str
+
+
+class AddressTypeOut(msgspec.Struct, rename="camel", frozen=True):
+    """An address type a country accepts, with the pattern its normalised value matches."""
+
+    code: str
+    label: str
+    pattern: str
+    example: str
+
+
+class IpsOut(msgspec.Struct, rename="camel", frozen=True):
+    """A country's instant payment system."""
+
+    id: str
+    name: str
+    currency: str
+    amount_max: Amount
+
+
+class AgentOut(msgspec.Struct, rename="camel", frozen=True):
+    """A PSP or SAP."""
+
+    id: str
+    name: str
+    kind: str
+
+
+class CountryOut(msgspec.Struct, rename="camel", frozen=True):
+    """A connected country."""
+
+    code: str
+    name: str
+    currency: str
+    ips: IpsOut
+    psps: list[AgentOut]
+    sap: AgentOut
+    address_types: list[AddressTypeOut]
+
+
+class DisclosureOut(msgspec.Struct, rename="camel", frozen=True):
+    """What the sender must see before approving."""
+
+    amount_debited: Amount
+    principal: Amount
+    source_psp_fee: Amount
+    scheme_fee: Amount
+    interbank_target: Amount
+    destination_psp_fee: Amount
+    amount_credited: Amount
+    exchange_rate: str
+    effective_rate: str
+
+
+class QuoteOut(msgspec.Struct, rename="camel", frozen=True):
+    """One FXP's quote."""
+
+    quote_id: str
+    fxp: str
+    source_currency: str
+    target_currency: str
+    amount_type: str
+    exchange_rate: str
+    created_at: str
+    expires_at: str
+    disclosure: DisclosureOut
+
+
+class QuotesOut(msgspec.Struct, rename="camel", frozen=True):
+    """Every FXP's quote, best first."""
+
+    quotes: list[QuoteOut]
+
+
+class ResolveIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=True):
+    """A proxy or account to resolve in a country."""
+
+    country: str
+    address_type: str
+    value: str
+
+
+class ResolveOut(msgspec.Struct, rename="camel", frozen=True):
+    """Where a proxy leads. The full name stays with the hub (screening); this is masked."""
+
+    country: str
+    address_type: str
+    value: str
+    account: str
+    agent: str
+    agent_name: str
+    display_name: str
+
+
+class PartyIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=True):
+    """A debtor or creditor."""
+
+    name: str
+    account: str
+    agent: str
+
+
+class PaymentIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=True):
+    """A payment to execute against a quote."""
+
+    uetr: str
+    quote_id: str
+    debtor: PartyIn
+    creditor: PartyIn
+
+
+class PartyOut(msgspec.Struct, rename="camel", frozen=True):
+    """A debtor or creditor as recorded."""
+
+    name: str
+    account: str
+    agent: str
+
+
+class PaymentOut(msgspec.Struct, rename="camel", frozen=True):
+    """A payment and where it is: ``status`` is the ISO 20022 code (ACCC, RJCT ...)."""
+
+    uetr: str
+    status: str
+    state: str
+    reason: str | None
+    reason_text: str | None
+    quote_id: str
+    fxp: str
+    source_country: str
+    destination_country: str
+    debtor: PartyOut
+    creditor: PartyOut
+    amount_debited: Amount
+    amount_credited: Amount
+    principal: Amount
+    source_psp_fee: Amount
+    scheme_fee: Amount
+    destination_psp_fee: Amount
+    interbank_target: Amount
+    exchange_rate: str
+    created_at: str
+    updated_at: str
+
+
+class PaymentsOut(msgspec.Struct, rename="camel", frozen=True):
+    """Recent payments the caller may see."""
+
+    payments: list[PaymentOut]
+
+
+class TierIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=True):
+    """A size tier: at or above ``threshold`` (source currency) the rate improves by ``bps``."""
+
+    threshold: str
+    improvement_bps: int
+
+
+class PspImprovementIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=True):
+    """A better rate for quotes requested by one PSP."""
+
+    psp: str
+    improvement_bps: int
+
+
+class RateIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=True):
+    """One standing rate: units of target currency per unit of source currency."""
+
+    source_currency: str
+    target_currency: str
+    rate: str
+    tiers: list[TierIn] = []
+    psp_improvements: list[PspImprovementIn] = []
+
+
+class RatesIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=True):
+    """Rates an FXP posts."""
+
+    rates: list[RateIn]
+
+
+class RateOut(msgspec.Struct, rename="camel", frozen=True):
+    """A standing rate as the hub holds it."""
+
+    fxp: str
+    source_currency: str
+    target_currency: str
+    rate: str
+    posted_at: str
+
+
+class RatesOut(msgspec.Struct, rename="camel", frozen=True):
+    """Standing rates."""
+
+    rates: list[RateOut]
+
+
+class CustomerOut(msgspec.Struct, rename="camel", frozen=True):
+    """A sandbox customer (fictional) to pay from or to."""
+
+    id: str
+    country: str
+    name: str
+    name_latin: str
+    kind: str
+    account: str
+    agent: str
+    proxies: list[dict[str, str]]
+    opening_balance: Amount
+
+
+class CustomersOut(msgspec.Struct, rename="camel", frozen=True):
+    """Sample parties of a country."""
+
+    customers: list[CustomerOut]
+
+
+class KeyOut(msgspec.Struct, rename="camel", frozen=True):
+    """A sandbox participant and its API key."""
+
+    participant: str
+    role: str
+    country: str | None
+    api_key: str
+
+
+class KeysOut(msgspec.Struct, rename="camel", frozen=True):
+    """Every sandbox key."""
+
+    keys: list[KeyOut]
+
+
+class LedgerOut(msgspec.Struct, rename="camel", frozen=True):
+    """One ledger's reconciliation."""
+
+    ledger: int
+    country: str
+    currency: str
+    accounts: int
+    debits_posted: str
+    credits_posted: str
+    debits_pending: str
+    credits_pending: str
+    flag_violations: int
+    balanced: bool
+
+
+class ReconciliationOut(msgspec.Struct, rename="camel", frozen=True):
+    """Every ledger, checked from its accounts and from a replay of its transfers."""
+
+    balanced: bool
+    ledgers: list[LedgerOut]
+
+
+class Problem(msgspec.Struct, rename="camel", omit_defaults=True, frozen=True):
+    """An RFC 9457 problem: ``reason`` is stable, ``code`` the ISO 20022 reason code."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    reason: str
+    code: str | None = None
+    field: str | None = None

@@ -1,0 +1,399 @@
+"""The ``lintas`` command: run a hub, drive one over HTTP, and tour the sandbox.
+
+Every command that talks to a hub uses ``--server`` (or ``LINTAS_URL``, default
+http://127.0.0.1:8000) and prints JSON with ``--json``.
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import os
+import sys
+import uuid
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from lintas.entrypoints.client import HubClient, HubError
+
+SERVER_DEFAULT: Final = "http://127.0.0.1:8000"
+
+app = typer.Typer(
+    name="lintas",
+    help="Lintas: a cross-border instant payments hub for Southeast Asia.\n\n"
+    "Example: lintas demo --once",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+sandbox_app = typer.Typer(
+    help="Explore the sandbox region.\n\nExample: lintas sandbox keys", no_args_is_help=True
+)
+app.add_typer(sandbox_app, name="sandbox")
+
+out = Console()
+err = Console(stderr=True)
+
+Server = Annotated[
+    str,
+    typer.Option("--server", envvar="LINTAS_URL", help="URL of the hub to talk to."),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+Key = Annotated[
+    str | None,
+    typer.Option(
+        "--key",
+        envvar="LINTAS_API_KEY",
+        help="API key to send; in the sandbox it is looked up for you when omitted.",
+    ),
+]
+
+
+def _print_json(value: Any) -> None:
+    sys.stdout.write(jsonlib.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def _fail(e: HubError | httpx.HTTPError) -> typer.Exit:
+    if isinstance(e, HubError):
+        err.print(
+            f"[red]refused[/red] {e.status} {e.reason}: {e.detail}"
+            + (f" ({e.code})" if e.code else "")
+        )
+    else:
+        err.print(f"[red]cannot reach the hub[/red]: {e}")
+    return typer.Exit(1)
+
+
+@app.command()
+def serve(
+    db: Annotated[Path, typer.Option(help="SQLite file of the hub (created and seeded).")] = Path(
+        "var/lintas.db"
+    ),
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    payment_timeout_s: Annotated[
+        int, typer.Option(help="Seconds reserved legs may wait for their post.")
+    ] = 60,
+) -> None:
+    """Run the hub (sandbox region, SQLite store) over HTTP.
+
+    Example: lintas serve --db var/lintas.db --port 8000
+    """
+    from lintas.entrypoints.server import run_server
+
+    run_server(db=db, host=host, port=port, payment_timeout_s=payment_timeout_s)
+
+
+@app.command()
+def demo(
+    payments: Annotated[int, typer.Option(help="How many payments to send.")] = 330,
+    once: Annotated[bool, typer.Option("--once", help="Stop the hub after the summary.")] = False,
+    server: Annotated[
+        str | None,
+        typer.Option(
+            "--server",
+            envvar="LINTAS_DEMO_SERVER",
+            help="Drive a hub already running at this URL instead of starting one.",
+        ),
+    ] = None,
+    db: Annotated[
+        Path | None, typer.Option(help="SQLite file for the demo hub (default: a fresh temp file).")
+    ] = None,
+    port: Annotated[int, typer.Option(help="Port for the demo hub.")] = 8000,
+    concurrency: Annotated[int, typer.Option(help="Payments in flight at once.")] = 16,
+    as_json: AsJson = False,
+) -> None:
+    """Start a sandbox hub, send payments across every corridor, print a summary per corridor.
+
+    Example: lintas demo --payments 330 --once
+    """
+    from lintas.entrypoints.demo import run_demo
+
+    code = run_demo(
+        payments=payments,
+        once=once,
+        server=server,
+        db=db,
+        port=port,
+        concurrency=concurrency,
+        as_json=as_json,
+        console=out,
+    )
+    raise typer.Exit(code)
+
+
+@app.command()
+def countries(server: Server = SERVER_DEFAULT, as_json: AsJson = False) -> None:
+    """List the connected countries, their IPS, currency and maximum amount.
+
+    Example: lintas countries
+    """
+    try:
+        data = HubClient(server).countries()
+    except (HubError, httpx.HTTPError) as e:
+        raise _fail(e) from None
+    if as_json:
+        _print_json(data)
+        return
+    table = Table("Country", "Name", "IPS", "Currency", "Max amount", "Address types")
+    for c in data:
+        table.add_row(
+            c["code"],
+            c["name"],
+            c["ips"]["name"],
+            c["currency"],
+            c["ips"]["amountMax"]["amount"],
+            ", ".join(a["code"] for a in c["addressTypes"]),
+        )
+    out.print(table)
+
+
+@app.command()
+def quote(
+    source: Annotated[str, typer.Option("--from", help="Source country (e.g. SG).")],
+    destination: Annotated[str, typer.Option("--to", help="Destination country (e.g. TH).")],
+    amount: Annotated[str, typer.Option(help="Decimal amount, e.g. 100.00.")],
+    currency: Annotated[
+        str | None,
+        typer.Option(
+            help="Currency of --amount: the source's (fixed to send, default) or the "
+            "destination's (fixed to receive)."
+        ),
+    ] = None,
+    psp: Annotated[
+        str | None, typer.Option(help="Requesting PSP (sandbox: default the first).")
+    ] = None,
+    key: Key = None,
+    server: Server = SERVER_DEFAULT,
+    as_json: AsJson = False,
+) -> None:
+    """Get every FXP's quote for a corridor and an amount.
+
+    Example: lintas quote --from SG --to TH --amount 100.00
+    """
+    client = HubClient(server)
+    try:
+        quotes = client.quotes(
+            source.upper(), destination.upper(), amount, currency, psp=psp, key=key
+        )
+    except (HubError, httpx.HTTPError) as e:
+        raise _fail(e) from None
+    if as_json:
+        _print_json(quotes)
+        return
+    table = Table("Quote", "FXP", "Rate", "Debited", "Credited", "Fees", "Expires")
+    for q in quotes["quotes"]:
+        d = q["disclosure"]
+        fees = f"{d['sourcePspFee']['amount']}+{d['schemeFee']['amount']} / {d['destinationPspFee']['amount']}"
+        table.add_row(
+            q["quoteId"][:8],
+            q["fxp"],
+            q["exchangeRate"],
+            f"{d['amountDebited']['amount']} {d['amountDebited']['currency']}",
+            f"{d['amountCredited']['amount']} {d['amountCredited']['currency']}",
+            fees,
+            q["expiresAt"],
+        )
+    out.print(table)
+
+
+@app.command()
+def resolve(
+    country: Annotated[str, typer.Option(help="Country whose directory to ask.")],
+    address_type: Annotated[str, typer.Option("--type", help="Address type, e.g. MOBILE.")],
+    value: Annotated[str, typer.Option(help="The proxy, e.g. +66812345678.")],
+    key: Key = None,
+    server: Server = SERVER_DEFAULT,
+    as_json: AsJson = False,
+) -> None:
+    """Resolve a proxy (mobile, national id, UPI id ...) to an account and masked name.
+
+    Example: lintas resolve --country TH --type MOBILE --value +66812345678
+    """
+    try:
+        data = HubClient(server).resolve(country.upper(), address_type.upper(), value, key=key)
+    except (HubError, httpx.HTTPError) as e:
+        raise _fail(e) from None
+    if as_json:
+        _print_json(data)
+        return
+    out.print(
+        f"{data['displayName']}  account {data['account']} at {data['agentName']} ({data['agent']})"
+    )
+
+
+@app.command()
+def pay(
+    source: Annotated[str, typer.Option("--from", help="Source country.")],
+    destination: Annotated[str, typer.Option("--to", help="Destination country.")],
+    amount: Annotated[str, typer.Option(help="Decimal amount.")],
+    address_type: Annotated[str, typer.Option("--type", help="Payee address type.")],
+    value: Annotated[str, typer.Option(help="Payee proxy.")],
+    currency: Annotated[
+        str | None, typer.Option(help="Currency of --amount (default: source).")
+    ] = None,
+    debtor_account: Annotated[
+        str | None, typer.Option(help="Sender's account (sandbox: default a sample customer).")
+    ] = None,
+    debtor_agent: Annotated[str | None, typer.Option(help="Sender's PSP.")] = None,
+    debtor_name: Annotated[str | None, typer.Option(help="Sender's name.")] = None,
+    uetr: Annotated[str | None, typer.Option(help="UETR to use (default: a new UUID v4).")] = None,
+    key: Key = None,
+    server: Server = SERVER_DEFAULT,
+    as_json: AsJson = False,
+) -> None:
+    """Quote, resolve and pay in one go; prints the final status.
+
+    Example: lintas pay --from SG --to TH --amount 50.00 --type MOBILE --value +66812345678
+    """
+    client = HubClient(server)
+    try:
+        result = client.pay(
+            source=source.upper(),
+            destination=destination.upper(),
+            amount=amount,
+            currency=currency,
+            address_type=address_type.upper(),
+            value=value,
+            debtor_account=debtor_account,
+            debtor_agent=debtor_agent,
+            debtor_name=debtor_name,
+            uetr=uetr or str(uuid.uuid4()),
+            key=key,
+        )
+    except (HubError, httpx.HTTPError) as e:
+        raise _fail(e) from None
+    if as_json:
+        _print_json(result)
+    else:
+        p = result
+        line = (
+            f"{p['uetr']}  {p['status']}  {p['amountDebited']['amount']} "
+            f"{p['amountDebited']['currency']} -> {p['amountCredited']['amount']} "
+            f"{p['amountCredited']['currency']}"
+        )
+        if p["reason"]:
+            line += f"  {p['reason']}: {p['reasonText']}"
+        out.print(line)
+    raise typer.Exit(0 if result["status"] == "ACCC" else 2)
+
+
+@app.command()
+def status(
+    uetr: Annotated[str, typer.Argument(help="The payment's UETR.")],
+    key: Key = None,
+    server: Server = SERVER_DEFAULT,
+    as_json: AsJson = False,
+) -> None:
+    """Show a payment's status.
+
+    Example: lintas status 5f1c2a7e-8d3b-4c1e-9f0a-2b3c4d5e6f70 --key $KEY
+    """
+    try:
+        p = HubClient(server).payment(uetr, key=key)
+    except (HubError, httpx.HTTPError) as e:
+        raise _fail(e) from None
+    if as_json:
+        _print_json(p)
+        return
+    out.print(
+        f"{p['uetr']}  {p['status']} ({p['state']})  {p['sourceCountry']}->{p['destinationCountry']}"
+        f"  {p['amountCredited']['amount']} {p['amountCredited']['currency']}"
+        + (f"  {p['reason']}: {p['reasonText']}" if p["reason"] else "")
+    )
+
+
+@app.command()
+def reconcile(server: Server = SERVER_DEFAULT, as_json: AsJson = False) -> None:
+    """Check every ledger balances (exit 1 if any does not).
+
+    Example: lintas reconcile
+    """
+    try:
+        data = HubClient(server).reconciliation()
+    except (HubError, httpx.HTTPError) as e:
+        raise _fail(e) from None
+    if as_json:
+        _print_json(data)
+    else:
+        table = Table(
+            "Ledger",
+            "Currency",
+            "Accounts",
+            "Debits posted",
+            "Credits posted",
+            "Pending",
+            "Balanced",
+        )
+        for row in data["ledgers"]:
+            table.add_row(
+                row["country"],
+                row["currency"],
+                str(row["accounts"]),
+                row["debitsPosted"],
+                row["creditsPosted"],
+                row["debitsPending"],
+                "yes" if row["balanced"] else "[red]NO[/red]",
+            )
+        out.print(table)
+    raise typer.Exit(0 if data["balanced"] else 1)
+
+
+@sandbox_app.command("customers")
+def sandbox_customers(
+    country: Annotated[str, typer.Option(help="Country code.")],
+    limit: Annotated[int, typer.Option(help="How many.")] = 10,
+    server: Server = SERVER_DEFAULT,
+    as_json: AsJson = False,
+) -> None:
+    """List sample (fictional) customers of a country to pay from or to.
+
+    Example: lintas sandbox customers --country TH --limit 5
+    """
+    try:
+        data = HubClient(server).customers(country.upper(), limit)
+    except (HubError, httpx.HTTPError) as e:
+        raise _fail(e) from None
+    if as_json:
+        _print_json(data)
+        return
+    table = Table("Id", "Name", "Latin", "Agent", "Account", "Proxies")
+    for c in data["customers"]:
+        table.add_row(
+            c["id"],
+            c["name"],
+            c["nameLatin"],
+            c["agent"],
+            c["account"],
+            ", ".join(f"{p['addressType']}={p['value']}" for p in c["proxies"]),
+        )
+    out.print(table)
+
+
+@sandbox_app.command("keys")
+def sandbox_keys(server: Server = SERVER_DEFAULT, as_json: AsJson = False) -> None:
+    """Print every sandbox participant's API key.
+
+    Example: lintas sandbox keys
+    """
+    try:
+        data = HubClient(server).keys()
+    except (HubError, httpx.HTTPError) as e:
+        raise _fail(e) from None
+    if as_json:
+        _print_json(data)
+        return
+    table = Table("Participant", "Role", "Country", "API key")
+    for k in data["keys"]:
+        table.add_row(k["participant"], k["role"], k["country"] or "", k["apiKey"])
+    out.print(table)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    app()

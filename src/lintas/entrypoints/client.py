@@ -1,0 +1,188 @@
+"""A small synchronous HTTP client of the hub, used by the CLI and the tests."""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import httpx
+
+TIMEOUT_S: Final = 30.0
+
+
+class HubError(Exception):
+    """The hub refused a request (a problem+json answer)."""
+
+    def __init__(self, status: int, problem: dict[str, Any]) -> None:
+        self.status = status
+        self.problem = problem
+        self.reason = str(problem.get("reason", "unknown"))
+        self.detail = str(problem.get("detail", ""))
+        self.code = problem.get("code")
+        super().__init__(f"{status} {self.reason}: {self.detail}")
+
+
+class HubClient:
+    """Calls a hub's /v1 API. In the sandbox it finds participants' keys by itself."""
+
+    def __init__(self, server: str, *, transport: httpx.BaseTransport | None = None) -> None:
+        self._http = httpx.Client(
+            base_url=server.rstrip("/"), timeout=TIMEOUT_S, transport=transport
+        )
+        self._keys: dict[str, str] | None = None
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def _call(self, method: str, path: str, *, key: str | None = None, **kw: Any) -> Any:
+        headers = {"authorization": f"Bearer {key}"} if key else {}
+        r = self._http.request(method, path, headers=headers, **kw)
+        if r.status_code >= 400:
+            try:
+                problem = r.json()
+            except ValueError:
+                problem = {"reason": "http_error", "detail": r.text[:200]}
+            raise HubError(r.status_code, problem)
+        return r.json()
+
+    def keys(self) -> Any:
+        """Every sandbox key."""
+        return self._call("GET", "/v1/sandbox/keys")
+
+    def key_for(self, participant: str) -> str:
+        """The sandbox key of ``participant``."""
+        if self._keys is None:
+            self._keys = {k["participant"]: k["apiKey"] for k in self.keys()["keys"]}
+        try:
+            return self._keys[participant]
+        except KeyError:
+            raise HubError(
+                404,
+                {
+                    "reason": "participant_unknown",
+                    "detail": f"no sandbox participant {participant!r}",
+                },
+            ) from None
+
+    def countries(self) -> Any:
+        """Every connected country."""
+        return self._call("GET", "/v1/countries")
+
+    def customers(self, country: str, limit: int = 10) -> Any:
+        """Sample sandbox customers."""
+        return self._call(
+            "GET", "/v1/sandbox/customers", params={"country": country, "limit": limit}
+        )
+
+    def _psp_key(self, country: str, psp: str | None, key: str | None) -> tuple[str, str]:
+        if psp is None:
+            c = next((c for c in self.countries() if c["code"] == country), None)
+            if c is None:
+                raise HubError(
+                    404, {"reason": "country_unknown", "detail": f"no country {country!r}"}
+                )
+            psp = c["psps"][0]["id"]
+        assert psp is not None
+        return psp, key or self.key_for(psp)
+
+    def quotes(
+        self,
+        source: str,
+        destination: str,
+        amount: str,
+        currency: str | None = None,
+        *,
+        psp: str | None = None,
+        key: str | None = None,
+    ) -> Any:
+        """Every FXP's quote."""
+        by_code = {c["code"]: c for c in self.countries()}
+        if source not in by_code or destination not in by_code:
+            missing = source if source not in by_code else destination
+            raise HubError(404, {"reason": "country_unknown", "detail": f"no country {missing!r}"})
+        _, key = self._psp_key(source, psp, key)
+        return self._call(
+            "GET",
+            "/v1/quotes",
+            key=key,
+            params={
+                "sourceCountry": source,
+                "sourceCurrency": by_code[source]["currency"],
+                "destinationCountry": destination,
+                "destinationCurrency": by_code[destination]["currency"],
+                "amountCurrency": currency or by_code[source]["currency"],
+                "amount": amount,
+            },
+        )
+
+    def resolve(
+        self, country: str, address_type: str, value: str, *, key: str | None = None
+    ) -> Any:
+        """Resolve a proxy."""
+        return self._call(
+            "POST",
+            "/v1/addressing/resolve",
+            key=key or self.key_for(self.countries()[0]["psps"][0]["id"]),
+            json={"country": country, "addressType": address_type, "value": value},
+        )
+
+    def submit(self, body: dict[str, Any], *, key: str) -> Any:
+        """Submit a payment."""
+        return self._call("POST", "/v1/payments", key=key, json=body)
+
+    def payment(self, uetr: str, *, key: str | None = None) -> Any:
+        """A payment's status (operator key by default in the sandbox)."""
+        return self._call("GET", f"/v1/payments/{uetr}", key=key or self.key_for("OPERATOR"))
+
+    def reconciliation(self) -> Any:
+        """Every ledger's reconciliation."""
+        return self._call("GET", "/v1/reconciliation")
+
+    def pay(
+        self,
+        *,
+        source: str,
+        destination: str,
+        amount: str,
+        currency: str | None,
+        address_type: str,
+        value: str,
+        debtor_account: str | None,
+        debtor_agent: str | None,
+        debtor_name: str | None,
+        uetr: str,
+        key: str | None,
+    ) -> Any:
+        """Quote, resolve and submit; returns the final payment."""
+        if debtor_account is None:
+            sample = self.customers(source, 1)["customers"][0]
+            debtor_account, debtor_agent = sample["account"], sample["agent"]
+            debtor_name = debtor_name or sample["nameLatin"]
+        if debtor_agent is None:
+            raise HubError(
+                422,
+                {
+                    "reason": "debtor_agent_missing",
+                    "detail": "--debtor-agent is required with --debtor-account",
+                },
+            )
+        psp, key = self._psp_key(source, debtor_agent, key)
+        quotes = self.quotes(source, destination, amount, currency, psp=psp, key=key)["quotes"]
+        payee = self.resolve(destination, address_type, value, key=key)
+        return self.submit(
+            {
+                "uetr": uetr,
+                "quoteId": quotes[0]["quoteId"],
+                "debtor": {
+                    "name": debtor_name or "Sender",
+                    "account": debtor_account,
+                    "agent": psp,
+                },
+                "creditor": {
+                    "name": payee["displayName"],
+                    "account": payee["account"],
+                    "agent": payee["agent"],
+                },
+            },
+            key=key,
+        )

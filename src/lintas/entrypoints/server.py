@@ -1,0 +1,68 @@
+"""Running the ASGI app with uvicorn (uvloop + httptools), in the foreground or a thread."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Final
+
+import uvicorn
+
+from lintas.bootstrap import HubConfig
+from lintas.entrypoints.api.app import LintasApp
+
+#: Seconds to wait for a server thread to start answering.
+START_TIMEOUT_S: Final = 120.0
+
+
+def _config(app: LintasApp, host: str, port: int) -> uvicorn.Config:
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        lifespan="on",
+        access_log=False,
+        log_level="warning",
+        # Many concurrent PSP connections are normal; keep them open between requests.
+        timeout_keep_alive=30,
+        backlog=4096,
+    )
+
+
+def run_server(*, db: Path, host: str, port: int, payment_timeout_s: int = 60) -> None:
+    """Serve in the foreground until interrupted."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    app = LintasApp(HubConfig(db_path=db, payment_timeout_s=payment_timeout_s))
+    print(f"Lintas hub on http://{host}:{port}  (store: {db}; OpenAPI: /openapi.json)", flush=True)
+    uvicorn.Server(_config(app, host, port)).run()
+
+
+class ServerThread:
+    """A hub serving from a background thread (the demo, and tests)."""
+
+    def __init__(self, config: HubConfig, host: str = "127.0.0.1", port: int = 8000) -> None:
+        self.app = LintasApp(config)
+        self.url = f"http://{host}:{port}"
+        self._server = uvicorn.Server(_config(self.app, host, port))
+        self._thread = threading.Thread(target=self._server.run, name="lintas-server", daemon=True)
+
+    def start(self) -> ServerThread:
+        """Start serving; return once the hub answers (or raise)."""
+        self._thread.start()
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise RuntimeError("the hub failed to start (see the log above)")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the hub did not start in time")
+            time.sleep(0.05)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and close the store."""
+        self._server.should_exit = True
+        self._thread.join(timeout=30)

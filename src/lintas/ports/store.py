@@ -1,0 +1,159 @@
+"""The store: one writer that applies ledger work in durable batches, and readers.
+
+A ``WriteCommand`` is one unit of work: transfers to apply as one ``create_transfers`` call, a
+``decide`` function that turns their results into the payment record to keep (it runs inside
+the writer, after the transfers, so the record and the money move in the same transaction),
+and any other rows to keep. Its outcome is returned only once the batch holding it is durable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from lintas.domain.fx import Quote, StandingRate
+from lintas.domain.ledger import Account, CreateAccountResult, CreateTransferResult, Transfer
+from lintas.domain.payment import Payment
+
+Decide = Callable[[Sequence[CreateTransferResult]], Payment | None]
+ExpiryHandler = Callable[[Sequence[Transfer]], Sequence[Payment]]
+
+
+@dataclass(slots=True)
+class WriteCommand:
+    """One unit of work for the writer (see the module docstring)."""
+
+    transfers: Sequence[Transfer] = ()
+    decide: Decide | None = None
+    payments: Sequence[Payment] = ()
+    quotes: Sequence[Quote] = ()
+    accounts: Sequence[Account] = ()
+    rates: Sequence[StandingRate] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class WriteOutcome:
+    """What the writer did with a command, once it is durable."""
+
+    transfer_results: tuple[CreateTransferResult, ...] = ()
+    account_results: tuple[CreateAccountResult, ...] = ()
+    payment: Payment | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerBalance:
+    """One ledger's totals and whether they balance."""
+
+    ledger: int
+    country: str
+    debits_posted: int
+    credits_posted: int
+    debits_pending: int
+    credits_pending: int
+    accounts: int
+    flag_violations: int = 0
+
+    @property
+    def balanced(self) -> bool:
+        """Debits equal credits (posted and pending) and no account breaks its flag."""
+        return (
+            self.debits_posted == self.credits_posted
+            and self.debits_pending == self.credits_pending
+            and self.flag_violations == 0
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class AccountBalance:
+    """An account's balances as last committed."""
+
+    account_id: int
+    ledger: int
+    code: int
+    debits_pending: int
+    debits_posted: int
+    credits_pending: int
+    credits_posted: int
+    user_data: str = ""
+
+    @property
+    def available(self) -> int:
+        """Credits posted less debits posted and pending (what may still be spent)."""
+        return self.credits_posted - self.debits_posted - self.debits_pending
+
+
+@dataclass(slots=True)
+class StoreStats:
+    """Counters the writer keeps, for the benchmark and the operator."""
+
+    batches: int = 0
+    commands: int = 0
+    transfers: int = 0
+    batch_size_max_seen: int = 0
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+class Writer(Protocol):
+    """The single writer: applies commands in batches, answers once durable."""
+
+    def submit(self, command: WriteCommand) -> Future[WriteOutcome]:
+        """Queue ``command``; the future resolves after its batch commits."""
+        ...
+
+    def submit_async(self, command: WriteCommand) -> Awaitable[WriteOutcome]:
+        """Queue ``command`` from an event loop; resolves on that loop after commit."""
+        ...
+
+    def set_expiry_handler(self, handler: ExpiryHandler) -> None:
+        """Who decides what happens to payments whose reserved legs expired."""
+        ...
+
+    def in_memory_account(self, account_id: int) -> Account | None:
+        """The writer's current view of an account (for tests and seeding checks)."""
+        ...
+
+
+class Reader(Protocol):
+    """Reads committed state; never waits for the writer."""
+
+    def payment(self, uetr: str) -> Payment | None:
+        """The payment with this UETR, as last committed."""
+        ...
+
+    def payments_in_flight(self) -> list[Payment]:
+        """Payments not yet final (RECEIVED, RESERVED, HELD)."""
+        ...
+
+    def payments(self, *, agent: str | None = None, limit: int = 100) -> list[Payment]:
+        """Recent payments, newest first; only those where ``agent`` is a side, if given."""
+        ...
+
+    def quote(self, quote_id: str) -> Quote | None:
+        """A quote by id."""
+        ...
+
+    def rates(self) -> list[StandingRate]:
+        """The latest standing rate of every FXP and pair."""
+        ...
+
+    def ledger_balances(self) -> list[LedgerBalance]:
+        """Per ledger: the sums of every account's debits and credits, and flag violations."""
+        ...
+
+    def account_balance(self, account_id: int) -> AccountBalance | None:
+        """One account's committed balances."""
+        ...
+
+    def transfers_of(self, uetr: str) -> list[Transfer]:
+        """Every transfer recorded for a payment (pending, post and void)."""
+        ...
+
+    def is_seeded(self) -> bool:
+        """True once the sandbox (or an operator) has created accounts."""
+        ...
+
+    def meta(self, key: str) -> str | None:
+        """A value the hub keeps about itself (seed, mode)."""
+        ...

@@ -1,0 +1,434 @@
+"""Payments: accept, reserve both legs, post both (or void both), report the status.
+
+The path of one payment through the writer (each step answered only once durable)::
+
+    1. reserve: both legs' pending transfers as one linked chain, with the payment record
+       (RESERVED, or REJECTED with the reason the ledger gave);
+    2. post:    both legs' posts as one chain, with the record (SETTLED), or, when the
+       reservation timed out in between, REJECTED AB03.
+
+A UETR names one payment for ever: the same UETR with the same content returns the payment
+as it stands (or waits for the submission already in flight); with other content it is a
+``Conflict`` (DUPL). On start, ``recover`` voids every payment a crash left reserved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from lintas.domain import settlement
+from lintas.domain.errors import (
+    Conflict,
+    Forbidden,
+    InputInvalid,
+    NotFound,
+    ReasonCode,
+    Refused,
+    Unavailable,
+)
+from lintas.domain.ledger import CreateTransferResult, Transfer
+from lintas.domain.payment import (
+    Party,
+    Payment,
+    PaymentStatus,
+    request_digest,
+    transition,
+)
+from lintas.ports.clock import Clock
+from lintas.ports.directory import Participant, ProxyDirectory, ReferenceData, Role
+from lintas.ports.store import Reader, WriteCommand, Writer
+from lintas.services.quoting import QuotingService
+
+#: Characters in a party name at most (ISO 20022 Max140Text).
+PARTY_NAME_CHARS_MAX: Final = 140
+#: Characters in an account identifier at most (ISO 20022 Max34Text).
+ACCOUNT_CHARS_MAX: Final = 34
+#: Payments submitted at once and not yet answered, at most (beyond: 503).
+IN_FLIGHT_MAX: Final = 50_000
+
+_R = CreateTransferResult
+_OK: Final = frozenset({_R.ok, _R.exists})
+
+
+@dataclass(frozen=True, slots=True)
+class PartyInput:
+    """A debtor or creditor as the submitter wrote it."""
+
+    name: str
+    account: str
+    agent: str
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRequest:
+    """What a source PSP submits."""
+
+    uetr: str
+    quote_id: str
+    debtor: PartyInput
+    creditor: PartyInput
+
+
+class PaymentsService:
+    """Executes cross-border payments in two legs and answers their status."""
+
+    def __init__(
+        self,
+        *,
+        reference: ReferenceData,
+        directory: ProxyDirectory,
+        quoting: QuotingService,
+        reader: Reader,
+        writer: Writer,
+        clock: Clock,
+        timeout_s: int = settlement.PAYMENT_TIMEOUT_S_DEFAULT,
+    ) -> None:
+        assert timeout_s > 0, timeout_s
+        self._reference = reference
+        self._directory = directory
+        self._quoting = quoting
+        self._reader = reader
+        self._writer = writer
+        self._clock = clock
+        self._timeout_s = timeout_s
+        self._in_flight: dict[str, tuple[str, asyncio.Future[Payment]]] = {}
+        writer.set_expiry_handler(self._on_expired)
+
+    # -- submit ------------------------------------------------------------------------------
+
+    async def submit(self, request: PaymentRequest, caller: Participant) -> Payment:
+        """Execute ``request`` for ``caller`` (the debtor agent) and return the final payment."""
+        payment = self._accept(request, caller)
+        digest = payment.request_digest
+        running = self._in_flight.get(payment.uetr)
+        if running is not None:
+            if running[0] != digest:
+                raise _duplicate(payment.uetr)
+            return await asyncio.shield(running[1])
+        stored = self._reader.payment(payment.uetr)
+        if stored is not None:
+            if stored.request_digest != digest:
+                raise _duplicate(payment.uetr)
+            return stored
+        if len(self._in_flight) >= IN_FLIGHT_MAX:
+            raise Unavailable("too_many_payments_in_flight", "the hub is at capacity; retry")
+        done: asyncio.Future[Payment] = asyncio.get_running_loop().create_future()
+        self._in_flight[payment.uetr] = (digest, done)
+        try:
+            result = await self._execute(payment)
+            done.set_result(result)
+            return result
+        except BaseException as exc:
+            done.set_exception(exc)
+            # The waiters (if any) receive it; mark it retrieved so nobody warns.
+            done.exception()
+            raise
+        finally:
+            del self._in_flight[payment.uetr]
+
+    def _accept(self, request: PaymentRequest, caller: Participant) -> Payment:
+        """Validate ``request`` at the edge; nothing is written when this raises."""
+        uetr = _uetr(request.uetr)
+        if caller.role is not Role.PSP:
+            raise Forbidden("only_psps_submit_payments", "only a PSP may submit payments")
+        debtor = _party(request.debtor, "debtor")
+        creditor = _party(request.creditor, "creditor")
+        if debtor.agent != caller.id:
+            raise Forbidden(
+                "psp_acts_only_for_itself",
+                f"{caller.id} may submit only payments whose debtor agent it is",
+                field="debtor.agent",
+            )
+        quote = self._quoting.find(request.quote_id)
+        if quote is None:
+            raise NotFound("quote_unknown", f"no quote {request.quote_id!r}", field="quoteId")
+        if quote.requested_by_psp != caller.id:
+            raise Forbidden(
+                "quote_belongs_to_another_psp", "a quote may be used only by the PSP that asked"
+            )
+        now = self._clock.now()
+        source = self._reference.country_of_currency(quote.source_currency)
+        destination = self._reference.country_of_currency(quote.target_currency)
+        assert source is not None and destination is not None, quote
+        creditor_country = self._reference.country_of_agent(creditor.agent)
+        if creditor_country is None or creditor_country.code != destination.code:
+            raise InputInvalid(
+                "creditor_agent_not_in_destination",
+                f"{creditor.agent!r} is not a PSP in {destination.code}",
+                code=ReasonCode.RC01,
+                field="creditor.agent",
+            )
+        digest = request_digest(
+            uetr,
+            quote.quote_id,
+            debtor.name,
+            debtor.account,
+            debtor.agent,
+            creditor.name,
+            creditor.account,
+            creditor.agent,
+        )
+        d = quote.disclosure
+        payment = Payment(
+            uetr=uetr,
+            status=PaymentStatus.RECEIVED,
+            reason=None,
+            quote_id=quote.quote_id,
+            fxp_id=quote.fxp_id,
+            source_country=source.code,
+            destination_country=destination.code,
+            debtor=debtor,
+            creditor=creditor,
+            amount_debited=d.amount_debited,
+            principal=d.principal,
+            source_psp_fee=d.source_psp_fee,
+            scheme_fee=d.scheme_fee,
+            interbank_target=d.interbank_target,
+            destination_psp_fee=d.destination_psp_fee,
+            amount_credited=d.amount_credited,
+            exchange_rate=str(quote.exchange_rate),
+            request_digest=digest,
+            created_at=now,
+            updated_at=now,
+        )
+        if quote.is_expired(now):
+            stored = self._reader.payment(uetr)
+            if stored is not None and stored.request_digest == digest:
+                return stored  # A retry of a payment made while the quote was fresh.
+            raise Refused(
+                "quote_expired",
+                f"quote {quote.quote_id} expired at {quote.expires_at.isoformat()}",
+                code=ReasonCode.QTEX,
+                field="quoteId",
+            )
+        return payment
+
+    async def _execute(self, payment: Payment) -> Payment:
+        rejected = self._check_accounts(payment)
+        if rejected is not None:
+            await self._writer.submit_async(WriteCommand(payments=(rejected,)))
+            return rejected
+        legs = settlement.payment_legs(payment, self._timeout_s)
+        chain = legs.reserve_chain()
+
+        def decide_reserve(results: Sequence[CreateTransferResult]) -> Payment:
+            return _after_reserve(payment, chain, results, self._clock)
+
+        reserved = await self._writer.submit_async(
+            WriteCommand(transfers=chain, decide=decide_reserve)
+        )
+        after = reserved.payment
+        assert after is not None
+        if after.status is not PaymentStatus.RESERVED:
+            return after
+        # A real IPS would be asked here; the sandbox IPSs confirm at once, so post both legs.
+        posts = legs.post_chain()
+
+        def decide_post(results: Sequence[CreateTransferResult]) -> Payment:
+            return _after_post(after, results, self._clock)
+
+        posted = await self._writer.submit_async(WriteCommand(transfers=posts, decide=decide_post))
+        final = posted.payment
+        assert final is not None
+        if final.status is PaymentStatus.REJECTED:
+            # Some legs expired before the post; void whatever is still reserved.
+            await self._writer.submit_async(WriteCommand(transfers=legs.voids()))
+        return final
+
+    def _check_accounts(self, payment: Payment) -> Payment | None:
+        """Refuse a payment whose accounts the domestic systems do not know (AC01)."""
+        if (
+            self._directory.holder(
+                payment.source_country, payment.debtor.agent, payment.debtor.account
+            )
+            is None
+        ):
+            return transition(
+                payment,
+                PaymentStatus.REJECTED,
+                self._clock.now(),
+                ReasonCode.AC01,
+                "debtor account unknown at the debtor agent",
+            )
+        if (
+            self._directory.holder(
+                payment.destination_country, payment.creditor.agent, payment.creditor.account
+            )
+            is None
+        ):
+            return transition(
+                payment,
+                PaymentStatus.REJECTED,
+                self._clock.now(),
+                ReasonCode.AC01,
+                "creditor account unknown at the creditor agent",
+            )
+        return None
+
+    # -- read --------------------------------------------------------------------------------
+
+    def status(self, uetr: str, caller: Participant) -> Payment:
+        """A payment, for a caller allowed to see it (either agent, or the operator)."""
+        uetr = _uetr(uetr)
+        payment = self._reader.payment(uetr)
+        if payment is None or not _may_read(payment, caller):
+            # The same answer for "absent" and "not yours": a PSP learns nothing of others.
+            raise NotFound("payment_unknown", f"no payment {uetr} visible to {caller.id}")
+        return payment
+
+    def recent(self, caller: Participant, limit: int = 100) -> list[Payment]:
+        """Recent payments the caller may see."""
+        agent = None if caller.role is Role.OPERATOR else caller.id
+        return self._reader.payments(agent=agent, limit=limit)
+
+    # -- recovery and timeouts ---------------------------------------------------------------
+
+    async def recover(self) -> int:
+        """Void every payment a previous run left reserved (AB04). Returns how many."""
+        count = 0
+        for payment in self._reader.payments_in_flight():
+            if payment.status is not PaymentStatus.RESERVED:
+                continue
+            voids = settlement.payment_legs(payment, self._timeout_s).voids()
+
+            def decide_void(
+                results: Sequence[CreateTransferResult], p: Payment = payment
+            ) -> Payment:
+                return _after_void(p, results, self._clock)
+
+            await self._writer.submit_async(WriteCommand(transfers=voids, decide=decide_void))
+            count += 1
+        return count
+
+    def _on_expired(self, expired: Sequence[Transfer]) -> list[Payment]:
+        """Runs in the writer: payments whose reserved legs timed out are rejected (AB03)."""
+        out: list[Payment] = []
+        now = self._clock.now()
+        for uetr in sorted({t.user_data for t in expired if t.user_data}):
+            payment = self._reader.payment(uetr)
+            if payment is not None and payment.status is PaymentStatus.RESERVED:
+                out.append(
+                    transition(
+                        payment,
+                        PaymentStatus.REJECTED,
+                        now,
+                        ReasonCode.AB03,
+                        "settlement timed out; both legs were voided",
+                    )
+                )
+        return out
+
+
+def _duplicate(uetr: str) -> Conflict:
+    return Conflict(
+        "uetr_reused_with_different_content",
+        f"UETR {uetr} was already used for a different payment",
+        code=ReasonCode.DUPL,
+        field="uetr",
+    )
+
+
+def _uetr(value: str) -> str:
+    try:
+        parsed = uuid.UUID(value)
+    except (ValueError, AttributeError, TypeError):
+        raise InputInvalid("uetr_malformed", f"{value!r} is not a UUID", field="uetr") from None
+    if parsed.version != 4 or str(parsed) != value.lower():
+        raise InputInvalid(
+            "uetr_must_be_a_uuid_v4",
+            "a UETR is a UUID version 4 in its canonical form (8-4-4-4-12 hex digits)",
+            field="uetr",
+        )
+    return str(parsed)
+
+
+def _party(party: PartyInput, side: str) -> Party:
+    name = party.name.strip()
+    if not 1 <= len(name) <= PARTY_NAME_CHARS_MAX:
+        raise InputInvalid(
+            "party_name_length_out_of_range",
+            f"{side} name must have 1 to {PARTY_NAME_CHARS_MAX} characters",
+            field=f"{side}.name",
+        )
+    account = party.account.strip()
+    if not 1 <= len(account) <= ACCOUNT_CHARS_MAX or not account.isascii():
+        raise InputInvalid(
+            "account_malformed",
+            f"{side} account must be 1 to {ACCOUNT_CHARS_MAX} ASCII characters",
+            field=f"{side}.account",
+        )
+    agent = party.agent.strip().upper()
+    if not agent:
+        raise InputInvalid("agent_missing", f"{side} agent is required", field=f"{side}.agent")
+    return Party(name=name, account=account, agent=agent)
+
+
+def _may_read(payment: Payment, caller: Participant) -> bool:
+    if caller.role is Role.OPERATOR:
+        return True
+    if caller.role is Role.FXP:
+        return payment.fxp_id == caller.id
+    return caller.id in (payment.debtor.agent, payment.creditor.agent)
+
+
+def _after_reserve(
+    payment: Payment,
+    chain: list[Transfer],
+    results: Sequence[CreateTransferResult],
+    clock: Clock,
+) -> Payment:
+    now = clock.now()
+    if all(r in _OK for r in results):
+        return transition(payment, PaymentStatus.RESERVED, now)
+    for transfer, result in zip(chain, results, strict=True):
+        if result in _OK or result is _R.linked_event_failed:
+            continue
+        reason, detail = _refusal(payment, transfer, result)
+        return transition(payment, PaymentStatus.REJECTED, now, reason, detail)
+    raise AssertionError(f"a refused chain names no refusal: {results}")
+
+
+def _refusal(
+    payment: Payment, transfer: Transfer, result: CreateTransferResult
+) -> tuple[ReasonCode, str]:
+    source_leg = transfer.ledger == settlement.ledger_id(payment.source_country)
+    if result is _R.exceeds_credits:
+        if source_leg:
+            return ReasonCode.AM04, "insufficient funds in the debtor account"
+        return ReasonCode.AM04, "the FXP has insufficient liquidity at the destination SAP"
+    if result is _R.debit_account_not_found or result is _R.credit_account_not_found:
+        return (ReasonCode.AB09 if source_leg else ReasonCode.AB10), f"ledger refused: {result}"
+    return (ReasonCode.AB09 if source_leg else ReasonCode.AB10), f"ledger refused: {result}"
+
+
+def _after_post(payment: Payment, results: Sequence[CreateTransferResult], clock: Clock) -> Payment:
+    now = clock.now()
+    if all(r in _OK for r in results):
+        return transition(payment, PaymentStatus.SETTLED, now)
+    # Posting reserved legs can only fail because they expired in between (the writer voids
+    # expired pending transfers before it applies anything else in a batch).
+    assert all(r in (_R.pending_transfer_expired, _R.linked_event_failed) for r in results), results
+    return transition(
+        payment,
+        PaymentStatus.REJECTED,
+        now,
+        ReasonCode.AB03,
+        "settlement timed out; both legs were voided",
+    )
+
+
+def _after_void(payment: Payment, results: Sequence[CreateTransferResult], clock: Clock) -> Payment:
+    ok = {_R.ok, _R.exists, _R.pending_transfer_expired, _R.pending_transfer_already_voided}
+    assert all(r in ok or r is _R.linked_event_failed for r in results), results
+    expired = any(r is _R.pending_transfer_expired for r in results)
+    reason = ReasonCode.AB03 if expired else ReasonCode.AB04
+    detail = (
+        "settlement timed out; both legs were voided"
+        if expired
+        else "the hub stopped during settlement; both legs were voided"
+    )
+    return transition(payment, PaymentStatus.REJECTED, clock.now(), reason, detail)
