@@ -92,7 +92,7 @@ assert TIMESTAMP_NS_MAX + TIMEOUT_S_MAX * _NS_PER_S < 2**64, "expiry must fit th
 assert TRANSFER_BATCH_MAX > 0 and ACCOUNT_BATCH_MAX > 0 and EXPIRE_BATCH_MAX > 0
 
 
-class InvariantBroken(AssertionError):  # noqa: N818 - the name the callers use
+class InvariantBroken(AssertionError):
     """A ledger rule that must always hold does not: a bug or corrupt restored state."""
 
 
@@ -739,7 +739,7 @@ class Ledger:
                         refused[tid] = (result, _fingerprint(t))
                         self._changes_refused.append((t, result))
                     if chain_start >= 0:
-                        undo.clear()
+                        self._rollback(undo)
                         for j in range(chain_start, i):
                             results[j] = _R.linked_event_failed
                         chain_broken = True
