@@ -1,0 +1,160 @@
+"""pacs.002.001.15 FI-to-FI payment status report (one transaction per report)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Final
+
+from lxml import etree
+
+from lintas.codecs.iso20022._xml import Node, Reader, Writer, format_datetime
+from lintas.codecs.iso20022.errors import UsageRuleViolated
+from lintas.codecs.iso20022.models import (
+    PACS_002,
+    OriginalReference,
+    check_bic,
+    check_id,
+    check_info,
+    check_moment,
+    read_original,
+    write_agent,
+    write_original,
+)
+
+NAMESPACE: Final[str] = f"urn:iso:std:iso:20022:tech:xsd:{PACS_002}"
+ROOT: Final[str] = "FIToFIPmtStsRpt"
+_r: Final = Reader()
+_w: Final = Writer(NAMESPACE)
+
+
+class TransactionStatus(StrEnum):
+    """ExternalPaymentTransactionStatus1Code values Lintas sends and accepts."""
+
+    SETTLED = "ACCC"
+    ACCEPTED_WITH_CHANGE_OR_HELD = "ACWP"
+    ACCEPTED_TECHNICALLY = "ACTC"
+    REJECTED = "RJCT"
+    BLOCKED = "BLCK"
+
+
+class StatusReason(StrEnum):
+    """ExternalStatusReason1Code values Lintas sends and accepts."""
+
+    SETTLEMENT_TIMED_OUT = "AB03"
+    CREDITOR_AGENT_FAILED = "AB09"
+    INSTRUCTED_AGENT_FAILED = "AB10"
+    ACCOUNT_NUMBER_INCORRECT = "AC01"
+    ACCOUNT_CLOSED = "AC04"
+    ACCOUNT_BLOCKED = "AC06"
+    TRANSACTION_FORBIDDEN = "AG01"
+    AMOUNT_NOT_ALLOWED = "AM02"
+    CURRENCY_NOT_ALLOWED = "AM03"
+    INSUFFICIENT_FUNDS = "AM04"
+    AMOUNT_INVALID = "AM12"
+    PROXY_INVALID = "BE23"
+    DUPLICATE_PAYMENT = "DUPL"
+    FORMAT_INVALID = "FF01"
+    FRAUDULENT_ORIGIN = "FRAD"
+    NARRATIVE = "NARR"
+    REGULATORY_REASON = "RR04"
+
+
+_ACCEPTANCES: Final = (TransactionStatus.SETTLED, TransactionStatus.ACCEPTED_TECHNICALLY)
+_KNOWN: Final = frozenset(reason.value for reason in StatusReason)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusReport:
+    """The status of one payment, pointing back at the message and UETR it answers."""
+
+    message_id: str
+    created_at: datetime
+    original: OriginalReference
+    status: TransactionStatus
+    reason: StatusReason | None = None
+    additional_info: tuple[str, ...] = ()
+    accepted_at: datetime | None = None
+    instructing_agent_bic: str | None = None
+    instructed_agent_bic: str | None = None
+
+    def __post_init__(self) -> None:
+        check_id("MsgId", self.message_id)
+        check_moment("CreDtTm", self.created_at)
+        check_info(self.additional_info)
+        if self.accepted_at is not None:
+            check_moment("AccptncDtTm", self.accepted_at)
+        for name, bic in (
+            ("InstgAgt", self.instructing_agent_bic),
+            ("InstdAgt", self.instructed_agent_bic),
+        ):
+            if bic is not None:
+                check_bic(name, bic)
+        if self.status in (TransactionStatus.REJECTED, TransactionStatus.BLOCKED):
+            if self.reason is None:
+                raise UsageRuleViolated(
+                    "a_refusal_carries_a_reason", f"{self.status.value} needs a reason code"
+                )
+        elif self.status in _ACCEPTANCES and (self.reason is not None or self.additional_info):
+            raise UsageRuleViolated(
+                "an_acceptance_carries_no_reason", f"{self.status.value} with a reason"
+            )
+        if self.additional_info and self.reason is None:
+            raise UsageRuleViolated(
+                "additional_info_explains_a_reason", "AddtlInf without a reason code"
+            )
+
+
+def build(message: StatusReport) -> etree._Element:
+    """The ``Document`` element of ``message``."""
+    m = message
+    doc = _w.root("Document")
+    body = _w.sub(doc, ROOT)
+    header = _w.sub(body, "GrpHdr")
+    _w.sub(header, "MsgId", m.message_id)
+    _w.sub(header, "CreDtTm", format_datetime(m.created_at))
+    write_agent(_w, header, "InstgAgt", m.instructing_agent_bic)
+    write_agent(_w, header, "InstdAgt", m.instructed_agent_bic)
+    tx = _w.sub(body, "TxInfAndSts")
+    write_original(_w, tx, m.original, "OrgnlUETR")
+    _w.sub(tx, "TxSts", m.status.value)
+    if m.reason is not None:
+        info = _w.sub(tx, "StsRsnInf")
+        _w.sub(info, "Rsn/Cd", m.reason.value)
+        _w.texts(info, "AddtlInf", m.additional_info)
+    if m.accepted_at is not None:
+        _w.sub(tx, "AccptncDtTm", format_datetime(m.accepted_at))
+    return doc
+
+
+def read(doc: Node) -> StatusReport:
+    """A pacs.002 ``Document`` as a ``StatusReport``."""
+    body = _r.need(doc, ROOT)
+    header = _r.need(body, "GrpHdr")
+    transactions = _r.all(body, "TxInfAndSts")
+    if len(transactions) != 1 or _r.find(body, "OrgnlGrpInfAndSts") is not None:
+        raise UsageRuleViolated("one_transaction_per_message", "exactly one TxInfAndSts")
+    tx = transactions[0]
+    reasons = _r.all(tx, "StsRsnInf")
+    if len(reasons) > 1:
+        raise UsageRuleViolated("one_reason_per_status", "at most one StsRsnInf")
+    reason: StatusReason | None = None
+    info: tuple[str, ...] = ()
+    if reasons:
+        code = _r.text(reasons[0], "Rsn/Cd")
+        if code is None or code not in _KNOWN:
+            raise UsageRuleViolated("reason_code_is_known", f"status reason {code!r}")
+        reason = StatusReason(code)
+        info = _r.texts(reasons[0], "AddtlInf", 4)
+    return StatusReport(
+        message_id=_r.need_text(header, "MsgId"),
+        created_at=_r.need_moment(header, "CreDtTm"),
+        original=read_original(_r, tx, "OrgnlUETR"),
+        status=TransactionStatus(_r.need_text(tx, "TxSts")),
+        reason=reason,
+        additional_info=info,
+        accepted_at=_r.moment(tx, "AccptncDtTm"),
+        instructing_agent_bic=_r.bic(header, "InstgAgt/FinInstnId/BICFI"),
+        instructed_agent_bic=_r.bic(header, "InstdAgt/FinInstnId/BICFI"),
+    )

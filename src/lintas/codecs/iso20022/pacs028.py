@@ -1,0 +1,87 @@
+"""pacs.028.001.06 FI-to-FI payment status request (about one payment)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final
+
+from lxml import etree
+
+from lintas.codecs.iso20022._xml import Node, Reader, Writer, format_datetime
+from lintas.codecs.iso20022.errors import UsageRuleViolated
+from lintas.codecs.iso20022.models import (
+    PACS_028,
+    OriginalReference,
+    check_bic,
+    check_id,
+    check_moment,
+    read_original,
+    write_agent,
+    write_original,
+)
+
+NAMESPACE: Final[str] = f"urn:iso:std:iso:20022:tech:xsd:{PACS_028}"
+ROOT: Final[str] = "FIToFIPmtStsReq"
+_r: Final = Reader()
+_w: Final = Writer(NAMESPACE)
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRequest:
+    """Ask for the current status of the payment ``original`` points at."""
+
+    message_id: str
+    created_at: datetime
+    status_request_id: str
+    original: OriginalReference
+    instructing_agent_bic: str | None = None
+    instructed_agent_bic: str | None = None
+
+    def __post_init__(self) -> None:
+        check_id("MsgId", self.message_id)
+        check_moment("CreDtTm", self.created_at)
+        check_id("StsReqId", self.status_request_id)
+        for name, bic in (
+            ("InstgAgt", self.instructing_agent_bic),
+            ("InstdAgt", self.instructed_agent_bic),
+        ):
+            if bic is not None:
+                check_bic(name, bic)
+
+
+def build(message: StatusRequest) -> etree._Element:
+    """The ``Document`` element of ``message``."""
+    m = message
+    doc = _w.root("Document")
+    body = _w.sub(doc, ROOT)
+    header = _w.sub(body, "GrpHdr")
+    _w.sub(header, "MsgId", m.message_id)
+    _w.sub(header, "CreDtTm", format_datetime(m.created_at))
+    write_agent(_w, header, "InstgAgt", m.instructing_agent_bic)
+    write_agent(_w, header, "InstdAgt", m.instructed_agent_bic)
+    tx = _w.sub(body, "TxInf")
+    _w.sub(tx, "StsReqId", m.status_request_id)
+    write_original(_w, tx, m.original, "OrgnlUETR")
+    return doc
+
+
+def read(doc: Node) -> StatusRequest:
+    """A pacs.028 ``Document`` as a ``StatusRequest``."""
+    body = _r.need(doc, ROOT)
+    header = _r.need(body, "GrpHdr")
+    transactions = _r.all(body, "TxInf")
+    if len(transactions) != 1 or _r.find(body, "OrgnlGrpInf") is not None:
+        raise UsageRuleViolated("one_transaction_per_message", "exactly one TxInf")
+    tx = transactions[0]
+    request_id = _r.text(tx, "StsReqId")
+    if request_id is None:
+        raise UsageRuleViolated("status_request_id_is_required", "TxInf/StsReqId")
+    return StatusRequest(
+        message_id=_r.need_text(header, "MsgId"),
+        created_at=_r.need_moment(header, "CreDtTm"),
+        status_request_id=request_id,
+        original=read_original(_r, tx, "OrgnlUETR"),
+        instructing_agent_bic=_r.bic(header, "InstgAgt/FinInstnId/BICFI"),
+        instructed_agent_bic=_r.bic(header, "InstdAgt/FinInstnId/BICFI"),
+    )
