@@ -1,0 +1,147 @@
+"""The ``lintas`` console script against a real hub: every command a newcomer runs."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from e2ekit import lintas, richest_customer  # type: ignore[import-not-found]
+
+from lintas.entrypoints.server import ServerThread
+
+
+@pytest.fixture(scope="module")
+def parties(server: ServerThread) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A rich SG debtor and a TH creditor."""
+    with httpx.Client(base_url=server.url, timeout=30.0) as http:
+        return richest_customer(http, "SG"), richest_customer(http, "TH")
+
+
+def _json(result: Any) -> Any:
+    assert result.returncode == 0, (result.returncode, result.stdout, result.stderr)
+    return json.loads(result.stdout)
+
+
+def _reconciliation_balanced(server: ServerThread) -> bool:
+    with httpx.Client(base_url=server.url, timeout=30.0) as http:
+        return bool(http.get("/v1/reconciliation").json()["balanced"])
+
+
+def test_countries_prints_every_connected_country_as_json(server: ServerThread) -> None:
+    countries = _json(lintas("countries", "--json", server=server.url))
+    assert len(countries) == 11
+    assert {"SG", "TH", "VN"} <= {c["code"] for c in countries}
+
+
+def test_quote_prints_every_fxps_quote_as_json(server: ServerThread) -> None:
+    quotes = _json(
+        lintas(
+            "quote", "--from", "SG", "--to", "TH", "--amount", "100.00", "--json", server=server.url
+        )
+    )["quotes"]
+    assert quotes
+    assert all(
+        q["disclosure"]["amountDebited"] == {"amount": "100.00", "currency": "SGD"} for q in quotes
+    )
+
+
+def test_sandbox_customers_and_keys_print_json(server: ServerThread) -> None:
+    customers = _json(
+        lintas("sandbox", "customers", "--country", "TH", "--json", server=server.url)
+    )
+    assert customers["customers"] and all(c["country"] == "TH" for c in customers["customers"])
+    keys = _json(lintas("sandbox", "keys", "--json", server=server.url))["keys"]
+    assert {"psp", "fxp", "operator"} <= {k["role"] for k in keys}
+
+
+def test_resolve_finds_the_account_behind_a_proxy(
+    server: ServerThread, parties: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    creditor = parties[1]
+    proxy = creditor["proxies"][0]
+    found = _json(
+        lintas(
+            "resolve",
+            "--country",
+            "TH",
+            "--type",
+            proxy["addressType"],
+            "--value",
+            proxy["value"],
+            "--json",
+            server=server.url,
+        )
+    )
+    assert found["account"] == creditor["account"] and found["agent"] == creditor["agent"]
+
+
+def test_pay_settles_status_reports_accc_and_reconcile_exits_zero(
+    server: ServerThread, parties: tuple[dict[str, Any], dict[str, Any]]
+) -> None:
+    debtor, creditor = parties
+    proxy = creditor["proxies"][0]
+    uetr = str(uuid.uuid4())
+    paid = _json(
+        lintas(
+            "pay",
+            "--from",
+            "SG",
+            "--to",
+            "TH",
+            "--amount",
+            "12.34",
+            "--type",
+            proxy["addressType"],
+            "--value",
+            proxy["value"],
+            "--debtor-account",
+            debtor["account"],
+            "--debtor-agent",
+            debtor["agent"],
+            "--uetr",
+            uetr,
+            "--json",
+            server=server.url,
+        )
+    )
+    assert paid["uetr"] == uetr and paid["status"] == "ACCC"
+    assert paid["amountDebited"] == {"amount": "12.34", "currency": "SGD"}
+    assert paid["creditor"]["account"] == creditor["account"]
+
+    status = _json(lintas("status", uetr, "--json", server=server.url))
+    assert status["status"] == "ACCC" and status["state"] == "SETTLED"
+    text = lintas("status", uetr, server=server.url)
+    assert text.returncode == 0 and "ACCC" in text.stdout
+
+    reconcile = lintas("reconcile", server=server.url)
+    assert reconcile.returncode == 0, reconcile.stdout + reconcile.stderr
+    assert _reconciliation_balanced(server)
+
+
+def test_pay_to_an_unknown_proxy_exits_one_with_the_reason(server: ServerThread) -> None:
+    result = lintas(
+        "pay",
+        "--from",
+        "SG",
+        "--to",
+        "TH",
+        "--amount",
+        "1.00",
+        "--type",
+        "MOBILE",
+        "--value",
+        "+66900000000",
+        server=server.url,
+    )
+    assert result.returncode == 1
+    assert "proxy_unknown" in result.stderr and "BE23" in result.stderr
+    assert _reconciliation_balanced(server)
+
+
+def test_a_command_that_cannot_reach_a_hub_exits_one(server: ServerThread) -> None:
+    result = lintas("countries", server="http://127.0.0.1:9")
+    assert result.returncode == 1
+    assert "cannot reach the hub" in result.stderr

@@ -1,0 +1,215 @@
+"""Kill the hub (SIGKILL) in the middle of a load, restart it on the same file, and show that
+nothing answered is lost, nothing is left half done and nothing is applied twice."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import threading
+import time
+import uuid
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from e2ekit import LINTAS, bearer, free_port, lintas  # type: ignore[import-not-found]
+
+from lintas.domain.ledger import TransferFlags
+
+PAYMENTS = 300
+THREADS = 16
+#: Answers to wait for before the kill: well into the load, well before its end.
+KILL_AFTER_ANSWERS = 60
+START_WAIT_S_MAX = 120.0
+
+
+def _serve(db: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            [str(LINTAS), "serve", "--db", str(db), "--port", str(port)],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def _wait_until_up(proc: subprocess.Popen[bytes], url: str) -> None:
+    deadline = time.monotonic() + START_WAIT_S_MAX
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the hub exited while starting"
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("the hub did not start in time")
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _prepare(url: str) -> list[tuple[str, dict[str, Any]]]:
+    """(key, payment body) for every payment, each with its own fresh quote."""
+    with httpx.Client(base_url=url, timeout=30.0) as http:
+        keys = {k["participant"]: k["apiKey"] for k in http.get("/v1/sandbox/keys").json()["keys"]}
+
+        def customers(country: str) -> list[dict[str, Any]]:
+            r = http.get("/v1/sandbox/customers", params={"country": country, "limit": 200})
+            return list(r.json()["customers"])
+
+        debtors = sorted(
+            customers("SG"),
+            key=lambda c: -int(c["openingBalance"]["amount"].replace(".", "")),
+        )[:40]
+        creditors = customers("TH")
+        work = []
+        for i in range(PAYMENTS):
+            debtor, creditor = debtors[i % len(debtors)], creditors[i % len(creditors)]
+            key = keys[debtor["agent"]]
+            r = http.get(
+                "/v1/quotes",
+                headers=bearer(key),
+                params={
+                    "sourceCountry": "SG",
+                    "sourceCurrency": "SGD",
+                    "destinationCountry": "TH",
+                    "destinationCurrency": "THB",
+                    "amountCurrency": "SGD",
+                    "amount": "1.00",
+                },
+            )
+            assert r.status_code == 200, r.text
+            work.append(
+                (
+                    key,
+                    {
+                        "uetr": str(uuid.uuid4()),
+                        "quoteId": r.json()["quotes"][0]["quoteId"],
+                        "debtor": {
+                            "name": debtor["nameLatin"],
+                            "account": debtor["account"],
+                            "agent": debtor["agent"],
+                        },
+                        "creditor": {
+                            "name": creditor["nameLatin"],
+                            "account": creditor["account"],
+                            "agent": creditor["agent"],
+                        },
+                    },
+                )
+            )
+        return work
+
+
+@pytest.mark.slow
+def test_a_hub_killed_mid_load_restarts_with_every_answer_kept_and_nothing_half_done(
+    tmp_path: Path,
+) -> None:
+    db, log = tmp_path / "hub.db", tmp_path / "hub.log"
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = _serve(db, port, log)
+    try:
+        _wait_until_up(proc, url)
+        work = _prepare(url)
+        sent: list[str] = []
+        answered: dict[str, str] = {}
+        lock = threading.Lock()
+        enough = threading.Event()
+        next_index = iter(range(PAYMENTS))
+
+        def worker() -> None:
+            with httpx.Client(base_url=url, timeout=30.0) as http:
+                while True:
+                    with lock:
+                        i = next(next_index, None)
+                        if i is None:
+                            return
+                        key, body = work[i]
+                        sent.append(body["uetr"])
+                    try:
+                        r = http.post("/v1/payments", json=body, headers=bearer(key))
+                    except httpx.HTTPError:
+                        continue  # Sent, no answer: it may or may not have been accepted.
+                    if r.status_code == 200:
+                        with lock:
+                            answered[body["uetr"]] = r.json()["status"]
+                            if len(answered) >= KILL_AFTER_ANSWERS:
+                                enough.set()
+
+        threads = [threading.Thread(target=worker) for _ in range(THREADS)]
+        for t in threads:
+            t.start()
+        assert enough.wait(timeout=120), "the load never got going"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+        for t in threads:
+            t.join(timeout=120)
+        assert not any(t.is_alive() for t in threads)
+        assert len(answered) < PAYMENTS, "the kill came after the load: nothing was in flight"
+        assert set(answered.values()) <= {"ACCC", "RJCT"}
+
+        port = free_port()
+        url = f"http://127.0.0.1:{port}"
+        proc = _serve(db, port, log)
+        _wait_until_up(proc, url)
+
+        with httpx.Client(base_url=url, timeout=30.0) as http:
+            operator = http.get("/v1/sandbox/keys").json()["keys"]
+            op_key = next(k["apiKey"] for k in operator if k["role"] == "operator")
+            final: dict[str, str | None] = {}
+            for uetr in sent:
+                r = http.get(f"/v1/payments/{uetr}", headers=bearer(op_key))
+                assert r.status_code in (200, 404), r.text
+                final[uetr] = r.json()["status"] if r.status_code == 200 else None
+            reconciliation = http.get("/v1/reconciliation").json()
+
+        # Every answer survived the crash, unchanged.
+        for uetr, status in answered.items():
+            assert final[uetr] == status, uetr
+        # Nothing is left half done: final, or never accepted (404).
+        assert set(final.values()) <= {"ACCC", "RJCT", None}, Counter(final.values())
+        assert Counter(final.values())["ACCC"] >= 1
+        # Every ledger balances, over HTTP and through the CLI.
+        assert reconciliation["balanced"] is True, reconciliation
+        assert lintas("reconcile", server=url).returncode == 0
+
+        # Nothing applied twice: each pending transfer has exactly one resolution.
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            for uetr, status in final.items():
+                if status is None:
+                    continue
+                transfers = conn.execute(
+                    "SELECT id, flags, pending_id FROM transfers WHERE user_data = ?", (uetr,)
+                ).fetchall()
+                pending = {t[0] for t in transfers if t[1] & TransferFlags.PENDING}
+                posts = Counter(
+                    t[2] for t in transfers if t[1] & TransferFlags.POST_PENDING_TRANSFER
+                )
+                voids = Counter(
+                    t[2] for t in transfers if t[1] & TransferFlags.VOID_PENDING_TRANSFER
+                )
+                if status == "ACCC":
+                    assert pending, uetr
+                    assert posts == Counter(pending), uetr
+                    assert not voids, uetr
+                else:
+                    assert not posts, uetr
+                    assert all(n == 1 for n in voids.values()), uetr
+                    assert set(voids) <= pending, uetr
+        finally:
+            conn.close()
+    finally:
+        _stop(proc)

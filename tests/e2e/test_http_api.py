@@ -1,0 +1,352 @@
+"""The hub over real HTTP: public reference data, the full payment flow, and refusals that
+answer problem+json and change nothing."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from e2ekit import bearer, richest_customer  # type: ignore[import-not-found]
+
+from lintas.domain import settlement
+from lintas.entrypoints.api.http import BODY_BYTES_MAX
+from lintas.entrypoints.api.routes import build_routes
+from lintas.entrypoints.server import ServerThread
+
+PROBLEM = "application/problem+json"
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """Parties and keys for one SG -> TH payment."""
+
+    debtor: dict[str, Any]
+    creditor: dict[str, Any]
+    key: str
+    other_sg_key: str
+    quote_id: str
+
+
+def _quote(http: httpx.Client, key: str, amount: str = "10.00", **over: str) -> httpx.Response:
+    params = {
+        "sourceCountry": "SG",
+        "sourceCurrency": "SGD",
+        "destinationCountry": "TH",
+        "destinationCurrency": "THB",
+        "amountCurrency": "SGD",
+        "amount": amount,
+        **over,
+    }
+    return http.get("/v1/quotes", params=params, headers=bearer(key))
+
+
+def _body(ctx: Ctx, quote_id: str | None = None, uetr: str | None = None) -> dict[str, Any]:
+    return {
+        "uetr": uetr or str(uuid.uuid4()),
+        "quoteId": quote_id or ctx.quote_id,
+        "debtor": {
+            "name": ctx.debtor["nameLatin"],
+            "account": ctx.debtor["account"],
+            "agent": ctx.debtor["agent"],
+        },
+        "creditor": {
+            "name": ctx.creditor["nameLatin"],
+            "account": ctx.creditor["account"],
+            "agent": ctx.creditor["agent"],
+        },
+    }
+
+
+@pytest.fixture(scope="module")
+def ctx(server: ServerThread, keys: dict[str, str]) -> Ctx:
+    with httpx.Client(base_url=server.url, timeout=30.0) as http:
+        debtor, creditor = richest_customer(http, "SG"), richest_customer(http, "TH")
+        sg = next(c for c in http.get("/v1/countries").json() if c["code"] == "SG")
+        other = next(p["id"] for p in sg["psps"] if p["id"] != debtor["agent"])
+        r = _quote(http, keys[debtor["agent"]])
+        assert r.status_code == 200, r.text
+        return Ctx(
+            debtor=debtor,
+            creditor=creditor,
+            key=keys[debtor["agent"]],
+            other_sg_key=keys[other],
+            quote_id=r.json()["quotes"][0]["quoteId"],
+        )
+
+
+def _state(http: httpx.Client, server: ServerThread, ctx: Ctx) -> tuple[Any, Any]:
+    """The reconciliation (every ledger's totals) and the debtor's balance row."""
+    r = http.get("/v1/reconciliation")
+    assert r.status_code == 200 and r.json()["balanced"] is True, r.text
+    hub = server.app.hub
+    assert hub is not None
+    debtor = settlement.customer_account_id("SG", ctx.debtor["agent"], ctx.debtor["account"])
+    return r.json(), hub.store.account_balance(debtor)
+
+
+def test_countries_are_public_and_list_every_ips_currency_and_cap(http: httpx.Client) -> None:
+    r = http.get("/v1/countries")
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/json"
+    countries = r.json()
+    assert len(countries) == 11
+    sg = next(c for c in countries if c["code"] == "SG")
+    assert sg["currency"] == "SGD" and sg["ips"]["amountMax"]["currency"] == "SGD"
+    assert all(c["psps"] and c["addressTypes"] for c in countries)
+
+
+def test_a_countrys_address_types_are_public(http: httpx.Client) -> None:
+    r = http.get("/v1/countries/TH/address-types")
+    assert r.status_code == 200
+    assert "MOBILE" in {a["code"] for a in r.json()}
+
+
+def test_quotes_need_a_participants_key(http: httpx.Client, ctx: Ctx) -> None:
+    r = http.get("/v1/quotes", params={"sourceCountry": "SG"})
+    assert r.status_code == 401
+    assert r.headers["content-type"] == PROBLEM
+    assert r.headers["www-authenticate"] == "Bearer"
+    assert r.json()["reason"] == "api_key_missing"
+    ok = _quote(http, ctx.key)
+    assert ok.status_code == 200 and ok.json()["quotes"]
+
+
+def test_a_payment_flows_from_quote_to_resolve_to_pay_to_status_accc(
+    http: httpx.Client, server: ServerThread, keys: dict[str, str], ctx: Ctx
+) -> None:
+    _, debtor_before = _state(http, server, ctx)
+    quote = _quote(http, ctx.key, "25.00").json()["quotes"][0]
+    proxy = ctx.creditor["proxies"][0]
+    payee = http.post(
+        "/v1/addressing/resolve",
+        json={"country": "TH", "addressType": proxy["addressType"], "value": proxy["value"]},
+        headers=bearer(ctx.key),
+    )
+    assert payee.status_code == 200, payee.text
+    assert payee.json()["account"] == ctx.creditor["account"]
+    assert payee.json()["agent"] == ctx.creditor["agent"]
+    body = _body(ctx, quote["quoteId"])
+
+    paid = http.post("/v1/payments", json=body, headers=bearer(ctx.key))
+
+    assert paid.status_code == 200, paid.text
+    assert paid.json()["status"] == "ACCC"
+    assert paid.json()["amountDebited"] == quote["disclosure"]["amountDebited"]
+    assert paid.json()["amountCredited"] == quote["disclosure"]["amountCredited"]
+    status = http.get(f"/v1/payments/{body['uetr']}", headers=bearer(ctx.key))
+    assert status.status_code == 200 and status.json()["status"] == "ACCC"
+    creditor_psp = http.get(
+        f"/v1/payments/{body['uetr']}", headers=bearer(keys[ctx.creditor["agent"]])
+    )
+    assert creditor_psp.status_code == 200 and creditor_psp.json()["status"] == "ACCC"
+    again = http.post("/v1/payments", json=body, headers=bearer(ctx.key))
+    assert again.json() == paid.json()
+    _, debtor_after = _state(http, server, ctx)
+    debited = int(quote["disclosure"]["amountDebited"]["amount"].replace(".", ""))
+    assert debtor_before.debits_posted + debited == debtor_after.debits_posted
+
+
+def test_the_openapi_document_is_3_1_and_lists_every_route(
+    http: httpx.Client, server: ServerThread
+) -> None:
+    r = http.get("/openapi.json")
+    assert r.status_code == 200
+    doc = r.json()
+    assert doc["openapi"].startswith("3.1")
+    assert server.app.hub is not None
+    routes = {(route.method.lower(), route.path) for route in build_routes(server.app.hub)}
+    listed = {(m, path) for path, ops in doc["paths"].items() for m in ops}
+    assert listed == routes
+    assert "Problem" in doc["components"]["schemas"]
+
+
+Call = Callable[[httpx.Client, Ctx], httpx.Response]
+
+BAD_INPUT: list[tuple[str, Call, int, str, str | None]] = [
+    (
+        "malformed json",
+        lambda h, c: h.post(
+            "/v1/payments", content=b'{"uetr": ', headers=bearer(c.key) | {"content-type": "x"}
+        ),
+        400,
+        "body_not_json",
+        "FF01",
+    ),
+    (
+        "wrong type",
+        lambda h, c: h.post("/v1/payments", json=_body(c) | {"uetr": 123}, headers=bearer(c.key)),
+        422,
+        "body_invalid",
+        "FF01",
+    ),
+    (
+        "unknown field",
+        lambda h, c: h.post("/v1/payments", json=_body(c) | {"extra": 1}, headers=bearer(c.key)),
+        422,
+        "body_invalid",
+        "FF01",
+    ),
+    (
+        "missing field",
+        lambda h, c: h.post(
+            "/v1/payments",
+            json={k: v for k, v in _body(c).items() if k != "debtor"},
+            headers=bearer(c.key),
+        ),
+        422,
+        "body_invalid",
+        "FF01",
+    ),
+    (
+        "uetr not a uuid v4",
+        lambda h, c: h.post(
+            "/v1/payments", json=_body(c, uetr="not-a-uuid"), headers=bearer(c.key)
+        ),
+        422,
+        "uetr_malformed",
+        "FF01",
+    ),
+    (
+        "unknown country in a quote",
+        lambda h, c: _quote(h, c.key, destinationCountry="ZZ"),
+        404,
+        "country_unknown",
+        None,
+    ),
+    (
+        "unknown country in a resolve",
+        lambda h, c: h.post(
+            "/v1/addressing/resolve",
+            json={"country": "ZZ", "addressType": "MOBILE", "value": "+66812345678"},
+            headers=bearer(c.key),
+        ),
+        404,
+        "country_unknown",
+        None,
+    ),
+    (
+        "unknown quote id",
+        lambda h, c: h.post(
+            "/v1/payments", json=_body(c, quote_id=str(uuid.uuid4())), headers=bearer(c.key)
+        ),
+        404,
+        "quote_unknown",
+        None,
+    ),
+    (
+        "too many decimals",
+        lambda h, c: _quote(h, c.key, "10.001"),
+        422,
+        "amount_has_too_many_decimals",
+        "FF01",
+    ),
+    ("negative amount", lambda h, c: _quote(h, c.key, "-10.00"), 422, "amount_malformed", "FF01"),
+    ("exponent amount", lambda h, c: _quote(h, c.key, "1e3"), 422, "amount_malformed", "FF01"),
+    (
+        "unknown proxy",
+        lambda h, c: h.post(
+            "/v1/addressing/resolve",
+            json={"country": "TH", "addressType": "MOBILE", "value": "+66900000000"},
+            headers=bearer(c.key),
+        ),
+        422,
+        "proxy_unknown",
+        "BE23",
+    ),
+    (
+        "missing key",
+        lambda h, c: h.post("/v1/payments", json=_body(c)),
+        401,
+        "api_key_missing",
+        None,
+    ),
+    (
+        "unknown key",
+        lambda h, c: h.post("/v1/payments", json=_body(c), headers=bearer("sbx_psp_nobody_0")),
+        401,
+        "api_key_unknown",
+        None,
+    ),
+    (
+        "another psp submits for the debtor agent",
+        lambda h, c: h.post("/v1/payments", json=_body(c), headers=bearer(c.other_sg_key)),
+        403,
+        "psp_acts_only_for_itself",
+        None,
+    ),
+    (
+        "another psp reads a payment",
+        lambda h, c: h.get(f"/v1/payments/{_paid_uetr(h, c)}", headers=bearer(c.other_sg_key)),
+        404,
+        "payment_unknown",
+        None,
+    ),
+    (
+        "body too large",
+        lambda h, c: h.post(
+            "/v1/payments", content=b" " * (BODY_BYTES_MAX + 1), headers=bearer(c.key)
+        ),
+        413,
+        "body_too_large",
+        "FF01",
+    ),
+    ("wrong method", lambda h, c: h.delete("/v1/countries"), 405, "method_not_allowed", None),
+    ("unknown route", lambda h, c: h.get("/v1/nothing-here"), 404, "route_unknown", None),
+]
+
+_PAID: dict[str, str] = {}
+
+
+def _paid_uetr(http: httpx.Client, ctx: Ctx) -> str:
+    """A payment the debtor's PSP made (once per module)."""
+    if "uetr" not in _PAID:
+        quote = _quote(http, ctx.key).json()["quotes"][0]["quoteId"]
+        body = _body(ctx, quote)
+        r = http.post("/v1/payments", json=body, headers=bearer(ctx.key))
+        assert r.json()["status"] == "ACCC", r.text
+        _PAID["uetr"] = body["uetr"]
+    return _PAID["uetr"]
+
+
+@pytest.mark.parametrize(
+    ("call", "status", "reason", "code"),
+    [pytest.param(*case[1:], id=case[0]) for case in BAD_INPUT],
+)
+def test_bad_input_is_refused_with_problem_json_and_changes_nothing(
+    http: httpx.Client,
+    server: ServerThread,
+    ctx: Ctx,
+    call: Call,
+    status: int,
+    reason: str,
+    code: str | None,
+) -> None:
+    _paid_uetr(http, ctx)  # Settle the one payment first so the state compared below is stable.
+    before = _state(http, server, ctx)
+
+    r = call(http, ctx)
+
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"] == PROBLEM
+    problem = r.json()
+    assert problem["status"] == status
+    assert problem["reason"] == reason
+    assert problem.get("code") == code
+    assert problem["title"] and problem["detail"]
+    assert _state(http, server, ctx) == before
+
+
+def test_a_quote_of_another_psp_cannot_be_used(
+    http: httpx.Client, server: ServerThread, keys: dict[str, str], ctx: Ctx
+) -> None:
+    before = _state(http, server, ctx)
+    other = next(p for p in keys if keys[p] == ctx.other_sg_key)
+    body = _body(ctx) | {"debtor": _body(ctx)["debtor"] | {"agent": other}}
+    r = http.post("/v1/payments", json=body, headers=bearer(ctx.other_sg_key))
+    assert r.status_code == 403 and r.headers["content-type"] == PROBLEM
+    assert r.json()["reason"] == "quote_belongs_to_another_psp"
+    assert _state(http, server, ctx) == before

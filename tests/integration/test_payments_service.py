@@ -1,0 +1,269 @@
+"""The payments service on a real SQLite file: a payment settles, refuses, retries and races."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from testkit import (  # type: ignore[import-not-found]
+    accounts_snapshot,
+    assert_ledgers_balance,
+    get_quote,
+    open_hub,
+    payment_request,
+    poorest,
+    psp_of,
+    richest,
+    run,
+    table_count,
+)
+
+from lintas.bootstrap import Hub
+from lintas.domain import settlement
+from lintas.domain.errors import Conflict, ReasonCode, Refused
+from lintas.domain.fx import QUOTE_TTL_S_DEFAULT
+from lintas.domain.ledger import TransferFlags
+from lintas.domain.money import Money
+from lintas.domain.payment import Payment, PaymentStatus
+from lintas.ports.clock import FixedClock
+from lintas.services.payments import PaymentRequest
+from lintas.services.quoting import QuoteRequest
+
+
+def _net(hub: Hub, account_id: int) -> int:
+    """Credits posted less debits posted: what the account holds."""
+    balance = hub.store.account_balance(account_id)
+    assert balance is not None, account_id
+    assert balance.debits_pending == balance.credits_pending == 0, balance
+    return balance.credits_posted - balance.debits_posted
+
+
+def _accounts_of(hub: Hub, p: Payment) -> dict[str, int]:
+    src, dst = p.source_country, p.destination_country
+    return {
+        "debtor": settlement.customer_account_id(src, p.debtor.agent, p.debtor.account),
+        "creditor": settlement.customer_account_id(dst, p.creditor.agent, p.creditor.account),
+        "fxp_source": settlement.fxp_account_id(p.fxp_id, src),
+        "fxp_destination": settlement.fxp_account_id(p.fxp_id, dst),
+        "source_psp_fee": settlement.psp_fee_account_id(p.debtor.agent, src),
+        "scheme_fee": settlement.scheme_fee_account_id(src),
+        "destination_psp_fee": settlement.psp_fee_account_id(p.creditor.agent, dst),
+    }
+
+
+@pytest.mark.parametrize(
+    ("source", "destination", "amount"), [("SG", "TH", "100.00"), ("TH", "VN", "2500.00")]
+)
+def test_a_payment_settles_and_moves_exactly_the_disclosed_amounts_on_both_ledgers(
+    hub: Hub, source: str, destination: str, amount: str
+) -> None:
+    debtor, creditor = richest(hub, source), richest(hub, destination)
+    quote = get_quote(hub, debtor, destination, amount)
+    d = quote.disclosure
+    assert d.amount_debited.minor == (
+        d.principal.minor + d.source_psp_fee.minor + d.scheme_fee.minor
+    )
+    assert d.interbank_target.minor == d.amount_credited.minor + d.destination_psp_fee.minor
+    request = payment_request(quote, debtor, creditor)
+    ids = {
+        "debtor": settlement.customer_account_id(source, debtor.psp_id, debtor.account),
+        "creditor": settlement.customer_account_id(destination, creditor.psp_id, creditor.account),
+        "fxp_source": settlement.fxp_account_id(quote.fxp_id, source),
+        "fxp_destination": settlement.fxp_account_id(quote.fxp_id, destination),
+        "source_psp_fee": settlement.psp_fee_account_id(debtor.psp_id, source),
+        "scheme_fee": settlement.scheme_fee_account_id(source),
+        "destination_psp_fee": settlement.psp_fee_account_id(creditor.psp_id, destination),
+    }
+    before = {name: _net(hub, i) for name, i in ids.items()}
+
+    payment = run(hub.payments.submit(request, psp_of(debtor)))
+
+    assert payment.status is PaymentStatus.SETTLED and payment.iso_status == "ACCC"
+    assert payment.reason is None
+    assert _accounts_of(hub, payment) == ids
+    after = {name: _net(hub, i) for name, i in ids.items()}
+    assert {name: after[name] - before[name] for name in ids} == {
+        "debtor": -d.amount_debited.minor,
+        "creditor": d.amount_credited.minor,
+        "fxp_source": d.principal.minor,
+        "fxp_destination": -d.interbank_target.minor,
+        "source_psp_fee": d.source_psp_fee.minor,
+        "scheme_fee": d.scheme_fee.minor,
+        "destination_psp_fee": d.destination_psp_fee.minor,
+    }
+    stored = hub.store.payment(request.uetr)
+    assert stored == payment
+    transfers = hub.store.transfers_of(request.uetr)
+    pending = [t for t in transfers if t.flags & TransferFlags.PENDING]
+    posts = [t for t in transfers if t.flags & TransferFlags.POST_PENDING_TRANSFER]
+    assert sorted(p.pending_id for p in posts) == sorted(t.id for t in pending)
+    assert len(transfers) == 2 * len(pending)
+    assert_ledgers_balance(hub)
+
+
+def test_insufficient_funds_are_rejected_am04_and_no_balance_moves(tmp_path: Path) -> None:
+    hub = open_hub(tmp_path / "hub.db")
+    try:
+        debtor, creditor = poorest(hub, "SG"), richest(hub, "TH")
+        quote = get_quote(hub, debtor, "TH", "10000.00")
+        assert quote.disclosure.amount_debited.minor > debtor.opening_balance.minor
+        before = accounts_snapshot(tmp_path / "hub.db")
+        request = payment_request(quote, debtor, creditor)
+
+        payment = run(hub.payments.submit(request, psp_of(debtor)))
+
+        assert payment.status is PaymentStatus.REJECTED and payment.iso_status == "RJCT"
+        assert payment.reason is ReasonCode.AM04
+        assert hub.store.payment(request.uetr) == payment
+        assert accounts_snapshot(tmp_path / "hub.db") == before
+        assert hub.store.transfers_of(request.uetr) == []
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()
+
+
+def test_an_unknown_creditor_account_is_rejected_ac01_and_no_balance_moves(
+    tmp_path: Path,
+) -> None:
+    hub = open_hub(tmp_path / "hub.db")
+    try:
+        debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
+        quote = get_quote(hub, debtor, "TH", "10.00")
+        before = accounts_snapshot(tmp_path / "hub.db")
+        request = payment_request(quote, debtor, creditor, creditor_account="0000000001")
+
+        payment = run(hub.payments.submit(request, psp_of(debtor)))
+
+        assert payment.status is PaymentStatus.REJECTED and payment.reason is ReasonCode.AC01
+        assert accounts_snapshot(tmp_path / "hub.db") == before
+        assert hub.store.transfers_of(request.uetr) == []
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()
+
+
+def test_the_same_uetr_with_the_same_content_returns_the_payment_and_moves_nothing_twice(
+    tmp_path: Path,
+) -> None:
+    hub = open_hub(tmp_path / "hub.db")
+    try:
+        debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
+        request = payment_request(get_quote(hub, debtor, "TH", "10.00"), debtor, creditor)
+        first = run(hub.payments.submit(request, psp_of(debtor)))
+        after_first = accounts_snapshot(tmp_path / "hub.db")
+        transfers = hub.store.transfers_of(request.uetr)
+
+        again = run(hub.payments.submit(request, psp_of(debtor)))
+
+        assert first.status is PaymentStatus.SETTLED
+        assert again == first
+        assert accounts_snapshot(tmp_path / "hub.db") == after_first
+        assert hub.store.transfers_of(request.uetr) == transfers
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()
+
+
+def test_the_same_uetr_with_other_content_is_a_dupl_conflict_and_moves_nothing(
+    tmp_path: Path,
+) -> None:
+    hub = open_hub(tmp_path / "hub.db")
+    try:
+        debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
+        request = payment_request(get_quote(hub, debtor, "TH", "10.00"), debtor, creditor)
+        first = run(hub.payments.submit(request, psp_of(debtor)))
+        after_first = accounts_snapshot(tmp_path / "hub.db")
+        other = payment_request(
+            get_quote(hub, debtor, "TH", "10.00"),
+            debtor,
+            creditor,
+            uetr=request.uetr,
+            creditor_name="Somebody Else",
+        )
+
+        with pytest.raises(Conflict) as e:
+            run(hub.payments.submit(other, psp_of(debtor)))
+
+        assert e.value.code is ReasonCode.DUPL
+        assert hub.store.payment(request.uetr) == first
+        assert accounts_snapshot(tmp_path / "hub.db") == after_first
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()
+
+
+def test_concurrent_submissions_of_one_uetr_pay_once(tmp_path: Path) -> None:
+    hub = open_hub(tmp_path / "hub.db")
+    try:
+        debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
+        quote = get_quote(hub, debtor, "TH", "10.00")
+        request = payment_request(quote, debtor, creditor)
+        debtor_id = settlement.customer_account_id("SG", debtor.psp_id, debtor.account)
+        before = _net(hub, debtor_id)
+
+        async def race(r: PaymentRequest) -> list[Payment]:
+            return await asyncio.gather(*(hub.payments.submit(r, psp_of(debtor)) for _ in range(8)))
+
+        results = run(race(request))
+
+        assert all(p == results[0] for p in results)
+        assert results[0].status is PaymentStatus.SETTLED
+        assert before - _net(hub, debtor_id) == quote.disclosure.amount_debited.minor
+        legs = settlement.payment_legs(results[0])
+        assert len(hub.store.transfers_of(request.uetr)) == 2 * len(legs.pending)
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()
+
+
+def test_an_expired_quote_is_refused_qtex_and_nothing_is_written(tmp_path: Path) -> None:
+    db = tmp_path / "hub.db"
+    clock = FixedClock(datetime.now(UTC))
+    hub = open_hub(db, clock)
+    try:
+        debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
+        quote = get_quote(hub, debtor, "TH", "10.00")
+        request = payment_request(quote, debtor, creditor)
+        before = accounts_snapshot(db)
+        clock.advance(QUOTE_TTL_S_DEFAULT + 1)
+
+        with pytest.raises(Refused) as e:
+            run(hub.payments.submit(request, psp_of(debtor)))
+
+        assert e.value.reason == "quote_expired" and e.value.code is ReasonCode.QTEX
+        assert hub.store.payment(request.uetr) is None
+        assert table_count(db, "payments") == 0
+        assert accounts_snapshot(db) == before
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()
+
+
+def test_a_quote_still_within_its_lifetime_pays(tmp_path: Path) -> None:
+    clock = FixedClock(datetime.now(UTC))
+    hub = open_hub(tmp_path / "hub.db", clock)
+    try:
+        debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
+        request = payment_request(get_quote(hub, debtor, "TH", "10.00"), debtor, creditor)
+        clock.advance(QUOTE_TTL_S_DEFAULT - 1)
+        payment = run(hub.payments.submit(request, psp_of(debtor)))
+        assert payment.status is PaymentStatus.SETTLED
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()
+
+
+def test_an_amount_over_the_ips_cap_is_refused_am02_when_quoting(hub: Hub) -> None:
+    debtor = richest(hub, "SG")
+    cap = hub.region.country("SG").ips.amount_max
+    over = Money(cap.minor + 1, cap.currency).format()
+    quotes_before = table_count(hub.config.db_path, "quotes")
+    request = QuoteRequest("SG", "SGD", "TH", "THB", "SGD", over)
+
+    with pytest.raises(Refused) as e:
+        run(hub.quoting.quote(request, psp_of(debtor)))
+
+    assert e.value.code is ReasonCode.AM02 and e.value.reason == "amount_over_limit"
+    assert table_count(hub.config.db_path, "quotes") == quotes_before
