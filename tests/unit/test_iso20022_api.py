@@ -23,6 +23,8 @@ from lintas.codecs.iso20022.camt053 import STATEMENT_ENTRIES_MAX
 from lintas.codecs.iso20022.schema import schema_for
 from lintas.domain.money import Money, currency
 
+# Every test here builds or validates against the official XSDs.
+pytestmark = needs_xsd
 
 def test_the_public_surface_is_pinned() -> None:
     assert sorted(iso.__all__) == sorted(

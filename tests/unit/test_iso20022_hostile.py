@@ -17,6 +17,9 @@ from test_iso20022_strategies import (
 
 from lintas.codecs import iso20022 as iso
 
+# Every test here builds or validates against the official XSDs.
+pytestmark = needs_xsd
+
 BILLION_LAUGHS = b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>

@@ -12,6 +12,9 @@ from test_iso20022_strategies import MESSAGE_STRATEGIES, XSD_DIR, envelopes, nee
 
 from lintas.codecs import iso20022 as iso
 
+# Every test here builds or validates against the official XSDs.
+pytestmark = needs_xsd
+
 ROUND_TRIP = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
