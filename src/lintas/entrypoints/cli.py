@@ -18,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lintas.entrypoints.cli_iso import iso_app
 from lintas.entrypoints.client import HubClient, HubError
 
 SERVER_DEFAULT: Final = "http://127.0.0.1:8000"
@@ -34,6 +35,7 @@ sandbox_app = typer.Typer(
     help="Explore the sandbox region.\n\nExample: lintas sandbox keys", no_args_is_help=True
 )
 app.add_typer(sandbox_app, name="sandbox")
+app.add_typer(iso_app, name="iso")
 
 out = Console()
 err = Console(stderr=True)

@@ -1,0 +1,123 @@
+"""The /v1/iso20022 routes: ISO 20022 XML in, XML out, through ``IsoGateway``.
+
+Register with ``Router(build_routes(hub) + build_iso_routes(hub))``. Every route takes a
+participant's bearer key; a refused message is answered with a pacs.002 RJCT (or, when not
+even its UETR can be read, an application/problem+json), never a server error.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from lintas.bootstrap import Hub
+from lintas.entrypoints.api.http import Param, Request, Response, Route
+from lintas.ports.directory import Participant
+from lintas.services.iso_gateway import IsoAnswer, IsoGateway
+
+XML: Final = b"application/xml"
+XML_TYPE: Final = "application/xml"
+_TAG: Final = "iso20022"
+_KEY: Final = " Bearer key of a PSP (see `lintas sandbox keys`)."
+
+
+def gateway_of(hub: Hub) -> IsoGateway:
+    """The gateway wired to ``hub``'s services."""
+    return IsoGateway(
+        payments=hub.payments,
+        quoting=hub.quoting,
+        addressing=hub.addressing,
+        reference=hub.reference,
+        reader=hub.store,
+        clock=hub.clock,
+    )
+
+
+def _caller(request: Request) -> Participant:
+    assert request.caller is not None, "the app authenticates KEY routes before the handler"
+    return request.caller
+
+
+def _xml(answer: IsoAnswer) -> Response:
+    return Response(answer.body, answer.http_status, XML)
+
+
+def build_iso_routes(hub: Hub, gateway: IsoGateway | None = None) -> list[Route]:
+    """Every /v1/iso20022 route, bound to ``hub``."""
+    iso = gateway or gateway_of(hub)
+
+    async def acmt023(request: Request) -> Response:
+        return _xml(iso.verify(request.body, _caller(request)))
+
+    async def pacs008(request: Request) -> Response:
+        return _xml(await iso.credit_transfer(request.body, _caller(request)))
+
+    async def pacs028(request: Request) -> Response:
+        return _xml(iso.status_request(request.body, _caller(request)))
+
+    async def camt053(request: Request) -> Response:
+        answer = iso.statement(request.param("account"), request.param("date"), _caller(request))
+        return _xml(answer)
+
+    post = 'curl -s -X POST -H "Authorization: Bearer $KEY" -H "Content-Type: application/xml"'
+    return [
+        Route(
+            "POST",
+            "/v1/iso20022/acmt.023",
+            acmt023,
+            "Verify an account or proxy (acmt.023 -> acmt.024)",
+            "Resolves Vrfctn/PtyAndAcctId/Acct (Othr/Id, its type in SchmeNm/Prtry: MBNO, "
+            "NIDN, ACCT, EMAL or a sandbox type such as UEN) in the country of the named Agt, "
+            "else of the assignee's BIC. The acmt.024 carries the account, its agent, the full "
+            "name (Pty/Nm, for screening) and the masked display name (Pty/CtctDtls/Nm); "
+            "Rsn/Prtry says MTCH, CMTC or NMTC against Pty/Nm, or NOAP when nobody holds the "
+            "address. A broken message is refused with problem+json." + _KEY,
+            f"{post} --data-binary @acmt023.xml $LINTAS_URL/v1/iso20022/acmt.023",
+            tag=_TAG,
+            content_type=XML_TYPE,
+        ),
+        Route(
+            "POST",
+            "/v1/iso20022/pacs.008",
+            pacs008,
+            "Submit a payment (pacs.008 -> pacs.002)",
+            "The same payment engine as POST /v1/payments: the same UETR sent as JSON and as "
+            "XML is one payment. AgrdRate/QtId names the quote; InstdAmt, IntrBkSttlmAmt, "
+            "XchgRate and the debtor agent's ChrgsInf must be the quote's (else RJCT AM09, "
+            "sent as NARR 'AM09: ...'); InstgAgt and DbtrAgt must be the caller (else AG01). "
+            "Answers ACCC, or RJCT with the reason; a message the codec refuses gets RJCT FF01 "
+            "with the precise error (HTTP 400), or problem+json when no UETR can be read." + _KEY,
+            f"{post} --data-binary @pacs008.xml $LINTAS_URL/v1/iso20022/pacs.008",
+            tag=_TAG,
+            content_type=XML_TYPE,
+        ),
+        Route(
+            "POST",
+            "/v1/iso20022/pacs.028",
+            pacs028,
+            "Ask a payment's status (pacs.028 -> pacs.002)",
+            "The current status of the payment OrgnlUETR names (ACTC, ACWP, ACCC, RJCT or BLCK "
+            "with its reason). A UETR the caller may not see, or that does not exist, is "
+            "answered RJCT NARR with HTTP 404." + _KEY,
+            f"{post} --data-binary @pacs028.xml $LINTAS_URL/v1/iso20022/pacs.028",
+            tag=_TAG,
+            content_type=XML_TYPE,
+        ),
+        Route(
+            "GET",
+            "/v1/iso20022/camt.053",
+            camt053,
+            "Get a settlement account's statement for a day (camt.053)",
+            "Opening and closing booked balances and every posted entry of a UTC day, each "
+            "with the UETR of its payment. Accounts: 'fxp:<FXP>@<SAP>' (an FXP's liquidity at "
+            "a SAP; the FXP's key) or 'psp-fee:<PSP>' (a PSP's fee account; the PSP's key); "
+            "the operator may read any.",
+            'curl -s -H "Authorization: Bearer $FXP_KEY" '
+            '"$LINTAS_URL/v1/iso20022/camt.053?account=fxp:ANDMSGSG@LNSASGSG&date=2026-11-29"',
+            params=(
+                Param("account", "fxp:<FXP>@<SAP> or psp-fee:<PSP>", example="psp-fee:MRLNSGSG"),
+                Param("date", "the UTC day, YYYY-MM-DD", example="2026-11-29"),
+            ),
+            tag=_TAG,
+            content_type=XML_TYPE,
+        ),
+    ]
