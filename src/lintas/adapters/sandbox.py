@@ -145,5 +145,5 @@ class SandboxParticipants:
     def by_key(self, api_key: str) -> Participant | None:
         return self._by_key.get(api_key)
 
-    def keys(self) -> list[tuple[Participant, str]]:
+    def sandbox_keys(self) -> list[tuple[Participant, str]]:
         return list(self._keys)

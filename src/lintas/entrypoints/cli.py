@@ -190,7 +190,8 @@ def quote(
     table = Table("Quote", "FXP", "Rate", "Debited", "Credited", "Fees", "Expires")
     for q in quotes["quotes"]:
         d = q["disclosure"]
-        fees = f"{d['sourcePspFee']['amount']}+{d['schemeFee']['amount']} / {d['destinationPspFee']['amount']}"
+        source_fees = f"{d['sourcePspFee']['amount']}+{d['schemeFee']['amount']}"
+        fees = f"{source_fees} / {d['destinationPspFee']['amount']}"
         table.add_row(
             q["quoteId"][:8],
             q["fxp"],
@@ -303,7 +304,8 @@ def status(
         _print_json(p)
         return
     out.print(
-        f"{p['uetr']}  {p['status']} ({p['state']})  {p['sourceCountry']}->{p['destinationCountry']}"
+        f"{p['uetr']}  {p['status']} ({p['state']})  "
+        f"{p['sourceCountry']}->{p['destinationCountry']}"
         f"  {p['amountCredited']['amount']} {p['amountCredited']['currency']}"
         + (f"  {p['reason']}: {p['reasonText']}" if p["reason"] else "")
     )

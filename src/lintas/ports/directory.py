@@ -86,6 +86,6 @@ class Participants(Protocol):
         """The participant owning ``api_key``, or None."""
         ...
 
-    def keys(self) -> list[tuple[Participant, str]]:
+    def sandbox_keys(self) -> list[tuple[Participant, str]]:
         """Every participant with its key (sandbox only: real keys are never readable)."""
         ...

@@ -229,7 +229,10 @@ def build_routes(hub: Hub) -> list[Route]:
     async def keys(request: Request) -> Response:
         return Response.json(
             s.KeysOut(
-                [s.KeyOut(p.id, p.role.value, p.country, key) for p, key in hub.participants.keys()]
+                [
+                    s.KeyOut(p.id, p.role.value, p.country, key)
+                    for p, key in hub.participants.sandbox_keys()
+                ]
             )
         )
 
