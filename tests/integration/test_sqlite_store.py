@@ -217,12 +217,6 @@ def test_a_hub_refuses_to_open_on_a_store_whose_ledger_does_not_balance(tmp_path
         open_hub(db)
 
 
-@pytest.mark.xfail(
-    reason="bug: SqliteStore._restore trusts the account rows and never compares them with a "
-    "replay of the transfer log, so balances moved between two accounts of one ledger (totals "
-    "still equal) are loaded and enforced by the writer; only /v1/reconciliation notices",
-    strict=True,
-)
 def test_a_hub_refuses_to_open_on_a_store_whose_balances_disagree_with_its_transfers(
     tmp_path: Path,
 ) -> None:

@@ -16,6 +16,7 @@ from lintas.entrypoints.api.http import (
     PayloadTooLarge,
     Request,
     Response,
+    Route,
     Router,
     bearer,
     parse_query,
@@ -23,6 +24,7 @@ from lintas.entrypoints.api.http import (
 )
 from lintas.entrypoints.api.openapi import openapi
 from lintas.entrypoints.api.routes import build_routes
+from lintas.entrypoints.api.routes_iso import build_iso_routes
 from lintas.ports.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -39,13 +41,16 @@ class LintasApp:
         self.hub: Hub | None = None
         self._router: Router | None = None
         self._openapi: bytes = b""
+        #: Every route this app serves (set at startup); /openapi.json documents exactly these.
+        self.routes: list[Route] = []
 
     async def startup(self) -> None:
         """Open the store (seeding it on first start) and finish what a crash left."""
         hub = build_hub(self.config, self._clock)
         await hub.start()
         self.hub = hub
-        routes = build_routes(hub)
+        routes = build_routes(hub) + build_iso_routes(hub)
+        self.routes = routes
         self._router = Router(routes)
         self._openapi = msgspec.json.encode(openapi(routes))
         if hub.recovered:
