@@ -1,0 +1,496 @@
+"""Screen a name against sanctions entries: candidate blocking, then token alignment scoring.
+
+Blocking (so a screening never compares against every entry):
+- every name's token keys (consonant classes, see ``normalise``) are indexed, and so are the keys
+  of adjacent token pairs joined ("Akhund Zada" also indexes the key of "akhundzada");
+- every key of four classes or more is also indexed with each one of its classes deleted
+  (SymSpell-style), so one typo in a key still finds the name; broad keys (g/k, r/l, f/p merged,
+  h dropped) are indexed for queries in scripts that cannot write those distinctions;
+- rare keys generate candidates; common keys (Muhammad, Abu, Nguyen) only add weight to them,
+  by set intersection, so no query walks a long posting list in Python. Candidates that share
+  too little of the query's weight are dropped and only the best ``CANDIDATES_SCORED_MAX``
+  are scored.
+
+Scoring aligns query tokens one-to-one with the candidate's tokens (order-free, so reordered
+names match), each pair scored by edit similarity or, when the consonant keys are equal, a floor
+that lets Arabic-script and Latin renderings meet. Tokens are weighted by rarity in the list so
+that sharing "Mohammad Ali" with a listed name is weak evidence and sharing "Akhundzada" strong.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz.distance import Indel, Levenshtein
+
+from lintas.matching.model import QUALITY_LOW, EntityType, SanctionsEntry
+from lintas.matching.normalise import (
+    ROLE_NAME,
+    ROLE_PATRONYM,
+    ROLE_TITLE,
+    NameRefusedError,
+    NormalisedName,
+    broad_key,
+    normalise_name,
+    phonetic_key,
+)
+
+# Scores are 0-1. The constants below were set while building the evaluation set in
+# bench/data/screening_eval.tsv, so its numbers are not a held-out estimate.
+DEFAULT_THRESHOLD = 0.80
+LIMIT_MAX = 100
+CANDIDATES_SCORED_MAX = 12
+NAMES_PER_ENTRY_MAX = 500
+# Weaker token pairs (Mohammad ~ Hamed, 0.62) are different names, not evidence.
+TOKEN_SIM_MIN = 0.75
+# Query tokens count more than listed ones: a payee name with extra words is less likely the
+# listed person than a payee name that leaves out a listed middle name.
+QUERY_COVER_SHARE = 0.6
+SAME_KEY_SIM = 0.9
+SAME_SHORT_KEY_SIM = 0.8
+CLOSE_KEY_SIM = 0.75
+LOSSY_CLOSE_KEY_SIM = 0.8
+LOSSY_SAME_KEY_SIM = 0.95
+LENGTH_RATIO_MIN = 0.7
+FUZZY_KEY_BLOCK_WEIGHT = 0.6
+LOW_QUALITY_FACTOR = 0.95
+COUNTRY_BONUS = 0.03
+COMPACT_FACTOR = 0.97
+COMPACT_KEY_FACTOR = 0.9
+ROLE_WEIGHT = {ROLE_NAME: 1.0, ROLE_TITLE: 0.05, ROLE_PATRONYM: 0.5}
+SHORT_TOKEN_CHARS = 4
+SAME_KEY_SPELLING_MIN = 0.7
+WEIGHT_FLOOR = 0.2
+WEIGHT_RARE_SHARE = 0.01
+SIM_CACHE_MAX = 200_000
+GENERATE_POSTING_LEN_MAX = 100
+FALLBACK_POSTING_LEN_MAX = 400
+RANK_POOL_FACTOR = 4
+# Deleting a class from a shorter key leaves two classes, which half the list shares.
+FUZZY_KEY_LEN_MIN = 4
+POSTING_CACHE_MAX = 20_000
+FUZZY_POSTING_LEN_MAX = 256
+EVIDENCE_SHARE_MIN = 0.4
+EVIDENCE_OF_BEST_MIN = 0.6
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """A listed entry that the screened name resembles, with the reasons."""
+
+    list_name: str
+    entry_id: str
+    matched_name: str
+    score: float
+    explanation: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Name:
+    entry_index: int
+    text: str
+    quality: str | None
+    norm: NormalisedName
+    weights: tuple[float, ...]
+    weight_total: float
+    compact: str
+    low_quality: bool
+
+
+def _indexed_name(
+    entry_index: int, text: str, quality: str | None, norm: NormalisedName,
+    weights: tuple[float, ...],
+) -> _Name:
+    low = quality is not None and quality.casefold() in QUALITY_LOW
+    return _Name(entry_index, text, quality, norm, weights, sum(weights), norm.compact, low)
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    score: float
+    aligned: tuple[tuple[float, int, int, str], ...]
+    used_q: frozenset[int]
+    used_c: frozenset[int]
+    spacing: bool
+
+
+def _deletions(key: str) -> list[str]:
+    return [key[:i] + key[i + 1 :] for i in range(len(key))]
+
+
+_COUNTRY_CODES: dict[str, tuple[str, ...]] = {
+    "bn": ("brunei",), "kh": ("cambodia",), "id": ("indonesia",), "la": ("lao", "laos"),
+    "my": ("malaysia",), "mm": ("myanmar", "burma"), "ph": ("philippines",),
+    "sg": ("singapore",), "th": ("thailand",), "tl": ("timor",), "vn": ("viet nam", "vietnam"),
+    "cn": ("china",), "in": ("india",), "pk": ("pakistan",), "af": ("afghanistan",),
+    "iq": ("iraq",), "ir": ("iran",), "sy": ("syria",), "sa": ("saudi arabia",),
+    "ye": ("yemen",), "so": ("somalia",), "ly": ("libya",), "kp": ("korea, democratic", "dprk",
+    "democratic people"), "kr": ("republic of korea",), "ru": ("russia",),
+    "ae": ("united arab emirates",), "eg": ("egypt",), "jo": ("jordan",), "tn": ("tunisia",),
+    "dz": ("algeria",), "ma": ("morocco",), "lb": ("lebanon",), "ku": ("kuwait",),
+    "qa": ("qatar",), "bh": ("bahrain",), "tr": ("turkey", "türkiye"), "gb": ("united kingdom",),
+    "us": ("united states",), "au": ("australia",),
+}
+
+
+def _country_terms(country: str) -> tuple[str, ...]:
+    c = country.strip().casefold()
+    return _COUNTRY_CODES.get(c, (c,))
+
+
+class Screener:
+    """An in-memory index of sanctions entries, built once at start, then read-only."""
+
+    def __init__(
+        self, entries: Iterable[SanctionsEntry], *, threshold: float = DEFAULT_THRESHOLD
+    ) -> None:
+        assert 0.0 < threshold <= 1.0, threshold
+        self.threshold = threshold
+        self.entries: tuple[SanctionsEntry, ...] = tuple(entries)
+        normalised: list[tuple[int, str, str | None, NormalisedName]] = []
+        for index, entry in enumerate(self.entries):
+            seen: set[tuple[str, ...]] = set()
+            for text, quality in entry.names()[:NAMES_PER_ENTRY_MAX]:
+                try:
+                    norm = normalise_name(text)
+                except NameRefusedError:
+                    continue  # A blank alias (the UN list has many) names nothing.
+                if norm.tokens in seen:
+                    continue  # "Abu Bakar Baasyir" and "ABU BAKAR BA'ASYIR" are one name.
+                seen.add(norm.tokens)
+                normalised.append((index, text, quality, norm))
+        document_frequency: dict[str, int] = {}
+        for _, _, _, norm in normalised:
+            for key in set(norm.keys):
+                document_frequency[key] = document_frequency.get(key, 0) + 1
+        self._name_count = max(1, len(normalised))
+        self._df = document_frequency
+        self._names: list[_Name] = []
+        self._exact: dict[str, list[int]] = {}
+        self._broad: dict[str, list[int]] = {}
+        self._fuzzy: dict[str, list[int]] = {}
+        for index, text, quality, norm in normalised:
+            weights = self._weights(norm)
+            name_id = len(self._names)
+            self._names.append(_indexed_name(index, text, quality, norm, weights))
+            for key in self._block_keys(norm):
+                self._exact.setdefault(key, []).append(name_id)
+                self._broad.setdefault("~" + broad_key(key), []).append(name_id)
+                if len(key) >= FUZZY_KEY_LEN_MIN:
+                    for variant in {key, *_deletions(key)}:
+                        self._fuzzy.setdefault(variant, []).append(name_id)
+        for postings in self._fuzzy.values():
+            postings[:] = sorted(set(postings))
+        self._sim_cache: dict[tuple[str, str, bool], tuple[float, str]] = {}
+        self._posting_cache: dict[str, dict[int, float]] = {}
+
+    @property
+    def name_count(self) -> int:
+        """How many distinct names (primary and aliases) are indexed."""
+        return len(self._names)
+
+    def _weights(self, norm: NormalisedName) -> tuple[float, ...]:
+        return tuple(
+            self._weight(key) * ROLE_WEIGHT[role]
+            for key, role in zip(norm.keys, norm.roles, strict=True)
+        )
+
+    def _weight(self, key: str) -> float:
+        if not key:
+            return WEIGHT_FLOOR
+        df = self._df.get(key, 0)
+        idf = math.log((self._name_count + 1) / (df + 1))
+        return max(WEIGHT_FLOOR, min(1.0, idf / math.log(1 / WEIGHT_RARE_SHARE)))
+
+    @staticmethod
+    def _block_keys(norm: NormalisedName) -> set[str]:
+        # Titles are not blocked on: "Haji" would make every Haji a candidate.
+        tokens = [t for t, r in zip(norm.tokens, norm.roles, strict=True) if r != ROLE_TITLE]
+        keys = {phonetic_key(t) for t in tokens} - {""}
+        for a, b in itertools.pairwise(tokens):
+            keys.add(phonetic_key(a + b))
+        return keys
+
+    def screen(
+        self,
+        name: str,
+        *,
+        country: str | None = None,
+        entity_type: EntityType | str | None = None,
+        threshold: float | None = None,
+        limit: int = 10,
+    ) -> list[Hit]:
+        """Entries whose names score at least ``threshold`` against ``name``, best first.
+
+        ``country`` (ISO code or name) never excludes an entry, since a listed person can pay
+        from anywhere; a nationality or birthplace that agrees adds a small bonus and a note.
+        ``entity_type`` ("person" or "organisation") excludes entries of the other type.
+        Raises NameRefusedError for an empty or oversized name.
+        """
+        cut = self.threshold if threshold is None else threshold
+        assert 0.0 <= cut <= 1.0, cut
+        assert 1 <= limit <= LIMIT_MAX, limit
+        query = normalise_name(name)
+        query_weights = self._weights(query)
+        country_terms = _country_terms(country) if country else ()
+        best: dict[int, Hit] = {}
+        for name_id in self._candidates(query, query_weights):
+            candidate = self._names[name_id]
+            entry = self.entries[candidate.entry_index]
+            if entity_type is not None and entry.entity_type != entity_type:
+                continue
+            scored = self._score(query, query_weights, candidate)
+            score = scored.score
+            country_agrees = False
+            if country_terms and score > 0.0:
+                places = " ".join(entry.nationalities + entry.places_of_birth).casefold()
+                if any(term in places for term in country_terms):
+                    score = min(1.0, score + COUNTRY_BONUS)
+                    country_agrees = True
+            if score < cut:
+                continue
+            previous = best.get(candidate.entry_index)
+            if previous is None or score > previous.score:
+                why = self._explain(query, candidate, scored)
+                if country_agrees:
+                    why = (*why, f"country '{country}' agrees with the entry")
+                best[candidate.entry_index] = Hit(
+                    entry.source_list, entry.entry_id, candidate.text, round(score, 4), why
+                )
+        hits = sorted(best.values(), key=lambda h: (-h.score, h.entry_id))
+        return hits[:limit]
+
+    def compare(self, query: str, listed_name: str) -> tuple[float, tuple[str, ...]]:
+        """Score one name against one listed name with this list's token weights (no blocking)."""
+        q = normalise_name(query)
+        c = normalise_name(listed_name)
+        qw = self._weights(q)
+        cw = self._weights(c)
+        return self._compare(q, qw, _indexed_name(-1, listed_name, None, c, cw))
+
+    def _postings(self, key: str) -> dict[int, float]:
+        """Names carrying ``key`` (factor 1) or a key one class away (a smaller factor).
+
+        Names repeat their words, so the same keys come back query after query; the merged
+        postings are kept in a bounded cache instead of being merged again each time.
+        """
+        cached = self._posting_cache.get(key)
+        if cached is not None:
+            return cached
+        if key.startswith("~"):
+            # A broad key ("~" prefix), looked up for names in scripts that blur consonants.
+            found = dict.fromkeys(self._broad.get(key, ()), FUZZY_KEY_BLOCK_WEIGHT)
+            self._posting_cache[key] = found
+            return found
+        found = dict.fromkeys(self._exact.get(key, ()), 1.0)
+        if len(key) >= FUZZY_KEY_LEN_MIN:
+            for variant in (key, *_deletions(key)):
+                postings = self._fuzzy.get(variant, ())
+                if len(postings) > FUZZY_POSTING_LEN_MAX:
+                    continue  # A key this common after a deletion says nothing about a typo.
+                for name_id in postings:
+                    if name_id not in found:
+                        found[name_id] = FUZZY_KEY_BLOCK_WEIGHT
+        if len(self._posting_cache) >= POSTING_CACHE_MAX:
+            self._posting_cache.clear()
+        self._posting_cache[key] = found
+        return found
+
+    def _candidates(self, query: NormalisedName, weights: tuple[float, ...]) -> list[int]:
+        named = [
+            (t, k, w)
+            for t, k, w, r in zip(query.tokens, query.keys, weights, query.roles, strict=True)
+            if r != ROLE_TITLE
+        ]
+        lookups: list[tuple[str, float]] = [(k, w) for _, k, w in named if k]
+        for (a, _, w1), (b, _, w2) in itertools.pairwise(named):
+            lookups.append((phonetic_key(a + b), max(w1, w2)))
+        if query.lossy:
+            lookups.extend(("~" + broad_key(k), w) for _, k, w in named if len(k) >= 2)
+        if not lookups:
+            return []
+        # Rare keys generate candidates; common keys (Muhammad, Abu, Nguyen) only add weight to
+        # candidates already found, so a query never walks a posting list of thousands.
+        merged = sorted(
+            (pw for pw in ((self._postings(k), w) for k, w in lookups) if pw[0]),
+            key=lambda pw: len(pw[0]),
+        )
+        if not merged:
+            return []
+        generators = [pw for pw in merged if len(pw[0]) <= GENERATE_POSTING_LEN_MAX]
+        if not generators and len(merged[0][0]) <= FALLBACK_POSTING_LEN_MAX:
+            generators = merged[:1]  # No rare word: the least common one still generates.
+        evidence: dict[int, float] = {}
+        if generators:
+            for postings, weight in generators:
+                for name_id, factor in postings.items():
+                    evidence[name_id] = evidence.get(name_id, 0.0) + weight * factor
+        else:
+            # Only common words ("Nguyen Van Long", "Muhammad Ali"): the names that carry the
+            # two least common of them (a C-level set intersection), or the least common alone.
+            first = merged[0][0]
+            seeds = first.keys() & merged[1][0].keys() if len(merged) > 1 else first.keys()
+            evidence = dict.fromkeys(seeds, 0.0)
+            generators = []
+        for postings, weight in merged:
+            if any(postings is g for g, _ in generators):
+                continue
+            for name_id in evidence.keys() & postings.keys():
+                evidence[name_id] += weight * postings[name_id]
+        if not evidence:
+            return []
+        # A name that shares little of the query's weight cannot reach a threshold that needs
+        # most of the query to align; scoring it would only cost time.
+        total = sum(weights) or 1.0
+        floor = max(EVIDENCE_SHARE_MIN * total, EVIDENCE_OF_BEST_MIN * max(evidence.values()))
+        kept = [name_id for name_id, e in evidence.items() if e >= floor]
+        if len(kept) <= CANDIDATES_SCORED_MAX:
+            return kept
+        names = self._names
+
+        def rank(name_id: int) -> float:
+            # Among names sharing the same query words, the one those words cover best first:
+            # "Abdur Rehman" before "Abdul Rahman Agha Muhammad".
+            e = evidence[name_id]
+            return e * (1.0 + min(1.0, e / (names[name_id].weight_total or 1.0)))
+
+        pool = heapq.nlargest(RANK_POOL_FACTOR * CANDIDATES_SCORED_MAX, kept,
+                              key=evidence.__getitem__)
+        return heapq.nlargest(CANDIDATES_SCORED_MAX, pool, key=rank)
+
+    def _token_sim(self, q: str, qk: str, c: str, ck: str, lossy: bool) -> tuple[float, str]:
+        cached = self._sim_cache.get((q, c, lossy))
+        if cached is not None:
+            return cached
+        if q == c:
+            result = (1.0, "exact")
+        else:
+            spelling = Indel.normalized_similarity(q, c)
+            sim = spelling
+            if max(len(q), len(c)) <= SHORT_TOKEN_CHARS:
+                # In a short name one letter is a different name (An/Anh, Kiem/Kiet, Ali/Wali).
+                sim = max(0.0, 1.0 - 2.0 * (1.0 - sim))
+            how = "typo" if sim >= 0.8 else "spelling"
+            # Keys decide only between tokens of similar length: "Ming" and "Minghui" share a
+            # broad key but are different given names.
+            similar_length = min(len(q), len(c)) >= LENGTH_RATIO_MIN * max(len(q), len(c))
+            same_key_sim = LOSSY_SAME_KEY_SIM if lossy else SAME_KEY_SIM
+            if qk == ck and qk and (lossy or similar_length):
+                # Equal keys mean the same name only when the spellings are close (Osama/Usama)
+                # or one side cannot spell vowels; Hassan and Hussein share a key.
+                if lossy or spelling >= SAME_KEY_SPELLING_MIN:
+                    floor = same_key_sim if len(qk) >= 2 else SAME_SHORT_KEY_SIM
+                    if floor > sim:
+                        sim, how = floor, "same sound"
+            elif lossy and qk and ck and similar_length:
+                qb, cb = broad_key(qk), broad_key(ck)
+                if qb == cb and len(qb) >= 2 and same_key_sim > sim:
+                    sim, how = same_key_sim, "same sound"
+                elif (
+                    min(len(qb), len(cb)) >= 2
+                    and Levenshtein.distance(qb, cb) <= 1
+                    and sim < LOSSY_CLOSE_KEY_SIM
+                ):
+                    sim, how = LOSSY_CLOSE_KEY_SIM, "close sound"
+            elif len(q) == 1 and c.startswith(q):
+                sim, how = 0.7, "initial"
+            elif (
+                len(qk) >= 3 and len(ck) >= 3 and sim < CLOSE_KEY_SIM and similar_length
+                and Indel.distance(qk, ck) == 1
+            ):
+                # One consonant class apart (a typo inside a transliteration) keeps some credit.
+                sim, how = CLOSE_KEY_SIM, "close sound"
+            result = (sim, how)
+        if len(self._sim_cache) >= SIM_CACHE_MAX:
+            self._sim_cache.clear()  # Bounded: a cache that grows forever is a leak.
+        self._sim_cache[(q, c, lossy)] = result
+        return result
+
+    def _compare(
+        self, query: NormalisedName, query_weights: tuple[float, ...], candidate: _Name
+    ) -> tuple[float, tuple[str, ...]]:
+        scored = self._score(query, query_weights, candidate)
+        return scored.score, self._explain(query, candidate, scored)
+
+    def _score(
+        self, query: NormalisedName, query_weights: tuple[float, ...], candidate: _Name
+    ) -> _Scored:
+        """The score alone; explanations are built only for the hits (see ``_explain``)."""
+        c = candidate.norm
+        lossy = query.lossy or c.lossy
+        pairs: list[tuple[float, int, int, str]] = []
+        cache = self._sim_cache
+        for i, (qt, qk) in enumerate(zip(query.tokens, query.keys, strict=True)):
+            for j, (ct, ck) in enumerate(zip(c.tokens, c.keys, strict=True)):
+                cached = cache.get((qt, ct, lossy))
+                sim, how = cached if cached else self._token_sim(qt, qk, ct, ck, lossy)
+                if sim >= TOKEN_SIM_MIN:
+                    pairs.append((sim, -i, -j, how))
+        # Best pairs first, ties to the earliest tokens (hence the negated positions, which
+        # let the tuples sort in C without a key function).
+        pairs.sort(reverse=True)
+        used_q: set[int] = set()
+        used_c: set[int] = set()
+        aligned: list[tuple[float, int, int, str]] = []
+        for sim, neg_i, neg_j, how in pairs:
+            i, j = -neg_i, -neg_j
+            if i in used_q or j in used_c:
+                continue
+            used_q.add(i)
+            used_c.add(j)
+            aligned.append((sim, i, j, how))
+        query_total = sum(query_weights) or 1.0
+        cover_q = sum(s * query_weights[i] for s, i, _, _ in aligned) / query_total
+        cover_c = sum(s * candidate.weights[j] for s, _, j, _ in aligned) / (
+            candidate.weight_total or 1.0
+        )
+        score = QUERY_COVER_SHARE * cover_q + (1 - QUERY_COVER_SHARE) * cover_c
+        # Joined spelling only where word breaks differ ("Akhund Zada", "Xi Jin Ping"): with the
+        # same number of words the token alignment already says everything, with weights.
+        spacing = False
+        if len(query.tokens) != len(c.tokens):
+            compact = Indel.normalized_similarity(query.compact, candidate.compact)
+            compact *= COMPACT_FACTOR
+            if lossy:
+                keys = Indel.normalized_similarity(
+                    broad_key("".join(query.keys)), broad_key("".join(c.keys))
+                )
+                compact = max(compact, keys * COMPACT_KEY_FACTOR)
+            if compact > score and compact >= TOKEN_SIM_MIN:
+                score, spacing = compact, True
+        if candidate.low_quality:
+            score *= LOW_QUALITY_FACTOR
+        return _Scored(score, tuple(aligned), frozenset(used_q), frozenset(used_c), spacing)
+
+    @staticmethod
+    def _explain(query: NormalisedName, candidate: _Name, scored: _Scored) -> tuple[str, ...]:
+        c = candidate.norm
+        why: list[str] = [f"name '{candidate.text}'" + (
+            f" ({candidate.quality})" if candidate.quality else "")]
+        if scored.spacing:
+            why.append(f"spacing differs: '{' '.join(query.tokens)}' ~ '{' '.join(c.tokens)}'")
+        else:
+            for sim, i, j, how in sorted(scored.aligned, key=lambda p: p[1]):
+                qt, ct = query.tokens[i], c.tokens[j]
+                if how == "exact":
+                    why.append(f"token '{qt}' = '{ct}'")
+                else:
+                    why.append(f"token '{qt}' ~ '{ct}' ({how}, {sim:.2f})")
+            order = [j for _, _, j in sorted((i, s, j) for s, i, j, _ in scored.aligned)]
+            if any(a > b for a, b in itertools.pairwise(order)):
+                why.append("reordered")
+            for i, qt in enumerate(query.tokens):
+                if i not in scored.used_q:
+                    why.append(f"query token '{qt}' not in the listed name")
+            missing = [ct for j, ct in enumerate(c.tokens) if j not in scored.used_c]
+            if missing:
+                why.append("listed tokens missing (partial name): " + ", ".join(missing))
+        if candidate.low_quality:
+            why.append("low-quality alias")
+        why.extend(query.notes)
+        why.append(f"score {scored.score:.2f}")
+        return tuple(why)

@@ -1,0 +1,144 @@
+"""Screening against a small in-memory list: hits, explanations, thresholds and filters."""
+
+from __future__ import annotations
+
+import pytest
+
+from lintas.matching import (
+    DEFAULT_THRESHOLD,
+    Alias,
+    Hit,
+    NameRefusedError,
+    SanctionsEntry,
+    Screener,
+)
+
+ENTRIES = (
+    SanctionsEntry("test", "P1", "USAMA MUHAMMED AWAD BIN LADIN",
+                   (Alias("Osama bin Laden", "good"),), "person",
+                   nationalities=("Saudi Arabia",), source_list="Test list"),
+    SanctionsEntry("test", "P2", "AHMAD FAIZAL BIN HASSAN", (), "person",
+                   nationalities=("Malaysia",), source_list="Test list"),
+    SanctionsEntry("test", "P3", "Nguyễn Văn Thành", (), "person", source_list="Test list"),
+    SanctionsEntry("test", "P4", "Wang Jianguo", (Alias("Wang Kin Kwok", "low"),), "person",
+                   source_list="Test list"),
+    SanctionsEntry("test", "O1", "AL-KAWTHAR MONEY EXCHANGE", (), "organisation",
+                   source_list="Test list"),
+    SanctionsEntry("test", "P5", "MOHAMMAD WALI", (), "person", source_list="Test list"),
+)
+
+
+@pytest.fixture(scope="module")
+def screener() -> Screener:
+    return Screener(ENTRIES)
+
+
+def top(screener: Screener, name: str, **kwargs: object) -> Hit:
+    hits = screener.screen(name, **kwargs)  # type: ignore[arg-type]
+    assert hits, f"no hit for {name!r}"
+    return hits[0]
+
+
+def test_an_exact_name_is_a_perfect_hit_with_the_list_and_entry(screener: Screener) -> None:
+    hit = top(screener, "Ahmad Faizal bin Hassan")
+    assert (hit.list_name, hit.entry_id, hit.score) == ("Test list", "P2", 1.0)
+
+
+def test_a_typo_is_found_and_explained_as_a_typo(screener: Screener) -> None:
+    hit = top(screener, "Ahmad Faizall bin Hassan")
+    assert hit.entry_id == "P2"
+    assert any("'faizall' ~ 'faizal' (typo" in why for why in hit.explanation)
+
+
+def test_a_transliteration_variant_is_explained_as_the_same_sound(screener: Screener) -> None:
+    hit = top(screener, "Usama bin Ladin")
+    assert hit.entry_id == "P1"
+    assert any("same sound" in why or "=" in why for why in hit.explanation)
+
+
+def test_a_reordered_name_is_found_and_says_so(screener: Screener) -> None:
+    hit = top(screener, "Hassan Ahmad Faizal")
+    assert hit.entry_id == "P2"
+    assert "reordered" in hit.explanation
+
+
+def test_honorifics_are_ignored_and_the_explanation_names_them(screener: Screener) -> None:
+    hit = top(screener, "Datuk Seri Haji Ahmad Faizal b. Hassan")
+    assert hit.entry_id == "P2"
+    assert "honorific 'haji' ignored" in hit.explanation
+
+
+def test_thai_arabic_and_han_renderings_find_the_listed_person(screener: Screener) -> None:
+    assert top(screener, "โอซามา บิน ลาเดน").entry_id == "P1"
+    assert top(screener, "أسامة بن لادن").entry_id == "P1"
+    assert top(screener, "王建国").entry_id == "P4"
+
+
+def test_vietnamese_without_diacritics_matches_but_a_different_given_name_does_not(
+    screener: Screener,
+) -> None:
+    assert top(screener, "NGUYEN VAN THANH").entry_id == "P3"
+    assert screener.screen("Nguyen Van An") == []
+    assert screener.screen("Nguyen Minh Tuan") == []
+
+
+def test_a_namesake_with_a_different_given_name_is_not_a_hit(screener: Screener) -> None:
+    assert screener.screen("Ahmad Fauzi bin Hassan") == []
+
+
+def test_a_one_letter_different_short_name_is_not_a_hit(screener: Screener) -> None:
+    assert screener.screen("Mohammad Ali") == []
+
+
+def test_a_low_quality_alias_scores_below_an_exact_primary_name(screener: Screener) -> None:
+    hit = top(screener, "Wang Kin Kwok", threshold=0.5)
+    assert hit.score < 1.0
+    assert "low-quality alias" in hit.explanation
+
+
+def test_the_threshold_can_be_set_per_call(screener: Screener) -> None:
+    partial = "Usama Laden Smith"
+    default_hits = screener.screen(partial)
+    loose_hits = screener.screen(partial, threshold=0.5)
+    assert not default_hits or default_hits[0].score >= DEFAULT_THRESHOLD
+    assert loose_hits and loose_hits[0].entry_id == "P1"
+    assert screener.screen("Ahmad Faizal bin Hassan", threshold=1.0)[0].score == 1.0
+
+
+def test_entity_type_excludes_the_other_type(screener: Screener) -> None:
+    assert top(screener, "Al Kawthar Money Exchange").entry_id == "O1"
+    assert screener.screen("Al Kawthar Money Exchange", entity_type="person") == []
+
+
+def test_a_matching_country_adds_a_note_but_a_different_country_excludes_nothing(
+    screener: Screener,
+) -> None:
+    with_country = top(screener, "Ahmad Faizal bin Hassan", country="MY")
+    assert any("country 'MY' agrees" in why for why in with_country.explanation)
+    assert top(screener, "Ahmad Faizal bin Hassan", country="TH").entry_id == "P2"
+
+
+def test_hits_are_best_first_and_limited(screener: Screener) -> None:
+    hits = screener.screen("Ahmad Hassan", threshold=0.1, limit=2)
+    assert len(hits) <= 2
+    assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+
+
+def test_an_unscreenable_name_is_refused(screener: Screener) -> None:
+    with pytest.raises(NameRefusedError):
+        screener.screen("   ")
+
+
+def test_screening_does_not_score_every_entry() -> None:
+    many = [SanctionsEntry("t", f"E{i}", f"Coined{i} Surname{i}", (), "person")
+            for i in range(2_000)]
+    screener = Screener(many)
+    assert len(screener._candidates(*_query(screener, "Coined7 Surname7"))) < 20
+    assert screener.screen("Coined7 Surname7")[0].entry_id == "E7"
+
+
+def _query(screener: Screener, name: str) -> tuple[object, tuple[float, ...]]:
+    from lintas.matching import normalise_name
+
+    q = normalise_name(name)
+    return q, screener._weights(q)
