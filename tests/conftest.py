@@ -25,6 +25,7 @@ from lintas.domain.money import CurrencyCode, Money
 from lintas.domain.payment import Party, Payment, PaymentStatus, request_digest
 from lintas.ports.clock import Clock
 from lintas.ports.directory import Participant, Role
+from lintas.ports.risk import RiskAssessor
 from lintas.sandbox.region import Customer
 from lintas.services.payments import PartyInput, PaymentRequest
 from lintas.services.quoting import QuoteRequest
@@ -70,10 +71,12 @@ def table_count(db_path: Path, table: str) -> int:
         conn.close()
 
 
-def open_hub(db_path: Path, clock: Clock | None = None, **config: Any) -> Hub:
+def open_hub(
+    db_path: Path, clock: Clock | None = None, risk: RiskAssessor | None = None, **config: Any
+) -> Hub:
     """A sandbox hub on ``db_path`` (seeded on first open)."""
     config.setdefault("customers_per_country", CUSTOMERS_PER_COUNTRY_TEST)
-    return build_hub(HubConfig(db_path=db_path, **config), clock)
+    return build_hub(HubConfig(db_path=db_path, **config), clock, risk)
 
 
 @pytest.fixture

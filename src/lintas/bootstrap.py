@@ -15,10 +15,11 @@ from lintas.domain import settlement
 from lintas.domain.errors import LintasError
 from lintas.domain.fx import QUOTE_TTL_S_DEFAULT
 from lintas.ports.clock import Clock, SystemClock
+from lintas.ports.risk import RiskAssessor
 from lintas.sandbox.region import Region, build_region
 from lintas.services import sandbox as sandbox_seeding
 from lintas.services.addressing import AddressingService
-from lintas.services.payments import PaymentsService
+from lintas.services.payments import HOLD_REVIEW_S_DEFAULT, PaymentsService
 from lintas.services.quoting import QuotingService
 
 DB_PATH_DEFAULT: Final = Path("var/lintas.db")
@@ -36,6 +37,7 @@ class HubConfig:
     customers_per_country: int = CUSTOMERS_PER_COUNTRY_DEFAULT
     payment_timeout_s: int = settlement.PAYMENT_TIMEOUT_S_DEFAULT
     quote_ttl_s: int = QUOTE_TTL_S_DEFAULT
+    hold_review_s: int = HOLD_REVIEW_S_DEFAULT
     synchronous: str = "FULL"
 
     def __post_init__(self) -> None:
@@ -45,6 +47,8 @@ class HubConfig:
             raise ValueError("only the sandbox mode is available in this version")
         if not 1 <= self.payment_timeout_s <= 3600:
             raise ValueError("payment_timeout_s must be between 1 and 3600")
+        if self.hold_review_s < self.payment_timeout_s:
+            raise ValueError("hold_review_s must be at least payment_timeout_s")
         if not 10 <= self.customers_per_country <= 100_000:
             raise ValueError("customers_per_country must be between 10 and 100000")
 
@@ -75,8 +79,13 @@ class Hub:
         self.store.close()
 
 
-def build_hub(config: HubConfig, clock: Clock | None = None) -> Hub:
-    """Open (and on first start, seed) the store and wire every service."""
+def build_hub(
+    config: HubConfig, clock: Clock | None = None, risk: RiskAssessor | None = None
+) -> Hub:
+    """Open (and on first start, seed) the store and wire every service.
+
+    ``risk`` decides pass / hold / block for each payment (default: pass all).
+    """
     clock = clock or SystemClock()
     region = build_region(config.seed, config.customers_per_country)
     store = SqliteStore(StoreConfig(path=config.db_path, synchronous=config.synchronous), clock)
@@ -112,6 +121,8 @@ def build_hub(config: HubConfig, clock: Clock | None = None) -> Hub:
             writer=store,
             clock=clock,
             timeout_s=config.payment_timeout_s,
+            risk=risk,
+            hold_review_s=config.hold_review_s,
         )
         return Hub(
             config=config,

@@ -38,7 +38,8 @@ class ReasonCode(StrEnum):
     RC01 = "RC01"  # Bank identifier incorrect.
     AB05 = "AB05"  # Timeout at the creditor agent.
     AB08 = "AB08"  # Creditor agent offline.
-    RR04 = "RR04"  # Regulatory reason (screening).
+    RR04 = "RR04"  # Regulatory reason (sanctions screening, or an operator's review).
+    FRAD = "FRAD"  # Fraudulent origin (scam signals).
     NARR = "NARR"  # Narrative reason given in the additional information.
     QTEX = "QTEX"  # Nexus: the quote has expired.
 
@@ -61,6 +62,7 @@ REASON_TEXT: dict[ReasonCode, str] = {
     ReasonCode.AB05: "timeout at the creditor agent",
     ReasonCode.AB08: "creditor agent offline",
     ReasonCode.RR04: "regulatory reason",
+    ReasonCode.FRAD: "suspected fraud",
     ReasonCode.NARR: "see additional information",
     ReasonCode.QTEX: "the quote has expired",
 }

@@ -106,6 +106,8 @@ class Payment:
     created_at: datetime
     updated_at: datetime
     reason_detail: str = ""
+    #: Why the risk assessment held or blocked this payment (empty when it passed).
+    risk_reasons: tuple[str, ...] = ()
 
     @property
     def iso_status(self) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from lintas.domain import settlement
@@ -40,6 +40,7 @@ from lintas.domain.payment import (
 )
 from lintas.ports.clock import Clock
 from lintas.ports.directory import Participant, ProxyDirectory, ReferenceData, Role
+from lintas.ports.risk import PassAll, RiskAssessor, RiskContext, RiskOutcome
 from lintas.ports.store import Reader, WriteCommand, Writer
 from lintas.services.quoting import QuotingService
 
@@ -47,6 +48,8 @@ from lintas.services.quoting import QuotingService
 PARTY_NAME_CHARS_MAX: Final = 140
 #: Characters in an account identifier at most (ISO 20022 Max34Text).
 ACCOUNT_CHARS_MAX: Final = 34
+#: How long a held payment waits for review before it is rejected and its legs voided.
+HOLD_REVIEW_S_DEFAULT: Final = 24 * 3600
 #: Payments submitted at once and not yet answered, at most (beyond: 503).
 IN_FLIGHT_MAX: Final = 50_000
 
@@ -86,8 +89,15 @@ class PaymentsService:
         writer: Writer,
         clock: Clock,
         timeout_s: int = settlement.PAYMENT_TIMEOUT_S_DEFAULT,
+        risk: RiskAssessor | None = None,
+        hold_review_s: int = HOLD_REVIEW_S_DEFAULT,
     ) -> None:
         assert timeout_s > 0, timeout_s
+        assert hold_review_s >= timeout_s, (hold_review_s, timeout_s)
+        self._risk: RiskAssessor = risk or PassAll()
+        self._hold_review_s = hold_review_s
+        #: Held payments an operator's decision is being applied to (one decision at a time).
+        self._reviewing: set[str] = set()
         self._reference = reference
         self._directory = directory
         self._quoting = quoting
@@ -208,15 +218,52 @@ class PaymentsService:
         return payment
 
     async def _execute(self, payment: Payment) -> Payment:
-        rejected = self._check_accounts(payment)
-        if rejected is not None:
+        debtor_holder = self._directory.holder(
+            payment.source_country, payment.debtor.agent, payment.debtor.account
+        )
+        creditor_holder = self._directory.holder(
+            payment.destination_country, payment.creditor.agent, payment.creditor.account
+        )
+        unknown = (
+            "debtor account unknown at the debtor agent"
+            if debtor_holder is None
+            else "creditor account unknown at the creditor agent"
+            if creditor_holder is None
+            else None
+        )
+        if unknown is not None:
+            rejected = transition(
+                payment, PaymentStatus.REJECTED, self._clock.now(), ReasonCode.AC01, unknown
+            )
             await self._writer.submit_async(WriteCommand(payments=(rejected,)))
             return rejected
-        legs = settlement.payment_legs(payment, self._timeout_s)
+        decision = self._risk.assess(payment, RiskContext(creditor_holder, debtor_holder))
+        if decision.outcome is RiskOutcome.BLOCK:
+            blocked = replace(
+                transition(
+                    payment,
+                    PaymentStatus.BLOCKED,
+                    self._clock.now(),
+                    decision.code or ReasonCode.RR04,
+                    "; ".join(decision.reasons),
+                ),
+                risk_reasons=decision.reasons,
+            )
+            await self._writer.submit_async(WriteCommand(payments=(blocked,)))
+            return blocked
+        hold = decision.outcome is RiskOutcome.HOLD
+        if hold:
+            payment = replace(payment, risk_reasons=decision.reasons)
+        # A held payment keeps its funds reserved until an operator reviews it; if nobody does
+        # within hold_review_s, the reservation expires and the payment is rejected.
+        legs = settlement.payment_legs(payment, self._hold_review_s if hold else self._timeout_s)
         chain = legs.reserve_chain()
 
         def decide_reserve(results: Sequence[CreateTransferResult]) -> Payment:
-            return _after_reserve(payment, chain, results, self._clock)
+            after = _after_reserve(payment, chain, results, self._clock)
+            if hold and after.status is PaymentStatus.RESERVED:
+                return transition(after, PaymentStatus.HELD, after.updated_at)
+            return after
 
         reserved = await self._writer.submit_async(
             WriteCommand(transfers=chain, decide=decide_reserve)
@@ -226,10 +273,13 @@ class PaymentsService:
         if after.status is not PaymentStatus.RESERVED:
             return after
         # A real IPS would be asked here; the sandbox IPSs confirm at once, so post both legs.
+        return await self._post(after, legs)
+
+    async def _post(self, reserved: Payment, legs: settlement.PaymentLegs) -> Payment:
         posts = legs.post_chain()
 
         def decide_post(results: Sequence[CreateTransferResult]) -> Payment:
-            return _after_post(after, results, self._clock)
+            return _after_post(reserved, results, self._clock)
 
         posted = await self._writer.submit_async(WriteCommand(transfers=posts, decide=decide_post))
         final = posted.payment
@@ -239,35 +289,63 @@ class PaymentsService:
             await self._writer.submit_async(WriteCommand(transfers=legs.voids()))
         return final
 
-    def _check_accounts(self, payment: Payment) -> Payment | None:
-        """Refuse a payment whose accounts the domestic systems do not know (AC01)."""
-        if (
-            self._directory.holder(
-                payment.source_country, payment.debtor.agent, payment.debtor.account
-            )
-            is None
-        ):
+    # -- review of held payments --------------------------------------------------------------
+
+    def cases(self, caller: Participant, limit: int = 100) -> list[Payment]:
+        """Payments held for review, oldest first (operator only)."""
+        _operator(caller)
+        held = [p for p in self._reader.payments_in_flight() if p.status is PaymentStatus.HELD]
+        return sorted(held, key=lambda p: p.created_at)[: max(1, min(limit, 1000))]
+
+    async def release(self, uetr: str, caller: Participant) -> Payment:
+        """An operator releases a held payment: both legs are posted (ACCC)."""
+        held = self._held(uetr, caller)
+        self._reviewing.add(held.uetr)
+        try:
+            now = self._clock.now()
+            reserved = transition(held, PaymentStatus.RESERVED, now)
+            # The legs were reserved with the hold's timeout; the same transfers are posted.
+            legs = settlement.payment_legs(held, self._hold_review_s)
+            return await self._post(reserved, legs)
+        finally:
+            self._reviewing.discard(held.uetr)
+
+    async def reject(self, uetr: str, caller: Participant) -> Payment:
+        """An operator rejects a held payment: both legs are voided (RJCT RR04)."""
+        held = self._held(uetr, caller)
+        self._reviewing.add(held.uetr)
+        try:
+            return await self._void_held(held)
+        finally:
+            self._reviewing.discard(held.uetr)
+
+    async def _void_held(self, held: Payment) -> Payment:
+        voids = settlement.payment_legs(held, self._hold_review_s).voids()
+
+        def decide_void(results: Sequence[CreateTransferResult]) -> Payment:
             return transition(
-                payment,
+                held,
                 PaymentStatus.REJECTED,
                 self._clock.now(),
-                ReasonCode.AC01,
-                "debtor account unknown at the debtor agent",
+                ReasonCode.RR04,
+                "rejected after review; both legs were voided",
             )
-        if (
-            self._directory.holder(
-                payment.destination_country, payment.creditor.agent, payment.creditor.account
+
+        outcome = await self._writer.submit_async(WriteCommand(transfers=voids, decide=decide_void))
+        assert outcome.payment is not None
+        return outcome.payment
+
+    def _held(self, uetr: str, caller: Participant) -> Payment:
+        _operator(caller)
+        payment = self._reader.payment(_uetr(uetr))
+        if payment is None:
+            raise NotFound("case_unknown", f"no payment {uetr}")
+        if payment.status is not PaymentStatus.HELD or payment.uetr in self._reviewing:
+            raise Refused(
+                "payment_not_held",
+                f"payment {uetr} is {payment.status.value}, not held for review",
             )
-            is None
-        ):
-            return transition(
-                payment,
-                PaymentStatus.REJECTED,
-                self._clock.now(),
-                ReasonCode.AC01,
-                "creditor account unknown at the creditor agent",
-            )
-        return None
+        return payment
 
     # -- read --------------------------------------------------------------------------------
 
@@ -310,7 +388,9 @@ class PaymentsService:
         now = self._clock.now()
         for uetr in sorted({t.user_data for t in expired if t.user_data}):
             payment = self._reader.payment(uetr)
-            if payment is not None and payment.status is PaymentStatus.RESERVED:
+            if payment is None:
+                continue
+            if payment.status is PaymentStatus.RESERVED:
                 out.append(
                     transition(
                         payment,
@@ -318,6 +398,16 @@ class PaymentsService:
                         now,
                         ReasonCode.AB03,
                         "settlement timed out; both legs were voided",
+                    )
+                )
+            elif payment.status is PaymentStatus.HELD:
+                out.append(
+                    transition(
+                        payment,
+                        PaymentStatus.REJECTED,
+                        now,
+                        ReasonCode.AB03,
+                        "the hold was not reviewed in time; both legs were voided",
                     )
                 )
         return out
@@ -367,6 +457,11 @@ def _party(party: PartyInput, side: str) -> Party:
     return Party(name=name, account=account, agent=agent)
 
 
+def _operator(caller: Participant) -> None:
+    if caller.role is not Role.OPERATOR:
+        raise Forbidden("operator_only", "only the operator reviews held payments")
+
+
 def _may_read(payment: Payment, caller: Participant) -> bool:
     if caller.role is Role.OPERATOR:
         return True
@@ -407,10 +502,16 @@ def _refusal(
 
 def _after_post(payment: Payment, results: Sequence[CreateTransferResult], clock: Clock) -> Payment:
     now = clock.now()
-    if all(r in _OK for r in results):
+    # All ok: posted now. A chain whose first post already exists was posted before (a
+    # retried step; TigerBeetle reports the rest of such a chain as linked_event_failed).
+    if all(r in _OK for r in results) or (
+        results
+        and results[0] is _R.exists
+        and all(r is _R.linked_event_failed for r in results[1:])
+    ):
         return transition(payment, PaymentStatus.SETTLED, now)
-    # Posting reserved legs can only fail because they expired in between (the writer voids
-    # expired pending transfers before it applies anything else in a batch).
+    # Otherwise posting reserved legs can only fail because they expired in between (the
+    # writer expires due pending transfers before it applies anything else in a batch).
     assert all(r in (_R.pending_transfer_expired, _R.linked_event_failed) for r in results), results
     return transition(
         payment,

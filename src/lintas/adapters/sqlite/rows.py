@@ -61,6 +61,7 @@ def payment_body(p: Payment) -> bytes:
             "digest": p.request_digest,
             "created": p.created_at.isoformat(),
             "updated": p.updated_at.isoformat(),
+            "risk": list(p.risk_reasons),
         }
     )
 
@@ -90,6 +91,7 @@ def payment_from_body(body: bytes) -> Payment:
         request_digest=d["digest"],
         created_at=datetime.fromisoformat(d["created"]),
         updated_at=datetime.fromisoformat(d["updated"]),
+        risk_reasons=tuple(d.get("risk", ())),
     )
 
 

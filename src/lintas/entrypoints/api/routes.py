@@ -90,6 +90,7 @@ def payment_out(p: Payment) -> s.PaymentOut:
         exchange_rate=p.exchange_rate,
         created_at=p.created_at.isoformat(),
         updated_at=p.updated_at.isoformat(),
+        risk_reasons=list(p.risk_reasons),
     )
 
 
@@ -163,6 +164,18 @@ def build_routes(hub: Hub) -> list[Route]:
             raise InputInvalid("limit_out_of_range", "limit must be 1 to 1000", field="limit")
         found = hub.payments.recent(_caller(request), int(raw))
         return Response.json(s.PaymentsOut([payment_out(p) for p in found]))
+
+    async def cases(request: Request) -> Response:
+        held = hub.payments.cases(_caller(request))
+        return Response.json(s.PaymentsOut([payment_out(p) for p in held]))
+
+    async def release_case(request: Request) -> Response:
+        p = await hub.payments.release(request.path_params["uetr"], _caller(request))
+        return Response.json(payment_out(p))
+
+    async def reject_case(request: Request) -> Response:
+        p = await hub.payments.reject(request.path_params["uetr"], _caller(request))
+        return Response.json(payment_out(p))
 
     async def post_rates(request: Request) -> Response:
         body: s.RatesIn = request.json(s.RatesIn)
@@ -355,6 +368,42 @@ def build_routes(hub: Hub) -> list[Route]:
             params=(Param("uetr", "the payment's UETR", where="path"),),
             response=s.PaymentOut,
             tag="payments",
+        ),
+        Route(
+            "GET",
+            "/v1/cases",
+            cases,
+            "List payments held for review (operator)",
+            "Payments the risk rules held (pacs.002 ACWP, funds reserved), oldest first, each "
+            "with the reasons it was held. Operator key.",
+            'curl -s -H "Authorization: Bearer $OPERATOR_KEY" $LINTAS_URL/v1/cases',
+            response=s.PaymentsOut,
+            tag="operator",
+        ),
+        Route(
+            "POST",
+            "/v1/cases/{uetr}/release",
+            release_case,
+            "Release a held payment (operator)",
+            "Posts both reserved legs: the payment settles (ACCC). Operator key.",
+            'curl -s -X POST -H "Authorization: Bearer $OPERATOR_KEY" '
+            "$LINTAS_URL/v1/cases/$UETR/release",
+            params=(Param("uetr", "the held payment's UETR", where="path"),),
+            response=s.PaymentOut,
+            tag="operator",
+        ),
+        Route(
+            "POST",
+            "/v1/cases/{uetr}/reject",
+            reject_case,
+            "Reject a held payment (operator)",
+            "Voids both reserved legs: the payment is rejected (RJCT RR04) and every balance is "
+            "as before. Operator key.",
+            'curl -s -X POST -H "Authorization: Bearer $OPERATOR_KEY" '
+            "$LINTAS_URL/v1/cases/$UETR/reject",
+            params=(Param("uetr", "the held payment's UETR", where="path"),),
+            response=s.PaymentOut,
+            tag="operator",
         ),
         Route(
             "POST",

@@ -157,6 +157,7 @@ class PaymentOut(msgspec.Struct, rename="camel", frozen=True):
     exchange_rate: str
     created_at: str
     updated_at: str
+    risk_reasons: list[str] = []
 
 
 class PaymentsOut(msgspec.Struct, rename="camel", frozen=True):
