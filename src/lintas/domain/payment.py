@@ -108,6 +108,8 @@ class Payment:
     reason_detail: str = ""
     #: Why the risk assessment held or blocked this payment (empty when it passed).
     risk_reasons: tuple[str, ...] = ()
+    #: The UETR of the settled payment this one returns (pacs.004), if it is a return.
+    return_of: str | None = None
 
     @property
     def iso_status(self) -> str:

@@ -74,6 +74,8 @@ class PaymentRequest:
     quote_id: str
     debtor: PartyInput
     creditor: PartyInput
+    #: The UETR of the settled payment this one returns, when it is a return.
+    return_of: str | None = None
 
 
 class PaymentsService:
@@ -143,6 +145,7 @@ class PaymentsService:
     def _accept(self, request: PaymentRequest, caller: Participant) -> Payment:
         """Validate ``request`` at the edge; nothing is written when this raises."""
         uetr = _uetr(request.uetr)
+        return_of = None if request.return_of is None else _uetr(request.return_of)
         if caller.role is not Role.PSP:
             raise Forbidden("only_psps_submit_payments", "only a PSP may submit payments")
         debtor = _party(request.debtor, "debtor")
@@ -181,6 +184,7 @@ class PaymentsService:
             creditor.name,
             creditor.account,
             creditor.agent,
+            return_of or "",
         )
         d = quote.disclosure
         payment = Payment(
@@ -204,6 +208,7 @@ class PaymentsService:
             request_digest=digest,
             created_at=now,
             updated_at=now,
+            return_of=return_of,
         )
         if quote.is_expired(now):
             stored = self._reader.payment(uetr)

@@ -73,6 +73,33 @@ MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
         ) STRICT;
         """,
     ),
+    (
+        2,
+        "scam_signals",
+        """
+        CREATE TABLE scam_signals (
+            id TEXT PRIMARY KEY,
+            type TEXT NOT NULL,
+            value TEXT NOT NULL,
+            abuse TEXT NOT NULL,
+            confidence INTEGER NOT NULL,
+            source_participant TEXT NOT NULL,
+            source_organisation TEXT NOT NULL,
+            source_country TEXT,
+            tlp TEXT NOT NULL,
+            status TEXT NOT NULL,
+            first_seen_us INTEGER NOT NULL,
+            last_seen_us INTEGER NOT NULL,
+            expires_at_us INTEGER NOT NULL,
+            created_at_us INTEGER NOT NULL,
+            modified_at_us INTEGER NOT NULL,
+            description TEXT NOT NULL,
+            added_ns INTEGER NOT NULL
+        ) STRICT;
+        CREATE INDEX scam_signals_by_target ON scam_signals (type, value);
+        CREATE INDEX scam_signals_by_added ON scam_signals (added_ns, id);
+        """,
+    ),
 )
 
 

@@ -62,6 +62,7 @@ def payment_body(p: Payment) -> bytes:
             "created": p.created_at.isoformat(),
             "updated": p.updated_at.isoformat(),
             "risk": list(p.risk_reasons),
+            "returnOf": p.return_of,
         }
     )
 
@@ -92,6 +93,7 @@ def payment_from_body(body: bytes) -> Payment:
         created_at=datetime.fromisoformat(d["created"]),
         updated_at=datetime.fromisoformat(d["updated"]),
         risk_reasons=tuple(d.get("risk", ())),
+        return_of=d.get("returnOf"),
     )
 
 

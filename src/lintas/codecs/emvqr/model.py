@@ -34,9 +34,10 @@ wallet templates (``proxy_rank``), then the lowest tag.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+
+import msgspec
 
 from lintas.domain.money import Money
 
@@ -76,16 +77,14 @@ class Initiation(StrEnum):
     DYNAMIC = "dynamic"
 
 
-@dataclass(frozen=True, slots=True)
-class QrIssue:
+class QrIssue(msgspec.Struct, frozen=True, gc=False):
     """One error or warning, with a stable sentence-like code."""
 
     code: str
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class MerchantAccount:
+class MerchantAccount(msgspec.Struct, frozen=True, gc=False):
     """One merchant-account template (IDs 02-51), or a scheme template in 80-99.
 
     ``fields`` holds the scheme's typed reading (by name) and ``subtags`` the raw
@@ -111,8 +110,7 @@ class MerchantAccount:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class Merchant:
+class Merchant(msgspec.Struct, frozen=True, gc=False):
     """Tags 52, 59, 60, 61 and the alternate-language template 64."""
 
     name: str | None = None
@@ -124,8 +122,7 @@ class Merchant:
     city_alternate: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Tip:
+class Tip(msgspec.Struct, frozen=True, gc=False):
     """Tags 55-57: how a tip or convenience fee is added to the amount."""
 
     indicator: str
@@ -133,8 +130,7 @@ class Tip:
     percentage: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class AdditionalData:
+class AdditionalData(msgspec.Struct, frozen=True, gc=False):
     """Tag 62 and its sub-tags (01-11 named, the rest kept by id)."""
 
     bill_number: str | None = None
@@ -151,8 +147,7 @@ class AdditionalData:
     other: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class DecodedQr:
+class DecodedQr(msgspec.Struct, frozen=True, gc=False):
     """What a payload says, whether it can be paid, and why not."""
 
     valid: bool
@@ -165,7 +160,7 @@ class DecodedQr:
     currency: str | None = None
     amount: Money | None = None
     tip: Tip | None = None
-    merchant: Merchant = field(default_factory=Merchant)
+    merchant: Merchant = msgspec.field(default_factory=Merchant)
     accounts: tuple[MerchantAccount, ...] = ()
     additional_data: AdditionalData | None = None
     #: Templates 80-99 (unreserved), each read by a profile when one claims it

@@ -72,7 +72,7 @@ def read_account(
         account = MerchantAccount(Scheme.UNKNOWN, tag, "", (), (("raw", value),))
         return account, faults
     guid = subs.get("00", "")
-    ctx = ProfileContext(country=country, tag=tag, guid=guid, subs=subs)
+    ctx = ProfileContext(country, tag, guid, subs)
     reader = GUID_READERS.get(guid.upper())
     if reader is None:
         if country == "KH" and tag in ("29", "30"):
