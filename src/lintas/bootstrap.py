@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Final
 
 from lintas.adapters.sandbox import SandboxDirectory, SandboxParticipants, SandboxReference
+from lintas.adapters.sqlite.signals_store import SignalsStore
 from lintas.adapters.sqlite.store import SqliteStore, StoreConfig
 from lintas.domain import settlement
 from lintas.domain.errors import LintasError
@@ -21,6 +22,7 @@ from lintas.services import sandbox as sandbox_seeding
 from lintas.services.addressing import AddressingService
 from lintas.services.payments import HOLD_REVIEW_S_DEFAULT, PaymentsService
 from lintas.services.quoting import QuotingService
+from lintas.services.signals import SignalsService
 
 DB_PATH_DEFAULT: Final = Path("var/lintas.db")
 SEED_DEFAULT: Final = 2026
@@ -67,6 +69,8 @@ class Hub:
     quoting: QuotingService
     addressing: AddressingService
     payments: PaymentsService
+    signals: SignalsService
+    signals_store: SignalsStore
     recovered: int = 0
     notes: list[str] = field(default_factory=list)
 
@@ -75,7 +79,8 @@ class Hub:
         self.recovered = await self.payments.recover()
 
     def close(self) -> None:
-        """Stop the writer and close the store."""
+        """Stop the writer and close the stores."""
+        self.signals_store.close()
         self.store.close()
 
 
@@ -90,6 +95,7 @@ def build_hub(
     region = build_region(config.seed, config.customers_per_country)
     store = SqliteStore(StoreConfig(path=config.db_path, synchronous=config.synchronous), clock)
     store.open()
+    signals_store: SignalsStore | None = None
     try:
         seeded_with = store.meta("sandbox_seed")
         wanted = f"{config.seed}:{config.customers_per_country}"
@@ -104,6 +110,7 @@ def build_hub(
                 f"{config.db_path} was seeded with {seeded_with}, not {wanted}; "
                 "use another --db or the same seed",
             )
+        signals_store = SignalsStore(config.db_path).open()
         reference = SandboxReference(region)
         directory = SandboxDirectory(region)
         quoting = QuotingService(
@@ -135,7 +142,11 @@ def build_hub(
             quoting=quoting,
             addressing=AddressingService(reference=reference, directory=directory),
             payments=payments,
+            signals=SignalsService(store=signals_store, reference=reference, clock=clock),
+            signals_store=signals_store,
         )
     except BaseException:
+        if signals_store is not None:
+            signals_store.close()
         store.close()
         raise

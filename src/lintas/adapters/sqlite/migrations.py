@@ -100,6 +100,34 @@ MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
         CREATE INDEX scam_signals_by_added ON scam_signals (added_ns, id);
         """,
     ),
+    (
+        3,
+        "recall_cases",
+        """
+        CREATE TABLE payment_returns (
+            original_uetr TEXT PRIMARY KEY,
+            return_uetr TEXT NOT NULL UNIQUE,
+            return_id TEXT NOT NULL,
+            returned_by TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        ) STRICT;
+        CREATE TABLE recall_cases (
+            creator TEXT NOT NULL,
+            case_id TEXT NOT NULL,
+            cancellation_id TEXT NOT NULL,
+            original_uetr TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            accepted INTEGER NOT NULL,
+            rejection_reason TEXT,
+            detail TEXT NOT NULL,
+            return_uetr TEXT,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (creator, case_id)
+        ) STRICT;
+        CREATE INDEX recall_cases_by_original ON recall_cases (original_uetr);
+        """,
+    ),
 )
 
 
