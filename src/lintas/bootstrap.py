@@ -15,6 +15,7 @@ from lintas.adapters.sqlite.store import SqliteStore, StoreConfig
 from lintas.domain import settlement
 from lintas.domain.errors import LintasError
 from lintas.domain.fx import QUOTE_TTL_S_DEFAULT
+from lintas.matching import DEFAULT_THRESHOLD
 from lintas.ports.clock import Clock, SystemClock
 from lintas.ports.risk import RiskAssessor
 from lintas.sandbox.region import Region, build_region
@@ -22,7 +23,9 @@ from lintas.services import sandbox as sandbox_seeding
 from lintas.services.addressing import AddressingService
 from lintas.services.payments import HOLD_REVIEW_S_DEFAULT, PaymentsService
 from lintas.services.quoting import QuotingService
-from lintas.services.signals import SignalsService
+from lintas.services.risk import RulesAssessor, load_risk_rules
+from lintas.services.screening import SCREEN_CACHE_MAX_DEFAULT, ScreeningService
+from lintas.services.signals import ExchangeLookup, SignalsService
 
 DB_PATH_DEFAULT: Final = Path("var/lintas.db")
 SEED_DEFAULT: Final = 2026
@@ -41,6 +44,11 @@ class HubConfig:
     quote_ttl_s: int = QUOTE_TTL_S_DEFAULT
     hold_review_s: int = HOLD_REVIEW_S_DEFAULT
     synchronous: str = "FULL"
+    #: Sanctions list files loaded at start (UN XML, OFAC sdn.csv or its folder, FtM JSONL).
+    sanctions_lists: tuple[Path, ...] = ()
+    #: The risk rules file (``lintas.services.risk.RISK_CONFIG_DEFAULT`` is the documented
+    #: default); None: no rules, every payment passes the risk decision.
+    risk_config: Path | None = None
 
     def __post_init__(self) -> None:
         if not self.sandbox:
@@ -69,6 +77,7 @@ class Hub:
     quoting: QuotingService
     addressing: AddressingService
     payments: PaymentsService
+    screening: ScreeningService
     signals: SignalsService
     signals_store: SignalsStore
     recovered: int = 0
@@ -93,6 +102,14 @@ def build_hub(
     """
     clock = clock or SystemClock()
     region = build_region(config.seed, config.customers_per_country)
+    rules = load_risk_rules(config.risk_config) if config.risk_config is not None else None
+    screening = ScreeningService.from_files(
+        config.sanctions_lists,
+        clock=clock,
+        threshold=rules.sanctions_hold_score if rules else DEFAULT_THRESHOLD,
+        participant_thresholds=rules.participant_screening_thresholds if rules else None,
+        cache_max=rules.sanctions_cache_max if rules else SCREEN_CACHE_MAX_DEFAULT,
+    )
     store = SqliteStore(StoreConfig(path=config.db_path, synchronous=config.synchronous), clock)
     store.open()
     signals_store: SignalsStore | None = None
@@ -111,6 +128,12 @@ def build_hub(
                 "use another --db or the same seed",
             )
         signals_store = SignalsStore(config.db_path).open()
+        if risk is None and rules is not None:
+            risk = RulesAssessor(
+                rules,
+                screening=screening,
+                signals=ExchangeLookup(store=signals_store, clock=clock),
+            )
         reference = SandboxReference(region)
         directory = SandboxDirectory(region)
         quoting = QuotingService(
@@ -142,6 +165,7 @@ def build_hub(
             quoting=quoting,
             addressing=AddressingService(reference=reference, directory=directory),
             payments=payments,
+            screening=screening,
             signals=SignalsService(store=signals_store, reference=reference, clock=clock),
             signals_store=signals_store,
         )

@@ -19,6 +19,8 @@ from rich.console import Console
 from rich.table import Table
 
 from lintas.entrypoints.cli_iso import iso_app
+from lintas.entrypoints.cli_screening import lists_app, resolve_with_name, screen
+from lintas.entrypoints.cli_signals import check, signals_app
 from lintas.entrypoints.client import HubClient, HubError
 
 SERVER_DEFAULT: Final = "http://127.0.0.1:8000"
@@ -36,6 +38,10 @@ sandbox_app = typer.Typer(
 )
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(iso_app, name="iso")
+app.add_typer(signals_app, name="signals")
+app.command(name="check")(check)
+app.add_typer(lists_app, name="lists")
+app.command(name="screen")(screen)
 
 out = Console()
 err = Console(stderr=True)
@@ -209,16 +215,28 @@ def resolve(
     country: Annotated[str, typer.Option(help="Country whose directory to ask.")],
     address_type: Annotated[str, typer.Option("--type", help="Address type, e.g. MOBILE.")],
     value: Annotated[str, typer.Option(help="The proxy, e.g. +66812345678.")],
+    name: Annotated[
+        str | None,
+        typer.Option("--name", help="The payee name you expect: answers MTCH/CMTC/NMTC/NOAP."),
+    ] = None,
     key: Key = None,
     server: Server = SERVER_DEFAULT,
     as_json: AsJson = False,
 ) -> None:
     """Resolve a proxy (mobile, national id, UPI id ...) to an account and masked name.
 
-    Example: lintas resolve --country TH --type MOBILE --value +66812345678
+    With --name, the payee verification: MTCH (match), CMTC (close: the registered name is
+    shown masked), NMTC (no match) or NOAP (not possible).
+
+    Example: lintas resolve --country TH --type MOBILE --value +66812345678 --name "Somchai"
     """
     try:
-        data = HubClient(server).resolve(country.upper(), address_type.upper(), value, key=key)
+        if name is None:
+            data = HubClient(server).resolve(country.upper(), address_type.upper(), value, key=key)
+        else:
+            data = resolve_with_name(
+                server, country.upper(), address_type.upper(), value, name, key=key
+            )
     except (HubError, httpx.HTTPError) as e:
         raise _fail(e) from None
     if as_json:
@@ -227,6 +245,16 @@ def resolve(
     out.print(
         f"{data['displayName']}  account {data['account']} at {data['agentName']} ({data['agent']})"
     )
+    verification = data.get("verification")
+    if verification is not None:
+        shown = data.get("verificationName")
+        meaning = {
+            "MTCH": "the name matches",
+            "CMTC": f"close match: the account holder is {shown}",
+            "NMTC": "the name does NOT match the account holder; check before you pay",
+            "NOAP": "the name could not be checked",
+        }.get(verification, verification)
+        out.print(f"payee check {verification}: {meaning}")
 
 
 @app.command()

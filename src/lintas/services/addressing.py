@@ -7,6 +7,7 @@ from typing import Final
 
 from lintas.domain.errors import InputInvalid, NotFound, ReasonCode, Refused
 from lintas.domain.reference import Country
+from lintas.matching.verification import Verification, verify_payee
 from lintas.ports.directory import AccountHolder, ProxyDirectory, ReferenceData
 
 #: Characters a proxy value may have at most before normalisation.
@@ -22,6 +23,8 @@ class Resolution:
     address_type: str
     value: str
     holder: AccountHolder
+    #: How the name the sender expects compares with the holder's (None when none was given).
+    verification: Verification | None = None
 
 
 class AddressingService:
@@ -38,9 +41,16 @@ class AddressingService:
             raise NotFound("country_unknown", f"no country {code!r} is connected", field="country")
         return country
 
-    def resolve(self, country_code: str, address_type: str, value: str) -> Resolution:
+    def resolve(
+        self,
+        country_code: str,
+        address_type: str,
+        value: str,
+        expected_name: str | None = None,
+    ) -> Resolution:
         """Resolve ``value`` of ``address_type`` in ``country_code``; refuse with BE23 when
-        nobody holds it, FF01 when it is not even well-formed."""
+        nobody holds it, FF01 when it is not even well-formed. With ``expected_name``, the
+        answer carries the payee verification (MTCH, CMTC with the masked name, NMTC, NOAP)."""
         country = self.country(country_code)
         kind = country.address_type(address_type)
         if kind is None:
@@ -74,7 +84,10 @@ class AddressingService:
                 code=ReasonCode.BE23,
                 field="value",
             )
-        return Resolution(country.code, kind.code, normalised, holder)
+        verification = None
+        if expected_name is not None:
+            verification = verify_payee(expected_name, holder.name, masked=holder.display_name)
+        return Resolution(country.code, kind.code, normalised, holder, verification)
 
     def _find_account(self, country: Country, account: str) -> AccountHolder | None:
         for psp in country.psps:

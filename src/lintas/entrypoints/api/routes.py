@@ -125,10 +125,13 @@ def build_routes(hub: Hub) -> list[Route]:
 
     async def resolve(request: Request) -> Response:
         body: s.ResolveIn = request.json(s.ResolveIn)
-        r = hub.addressing.resolve(body.country.upper(), body.address_type.upper(), body.value)
+        r = hub.addressing.resolve(
+            body.country.upper(), body.address_type.upper(), body.value, body.expected_name
+        )
         country = hub.reference.country(r.country)
         assert country is not None
         psp = country.psp(r.holder.agent)
+        v = r.verification
         return Response.json(
             s.ResolveOut(
                 country=r.country,
@@ -138,6 +141,8 @@ def build_routes(hub: Hub) -> list[Route]:
                 agent=r.holder.agent,
                 agent_name=psp.name if psp else r.holder.agent,
                 display_name=r.holder.display_name,
+                verification=v.result.value if v else None,
+                verification_name=v.name_shown if v else None,
             )
         )
 

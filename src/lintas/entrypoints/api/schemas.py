@@ -94,6 +94,8 @@ class ResolveIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True, froz
     country: str
     address_type: str
     value: str
+    #: The payee name the sender expects; when given, the answer carries a verification.
+    expected_name: str | None = None
 
 
 class ResolveOut(msgspec.Struct, rename="camel", frozen=True):
@@ -106,6 +108,10 @@ class ResolveOut(msgspec.Struct, rename="camel", frozen=True):
     agent: str
     agent_name: str
     display_name: str
+    #: Payee verification of ``expectedName``: MTCH, CMTC, NMTC or NOAP (None when not asked).
+    verification: str | None = None
+    #: On CMTC, the registered name masked as the destination allows (else None).
+    verification_name: str | None = None
 
 
 class PartyIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=True):

@@ -1,0 +1,244 @@
+"""The risk rules one by one, and their configuration file (no I/O but reading the TOML)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from lintas.domain.errors import ReasonCode
+from lintas.domain.money import CurrencyCode, Money
+from lintas.domain.payment import Party, Payment
+from lintas.matching import SanctionsEntry, SanctionsList
+from lintas.ports.clock import FixedClock
+from lintas.ports.directory import AccountHolder
+from lintas.ports.risk import RiskContext, RiskOutcome
+from lintas.ports.signals import InMemorySignals
+from lintas.services.risk import (
+    RISK_CONFIG_DEFAULT,
+    RiskConfigError,
+    RiskRules,
+    RulesAssessor,
+    load_risk_rules,
+    rules_from_mapping,
+)
+from lintas.services.screening import ScreeningService
+
+T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+LISTED = SanctionsEntry(
+    list_id="test", entry_id="T.1", primary_name="Viktor Bout Kalashnikov", aliases=(),
+    entity_type="person", source_list="Test list", list_date=dt.date(2026, 1, 1),
+)
+HOLDER = AccountHolder("TH", "PSPTHBBB", "2222", "Creditor", "Creditor")
+DEBTOR = AccountHolder("SG", "PSPSGAAA", "1111", "Debtor", "Debtor")
+MakePayment = Callable[..., Payment]
+
+
+def _screening(threshold: float = 0.8) -> ScreeningService:
+    lists = [(SanctionsList("Test list", dt.date(2026, 1, 1), (LISTED,)), "memory")]
+    return ScreeningService(lists, clock=FixedClock(T0), threshold=threshold)
+
+
+def _rules(**overrides: Any) -> RiskRules:
+    """Every rule off except those switched on in ``overrides``."""
+    fields: dict[str, Any] = {
+        "sanctions_enabled": False, "signals_enabled": False, "velocity_enabled": False,
+        "new_payee_enabled": False, "verification_enabled": False,
+    }
+    fields.update(overrides)
+    return RiskRules(**fields)
+
+
+def _context(holder: AccountHolder = HOLDER) -> RiskContext:
+    return RiskContext(creditor_holder=holder, debtor_holder=DEBTOR)
+
+
+def test_with_every_rule_on_an_ordinary_payment_passes(make_payment: MakePayment) -> None:
+    rules = load_risk_rules()
+    assessor = RulesAssessor(rules, screening=_screening(), signals=InMemorySignals())
+    decision = assessor.assess(make_payment(), _context())
+    assert decision.outcome is RiskOutcome.PASS and decision.reasons == ()
+
+
+def test_a_debtor_on_a_sanctions_list_blocks_the_payment_with_rr04(
+    make_payment: MakePayment,
+) -> None:
+    assessor = RulesAssessor(_rules(sanctions_enabled=True), screening=_screening())
+    payment = make_payment(debtor=Party("KALASHNIKOV Viktor Bout", "1111", "PSPSGAAA"))
+    decision = assessor.assess(payment, _context())
+    assert decision.outcome is RiskOutcome.BLOCK and decision.code is ReasonCode.RR04
+    assert decision.reasons[0].startswith("sanctions_hit_debtor: Test list T.1")
+
+
+def test_a_creditor_whose_registered_name_is_listed_is_caught_whatever_name_the_sender_gave(
+    make_payment: MakePayment,
+) -> None:
+    assessor = RulesAssessor(_rules(sanctions_enabled=True), screening=_screening())
+    holder = AccountHolder("TH", "PSPTHBBB", "2222", "Viktor Bout Kalashnikov", "Viktor B***")
+    decision = assessor.assess(make_payment(), _context(holder))
+    assert decision.outcome is RiskOutcome.BLOCK
+    assert decision.reasons[0].startswith("sanctions_hit_creditor:")
+
+
+def test_a_weaker_sanctions_hit_holds_instead_of_blocking(make_payment: MakePayment) -> None:
+    assessor = RulesAssessor(_rules(sanctions_enabled=True), screening=_screening())
+    payment = make_payment(debtor=Party("Viktor Kalashnikov", "1111", "PSPSGAAA"))
+    decision = assessor.assess(payment, _context())
+    assert decision.outcome is RiskOutcome.HOLD, decision
+    assert "sanctions_hit_debtor" in decision.reasons[0]
+
+
+def test_a_participant_with_a_stricter_threshold_does_not_hold_a_weak_hit(
+    make_payment: MakePayment,
+) -> None:
+    rules = _rules(sanctions_enabled=True,
+                   participant_screening_thresholds={"PSPSGAAA": 0.95})
+    assessor = RulesAssessor(rules, screening=_screening())
+    payment = make_payment(debtor=Party("Viktor Kalashnikov", "1111", "PSPSGAAA"))
+    assert assessor.assess(payment, _context()).outcome is RiskOutcome.PASS
+
+
+def test_one_report_on_the_creditor_account_holds_and_confident_reports_block_with_frad(
+    make_payment: MakePayment,
+) -> None:
+    signals = InMemorySignals()
+    assessor = RulesAssessor(_rules(signals_enabled=True), signals=signals)
+    signals.report("account", "PSPTHBBB:2222", confidence=90, source="ORG-A")
+    held = assessor.assess(make_payment(), _context())
+    assert held.outcome is RiskOutcome.HOLD
+    assert held.reasons[0].startswith("scam_signal_on_creditor_account: 1 active report")
+    signals.report("account", "PSPTHBBB:2222", confidence=85, source="ORG-B")
+    blocked = assessor.assess(make_payment(), _context())
+    assert blocked.outcome is RiskOutcome.BLOCK and blocked.code is ReasonCode.FRAD
+
+
+def test_a_report_on_another_account_changes_nothing(make_payment: MakePayment) -> None:
+    signals = InMemorySignals()
+    signals.report("account", "PSPTHBBB:9999", confidence=100, source="ORG-A")
+    assessor = RulesAssessor(_rules(signals_enabled=True), signals=signals)
+    assert assessor.assess(make_payment(), _context()).outcome is RiskOutcome.PASS
+
+
+def test_the_eleventh_payment_within_the_window_is_held_and_the_window_slides(
+    make_payment: MakePayment,
+) -> None:
+    assessor = RulesAssessor(_rules(velocity_enabled=True, velocity_payments_max=10,
+                                    velocity_window_s=3600))
+    for i in range(10):
+        at = T0 + timedelta(minutes=i)
+        assert assessor.assess(make_payment(created_at=at), _context()).outcome is RiskOutcome.PASS
+    eleventh = assessor.assess(make_payment(created_at=T0 + timedelta(minutes=10)), _context())
+    assert eleventh.outcome is RiskOutcome.HOLD
+    assert eleventh.reasons[0].startswith("velocity_payments_exceeded: 11 payments")
+    later = make_payment(created_at=T0 + timedelta(hours=2))
+    assert assessor.assess(later, _context()).outcome is RiskOutcome.PASS
+
+
+def test_payments_adding_up_to_more_than_the_window_amount_are_held(
+    make_payment: MakePayment,
+) -> None:
+    rules = _rules(velocity_enabled=True, velocity_amount_max_minor={"SGD": 25_000})
+    assessor = RulesAssessor(rules)
+    assert assessor.assess(make_payment(), _context()).outcome is RiskOutcome.PASS
+    assert assessor.assess(make_payment(), _context()).outcome is RiskOutcome.PASS
+    third = assessor.assess(make_payment(), _context())  # 300.00 SGD in all.
+    assert third.outcome is RiskOutcome.HOLD
+    assert third.reasons[0].startswith("velocity_amount_exceeded: 30000 minor units of SGD")
+
+
+def test_velocity_memory_is_bounded_by_debtors_max(make_payment: MakePayment) -> None:
+    assessor = RulesAssessor(_rules(velocity_enabled=True, velocity_debtors_max=5))
+    for i in range(50):
+        assessor.assess(make_payment(debtor=Party("D", f"{i:04d}", "PSPSGAAA")), _context())
+    assert len(assessor._recent) == 5
+
+
+def test_a_first_large_payment_to_a_new_payee_is_held_and_a_known_payee_passes(
+    make_payment: MakePayment,
+) -> None:
+    rules = _rules(new_payee_enabled=True, new_payee_amount_max_minor={"SGD": 5_000})
+    assessor = RulesAssessor(rules)
+    big = Money(10_000, CurrencyCode("SGD"))
+    small = Money(4_000, CurrencyCode("SGD"))
+    held = assessor.assess(make_payment(amount_debited=big), _context())
+    assert held.outcome is RiskOutcome.HOLD
+    assert held.reasons[0].startswith("first_payment_to_new_payee_above_amount: 100.00 SGD")
+    assert assessor.assess(make_payment(amount_debited=small), _context()).outcome is (
+        RiskOutcome.PASS
+    )
+    assert assessor.assess(make_payment(amount_debited=big), _context()).outcome is (
+        RiskOutcome.PASS
+    )
+
+
+def test_a_creditor_name_that_does_not_match_the_registered_name_is_held(
+    make_payment: MakePayment,
+) -> None:
+    assessor = RulesAssessor(_rules(verification_enabled=True))
+    holder = AccountHolder("TH", "PSPTHBBB", "2222", "สุรชัย ทองคำ", "Surachai T*******")
+    right = make_payment(creditor=Party("Surachai Thongkham", "2222", "PSPTHBBB"))
+    wrong = make_payment(creditor=Party("Lucky Investment Ltd", "2222", "PSPTHBBB"))
+    assert assessor.assess(right, _context(holder)).outcome is RiskOutcome.PASS
+    held = assessor.assess(wrong, _context(holder))
+    assert held.outcome is RiskOutcome.HOLD
+    assert held.reasons[0].startswith("payee_verification_NMTC:")
+
+
+def test_a_block_wins_over_holds_and_every_reason_is_kept(make_payment: MakePayment) -> None:
+    signals = InMemorySignals()
+    signals.report("account", "PSPTHBBB:2222", confidence=90, source="A")
+    signals.report("account", "PSPTHBBB:2222", confidence=90, source="B")
+    rules = _rules(signals_enabled=True, verification_enabled=True)
+    assessor = RulesAssessor(rules, signals=signals)
+    payment = make_payment(creditor=Party("Someone Else", "2222", "PSPTHBBB"))
+    holder = AccountHolder("TH", "PSPTHBBB", "2222", "Somchai Bunma", "Somchai B****")
+    decision = assessor.assess(payment, _context(holder))
+    assert decision.outcome is RiskOutcome.BLOCK and decision.code is ReasonCode.FRAD
+    assert len(decision.reasons) == 2
+
+
+def test_the_shipped_configuration_file_loads_with_every_rule_on() -> None:
+    rules = load_risk_rules(RISK_CONFIG_DEFAULT)
+    assert rules.sanctions_enabled and rules.signals_enabled and rules.velocity_enabled
+    assert rules.new_payee_enabled and rules.verification_enabled
+    assert rules.new_payee_amount_max_minor["SGD"] == 135_000
+    assert len(rules.velocity_amount_max_minor) == 11
+
+
+def test_a_configuration_file_changes_a_threshold_without_code(tmp_path: Path) -> None:
+    path = tmp_path / "risk.toml"
+    path.write_text("[velocity]\npayments_max = 3\n\n[participants.PSPSGAAA]\n"
+                    "screening_threshold = 0.9\n", encoding="utf-8")
+    rules = load_risk_rules(path)
+    assert rules.velocity_payments_max == 3
+    assert rules.participant_screening_thresholds == {"PSPSGAAA": 0.9}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"velocity": {"payment_max": 3}},
+        {"sanction": {}},
+        {"sanctions": {"hold_score": 0.99, "block_score": 0.9}},
+        {"velocity": {"window_s": "1h"}},
+        {"verification": {"hold_on": ["MAYBE"]}},
+        {"new_payee": {"amount_max": {"SGD": "1.234"}}},
+        {"participants": {"X": {"screening_threshold": 2}}},
+    ],
+)
+def test_a_typo_or_an_invalid_value_in_the_configuration_is_refused(raw: dict[str, Any]) -> None:
+    with pytest.raises(RiskConfigError):
+        rules_from_mapping(raw)
+
+
+def test_a_missing_or_broken_configuration_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(RiskConfigError, match="does not exist"):
+        load_risk_rules(tmp_path / "absent.toml")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[velocity\n", encoding="utf-8")
+    with pytest.raises(RiskConfigError, match="not valid TOML"):
+        load_risk_rules(broken)
