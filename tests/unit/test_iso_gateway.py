@@ -125,3 +125,13 @@ def test_a_uetr_is_salvaged_from_a_broken_message_without_parsing_it() -> None:
     odd = b"<MsgId>\x01</MsgId><UETR>" + UETR.encode() + b"</UETR>"
     salvaged = salvage_original(odd, iso.MessageId("pacs.008.001.13"))
     assert salvaged is not None and salvaged.message_id == "NOTPROVIDED"
+
+
+def test_a_return_marker_in_the_remittance_names_the_original_uetr_or_is_refused() -> None:
+    from lintas.services.iso_gateway import original_uetr_in
+
+    uetr = "7c4e3c1e-2b1a-4f7e-9b51-0e6a3c2d1f00"
+    assert original_uetr_in(("invoice 12", f"NexusOrgnlUETR:{uetr}")) == (uetr, None)
+    assert original_uetr_in(("no marker here",)) == (None, None)
+    found, refusal = original_uetr_in(("NexusOrgnlUETR:7C4E3C1E-nope",))
+    assert found is None and refusal is not None and refusal.code == "FF01"

@@ -10,6 +10,20 @@ an ``IsoAnswer`` (XML bytes and the HTTP status to send them with):
                       JSON and once as XML (same content) is one payment.
 - ``status_request``  pacs.028 -> pacs.002 with the payment's current status.
 - ``statement``       camt.053 of an FXP's account at a SAP, or of a PSP's fee account.
+- ``payment_return``  pacs.004 -> pacs.002 of the return payment, through ``ReturnsService``
+                      (a pacs.008 whose ``RmtInf/Ustrd`` carries ``NexusOrgnlUETR:<uuid>`` is
+                      a return too, through ``credit_transfer``).
+- ``recall_request``  camt.056 -> camt.029, answered at once by the simulated destination PSP;
+                      when it accepts, the return is executed before the answer, and its
+                      pacs.004 is served by ``return_message`` (``GET pacs.004?uetr=``, the
+                      original's UETR), which the answer's ``Link`` header names.
+
+The pacs.002 answering a pacs.004 points (``OrgnlUETR``) at the return payment the hub made,
+so the returning PSP learns its UETR; a refusal made before any return payment existed points
+at the original. A pacs.002 cannot name a return in ``AddtlInf`` when its status is ACCC (the
+codec allows ``AddtlInf`` only with a refusal reason), so the pacs.002 of a returned payment
+comes with the HTTP headers ``Lintas-Returned-By`` (the return's UETR) and ``Link`` (its
+pacs.004), and that of a return with ``Lintas-Return-Of`` (the original's UETR).
 
 How refusals are answered (never a 5xx for anything the sender wrote):
 
@@ -45,7 +59,16 @@ from typing import Final
 
 from lintas.codecs import iso20022 as iso
 from lintas.codecs.iso20022.camt053 import STATEMENT_ENTRIES_MAX
-from lintas.codecs.iso20022.models import ACMT_024, CAMT_053, PACS_002, PACS_008, PACS_028
+from lintas.codecs.iso20022.models import (
+    ACMT_024,
+    CAMT_029,
+    CAMT_053,
+    PACS_002,
+    PACS_004,
+    PACS_008,
+    PACS_028,
+)
+from lintas.codecs.iso20022.pacs008 import ORIGINAL_UETR_PREFIX
 from lintas.domain import settlement
 from lintas.domain.errors import (
     REASON_TEXT,
@@ -69,6 +92,7 @@ from lintas.ports.store import Reader
 from lintas.services.addressing import AddressingService
 from lintas.services.payments import PartyInput, PaymentRequest, PaymentsService
 from lintas.services.quoting import QuotingService
+from lintas.services.returns import ReturnOutcome, ReturnsService
 
 #: The hub's own BIC-like identifier, the sender of every message it produces.
 HUB_BIC: Final = "LNTSHUBXXXX"
@@ -114,6 +138,9 @@ _UETR_IN_BYTES: Final = re.compile(
 _MSG_ID_IN_BYTES: Final = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,30}:)?MsgId>([^<]{1,35})</")
 _E2E_ID_IN_BYTES: Final = re.compile(rb"<(?:[A-Za-z_][\w.-]{0,30}:)?EndToEndId>([^<]{1,35})</")
 _UNKNOWN_ID: Final = "NOTPROVIDED"
+_ORIGINAL_UETR_IN_TEXT: Final = re.compile(re.escape(ORIGINAL_UETR_PREFIX) + r"\s*(\S{0,64})")
+#: Where the pacs.004 of a payment's executed return is served.
+RETURN_MESSAGE_PATH: Final = "/v1/iso20022/pacs.004"
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,6 +149,8 @@ class IsoAnswer:
 
     body: bytes
     http_status: int = 200
+    #: Extra HTTP headers (lower-case names): what the message cannot carry itself.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,8 +176,10 @@ class IsoGateway:
         clock: Clock,
         xsd_dir: Path | None = None,
         schema: bool | None = None,
+        returns: ReturnsService | None = None,
     ) -> None:
         self._payments = payments
+        self._returns = returns
         self._quoting = quoting
         self._addressing = addressing
         self._reference = reference
@@ -233,6 +264,11 @@ class IsoGateway:
         )
         reply_to = envelope.header.from_bic if envelope.header else message.instructing_agent_bic
         refusal = self._check_credit_transfer(message, caller)
+        return_of: str | None = None
+        if refusal is None:
+            return_of, refusal = original_uetr_in(message.remittance_lines)
+        if refusal is None and return_of is not None and self._returns is None:
+            refusal = _Refusal(ReasonCode.NARR.value, "this hub does not take returns", 422)
         if refusal is not None:
             return self._refused(original, refusal, reply_to, caller)
         request = PaymentRequest(
@@ -248,14 +284,20 @@ class IsoGateway:
                 message.creditor_account.identification,
                 participant_of(message.creditor_agent_bic),
             ),
+            return_of=return_of,
         )
         try:
-            payment = await self._payments.submit(request, caller)
+            if return_of is not None and self._returns is not None:
+                payment = await self._returns.submit_return_payment(request, caller)
+            else:
+                payment = await self._payments.submit(request, caller)
         except Unavailable:
             raise  # The hub is at capacity: a problem+json 503 tells the sender to retry.
         except LintasError as error:
             return self._refused(original, refusal_of(error), reply_to, caller)
-        return IsoAnswer(self._status_report(original, payment, reply_to, caller))
+        return IsoAnswer(
+            self._status_report(original, payment, reply_to, caller), headers=self._links(payment)
+        )
 
     def _check_credit_transfer(
         self, message: iso.CreditTransfer, caller: Participant
@@ -308,7 +350,170 @@ class IsoGateway:
             message.original.end_to_end_id,
             payment.uetr,
         )
-        return IsoAnswer(self._status_report(original, payment, reply_to, caller))
+        return IsoAnswer(
+            self._status_report(original, payment, reply_to, caller), headers=self._links(payment)
+        )
+
+    def _links(self, payment: Payment) -> tuple[tuple[str, str], ...]:
+        """The headers naming a payment's return, or the payment a return returns."""
+        if payment.return_of is not None:
+            return (("lintas-return-of", payment.return_of),)
+        if self._returns is None or payment.status is not PaymentStatus.SETTLED:
+            return ()
+        returned = self._returns.return_of(payment.uetr)
+        if returned is None:
+            return ()
+        headers = [("lintas-returned-by", returned.uetr)]
+        if returned.status is PaymentStatus.SETTLED:
+            headers.append(("link", _return_link(payment.uetr)))
+        return tuple(headers)
+
+    # -- pacs.004 -> pacs.002, and the pacs.004 of an executed return ------------------------
+
+    async def payment_return(self, xml: bytes, caller: Participant) -> IsoAnswer:
+        """Execute the return a pacs.004 asks for; answer the pacs.002 of the return payment."""
+        try:
+            envelope = self._decode(xml, iso.PaymentReturn)
+        except iso.Iso20022Error as error:
+            return self._refuse_unreadable(xml, error, PACS_004, caller)
+        message = envelope.message
+        assert isinstance(message, iso.PaymentReturn)
+        reply_to = envelope.header.from_bic if envelope.header else message.instructing_agent_bic
+        about = iso.OriginalReference(message.message_id, PACS_004, None, message.original.uetr)
+        refusal: _Refusal | None = None
+        if message.instructing_agent_bic is not None and (
+            participant_of(message.instructing_agent_bic) != caller.id
+        ):
+            refusal = _Refusal(
+                ReasonCode.AG01.value,
+                f"InstgAgt {message.instructing_agent_bic} is not the caller {caller.id}: a PSP "
+                "returns only payments it received",
+                403,
+            )
+        elif self._returns is None:
+            refusal = _Refusal(ReasonCode.NARR.value, "this hub does not take returns", 422)
+        if refusal is not None:
+            return self._refused(about, refusal, reply_to, caller)
+        assert self._returns is not None
+        try:
+            outcome = await self._returns.return_payment(
+                message.original.uetr,
+                message.returned_amount,
+                caller,
+                return_id=message.return_id,
+                reason=message.reason.value,
+                original_amount=message.original_settlement_amount,
+            )
+        except Unavailable:
+            raise
+        except LintasError as error:
+            return self._refused(about, refusal_of(error), reply_to, caller)
+        returned = outcome.payment
+        report_about = iso.OriginalReference(message.message_id, PACS_004, None, returned.uetr)
+        return IsoAnswer(
+            self._status_report(report_about, returned, reply_to, caller),
+            headers=self._links(returned),
+        )
+
+    def return_message(self, original_uetr: str, caller: Participant) -> IsoAnswer:
+        """The pacs.004 of the executed return of ``original_uetr`` (either agent may read)."""
+        if self._returns is None:
+            raise NotFound("return_unknown", "this hub does not take returns")
+        outcome = self._returns.executed_return(original_uetr, caller)
+        message = self.return_of(outcome)
+        header = self._header(PACS_004, None, None, caller)
+        return IsoAnswer(iso.encode(iso.Envelope(message, header)))
+
+    def return_of(self, outcome: ReturnOutcome) -> iso.PaymentReturn:
+        """The pacs.004 the hub sends the original's debtor agent for an executed return."""
+        original, returned, link = outcome.original, outcome.payment, outcome.link
+        country = self._reference.country(original.destination_country)
+        assert country is not None, original
+        try:
+            reason = iso.ReturnReason(link.reason)
+        except ValueError:
+            reason = iso.ReturnReason.NARRATIVE
+        return_id = link.return_id if len(link.return_id) <= 35 else returned.uetr.replace("-", "")
+        credited = returned.amount_credited
+        return iso.PaymentReturn(
+            message_id=_message_id(),
+            created_at=self._clock.now(),
+            clearing_system=country.ips.id,
+            return_id=return_id,
+            original=iso.OriginalReference(_UNKNOWN_ID, PACS_008, None, original.uetr),
+            original_settlement_amount=original.interbank_target,
+            returned_amount=returned.amount_debited,
+            settlement_date=returned.updated_at.date(),
+            reason=reason,
+            additional_info=info_lines(
+                f"return payment UETR {returned.uetr}; {credited.format()} {credited.currency} "
+                f"credited back to the debtor"
+            ),
+            instructing_agent_bic=original.creditor.agent,
+            instructed_agent_bic=original.debtor.agent,
+        )
+
+    # -- camt.056 -> camt.029 ----------------------------------------------------------------
+
+    async def recall_request(self, xml: bytes, caller: Participant) -> IsoAnswer:
+        """Answer a camt.056 with the camt.029 of the (simulated) destination PSP.
+
+        A camt.056 that cannot be read, or that the caller did not assign, is answered with a
+        problem+json (a camt.029 resolves a case: there is none to resolve).
+        """
+        try:
+            envelope = self._decode(xml, iso.RecallRequest)
+        except iso.Iso20022Error as error:
+            raise MalformedRequest(
+                "iso20022_message_refused", error.message, code=ReasonCode.FF01
+            ) from None
+        message = envelope.message
+        assert isinstance(message, iso.RecallRequest)
+        case = message.case
+        if participant_of(case.assigner_bic) != caller.id:
+            raise Forbidden(
+                "psp_acts_only_for_itself",
+                f"Assgnr {case.assigner_bic} is not the caller {caller.id}",
+                field="Assgnmt/Assgnr",
+            )
+        if self._returns is None:
+            raise NotFound("recall_unknown", "this hub does not take recalls")
+        outcome = await self._returns.recall(
+            original_uetr=message.original.uetr,
+            reason=message.reason.value,
+            case_id=case.case_id,
+            cancellation_id=message.cancellation_id,
+            stated_amount=message.original_settlement_amount,
+            caller=caller,
+        )
+        answer = outcome.case
+        resolution = iso.RecallResolution(
+            case=iso.CaseAssignment(
+                assignment_id=_message_id(),
+                created_at=self._clock.now(),
+                assigner_bic=case.assignee_bic,
+                assignee_bic=case.assigner_bic,
+                case_id=case.case_id,
+                case_creator_bic=case.case_creator_bic,
+            ),
+            resolution_id=_message_id(),
+            original=message.original,
+            accepted=answer.accepted,
+            rejection_reason=(
+                None
+                if answer.rejection_reason is None
+                else iso.RecallRejectionReason(answer.rejection_reason)
+            ),
+            additional_info=() if answer.accepted else info_lines(answer.detail),
+        )
+        headers: list[tuple[str, str]] = []
+        if outcome.returned is not None:
+            headers.append(("lintas-return-uetr", outcome.returned.uetr))
+            if answer.accepted:
+                headers.append(("link", _return_link(message.original.uetr)))
+        reply_to = envelope.header.from_bic if envelope.header else case.assigner_bic
+        header = self._header(CAMT_029, reply_to, envelope.header, caller)
+        return IsoAnswer(iso.encode(iso.Envelope(resolution, header)), headers=tuple(headers))
 
     # -- camt.053 ----------------------------------------------------------------------------
 
@@ -659,6 +864,32 @@ def status_report_of(
         accepted_at=payment.created_at,
         instructing_agent_bic=HUB_BIC,
     )
+
+
+def original_uetr_in(lines: tuple[str, ...]) -> tuple[str | None, _Refusal | None]:
+    """The UETR a return pacs.008 names (``NexusOrgnlUETR:<uuid>`` in ``RmtInf/Ustrd``), or a
+    refusal when the marker is there but does not name a UETR."""
+    for line in lines:
+        found = _ORIGINAL_UETR_IN_TEXT.search(line)
+        if found is None:
+            continue
+        value = found.group(1)
+        try:
+            parsed = uuid.UUID(value)
+        except ValueError:
+            parsed = None
+        if parsed is None or parsed.version != 4 or str(parsed) != value.lower():
+            return None, _Refusal(
+                ReasonCode.FF01.value,
+                f"{ORIGINAL_UETR_PREFIX}{value} does not name a UETR (a UUID version 4)",
+                422,
+            )
+        return str(parsed), None
+    return None, None
+
+
+def _return_link(original_uetr: str) -> str:
+    return f'<{RETURN_MESSAGE_PATH}?uetr={original_uetr}>; rel="related"'
 
 
 def salvage_original(xml: bytes, name: iso.MessageId) -> iso.OriginalReference | None:

@@ -3,16 +3,21 @@
 Register with ``Router(build_routes(hub) + build_iso_routes(hub))``. Every route takes a
 participant's bearer key; a refused message is answered with a pacs.002 RJCT (or, when not
 even its UETR can be read, an application/problem+json), never a server error.
+
+Returns and recalls keep their cases in the hub's SQLite file through ``SqliteRecalls`` (one
+short connection per call, so the gateway holds nothing the hub must close).
 """
 
 from __future__ import annotations
 
 from typing import Final
 
+from lintas.adapters.sqlite.recalls import SqliteRecalls
 from lintas.bootstrap import Hub
 from lintas.entrypoints.api.http import Param, Request, Response, Route
 from lintas.ports.directory import Participant
 from lintas.services.iso_gateway import IsoAnswer, IsoGateway
+from lintas.services.returns import ReturnsService
 
 XML: Final = b"application/xml"
 XML_TYPE: Final = "application/xml"
@@ -22,6 +27,14 @@ _KEY: Final = " Bearer key of a PSP (see `lintas sandbox keys`)."
 
 def gateway_of(hub: Hub) -> IsoGateway:
     """The gateway wired to ``hub``'s services."""
+    returns = ReturnsService(
+        payments=hub.payments,
+        quoting=hub.quoting,
+        reference=hub.reference,
+        reader=hub.store,
+        recalls=SqliteRecalls(hub.config.db_path),
+        clock=hub.clock,
+    )
     return IsoGateway(
         payments=hub.payments,
         quoting=hub.quoting,
@@ -29,6 +42,7 @@ def gateway_of(hub: Hub) -> IsoGateway:
         reference=hub.reference,
         reader=hub.store,
         clock=hub.clock,
+        returns=returns,
     )
 
 
@@ -38,7 +52,8 @@ def _caller(request: Request) -> Participant:
 
 
 def _xml(answer: IsoAnswer) -> Response:
-    return Response(answer.body, answer.http_status, XML)
+    headers = [(name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers]
+    return Response(answer.body, answer.http_status, XML, headers)
 
 
 def build_iso_routes(hub: Hub, gateway: IsoGateway | None = None) -> list[Route]:
@@ -53,6 +68,15 @@ def build_iso_routes(hub: Hub, gateway: IsoGateway | None = None) -> list[Route]
 
     async def pacs028(request: Request) -> Response:
         return _xml(iso.status_request(request.body, _caller(request)))
+
+    async def pacs004(request: Request) -> Response:
+        return _xml(await iso.payment_return(request.body, _caller(request)))
+
+    async def pacs004_get(request: Request) -> Response:
+        return _xml(iso.return_message(request.param("uetr"), _caller(request)))
+
+    async def camt056(request: Request) -> Response:
+        return _xml(await iso.recall_request(request.body, _caller(request)))
 
     async def camt053(request: Request) -> Response:
         answer = iso.statement(request.param("account"), request.param("date"), _caller(request))
@@ -99,6 +123,62 @@ def build_iso_routes(hub: Hub, gateway: IsoGateway | None = None) -> list[Route]
             "with its reason). A UETR the caller may not see, or that does not exist, is "
             "answered RJCT NARR with HTTP 404." + _KEY,
             f"{post} --data-binary @pacs028.xml $LINTAS_URL/v1/iso20022/pacs.028",
+            tag=_TAG,
+            content_type=XML_TYPE,
+        ),
+        Route(
+            "POST",
+            "/v1/iso20022/pacs.004",
+            pacs004,
+            "Return a settled payment (pacs.004 -> pacs.002)",
+            "The creditor agent of a SETTLED payment (OrgnlUETR) sends RtrdIntrBkSttlmAmt (in "
+            "the currency credited, at most the amount credited, else RJCT AM09) back to its "
+            "debtor: a new payment through both legs, on a fresh quote of the caller, linked "
+            "to the original (pacs.028 of the original then names it in the Lintas-Returned-By "
+            "header). OrgnlIntrBkSttlmAmt must be the original's. One return per payment: a "
+            "second is RJCT DUPL (HTTP 409); the same RtrId resent gets the same answer. The "
+            "pacs.002 points (OrgnlUETR) at the return payment, ACCC or RJCT with the reason. "
+            "A pacs.008 with 'NexusOrgnlUETR:<uuid>' in RmtInf/Ustrd is a return too." + _KEY,
+            f"{post} --data-binary @pacs004.xml $LINTAS_URL/v1/iso20022/pacs.004",
+            tag=_TAG,
+            content_type=XML_TYPE,
+        ),
+        Route(
+            "GET",
+            "/v1/iso20022/pacs.004",
+            pacs004_get,
+            "Get the pacs.004 of a payment's executed return",
+            "The pacs.004 the hub sends the debtor agent once a return of the payment 'uetr' "
+            "(the original's UETR) settled, after a pacs.004, a return pacs.008 or an accepted "
+            "recall. Either agent of the original may read it; 404 when it was not returned."
+            + _KEY,
+            'curl -s -H "Authorization: Bearer $KEY" '
+            '"$LINTAS_URL/v1/iso20022/pacs.004?uetr=3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f"',
+            params=(
+                Param(
+                    "uetr",
+                    "the UETR of the original (returned) payment",
+                    example="3f1c2d4e-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                ),
+            ),
+            tag=_TAG,
+            content_type=XML_TYPE,
+        ),
+        Route(
+            "POST",
+            "/v1/iso20022/camt.056",
+            camt056,
+            "Recall a settled payment (camt.056 -> camt.029)",
+            "The debtor agent asks the creditor agent to return a payment (CxlRsnInf AM09, "
+            "CUST, DUPL, FRAD or TECH). The sandbox's destination PSPs are simulated and answer "
+            "at once: AM09, DUPL, FRAD and TECH are accepted when the creditor's account still "
+            "holds the whole amount credited (else RJCR AM04), CUST is refused (RJCR CUST: the "
+            "creditor's consent is needed; its PSP may still send a pacs.004). Unknown, "
+            "unsettled or return payments get RJCR NOOR, returned ones RJCR ARDT. When "
+            "accepted, the return is executed before the answer: the camt.029 (CNCL/ACCR) comes "
+            "with headers Lintas-Return-UETR and Link to GET pacs.004?uetr=<original>. The same "
+            "case id resent gets the same answer; an unreadable camt.056 gets problem+json." + _KEY,
+            f"{post} --data-binary @camt056.xml $LINTAS_URL/v1/iso20022/camt.056",
             tag=_TAG,
             content_type=XML_TYPE,
         ),
