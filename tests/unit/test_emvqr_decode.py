@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lintas.codecs.emvqr import AddressType, Initiation, Scheme, decode
+from lintas.codecs.emvqr import AddressType, Initiation, Scheme, decode, encode
 from lintas.codecs.emvqr.crc import crc16_ccitt_false, crc_hex
 
 # Published payloads (from open-source generators' READMEs and tests), CRCs as printed.
@@ -256,3 +256,62 @@ def test_an_expired_code_is_refused_when_now_is_given() -> None:
     assert decode(payload, now=datetime(2024, 1, 1, 15, 59, tzinfo=UTC)).valid
     late = decode(payload, now=datetime(2024, 1, 1, 16, 0, tzinfo=UTC))
     assert [e.code for e in late.errors] == ["code_expired"]
+
+
+def test_with_a_repeated_tag_the_first_occurrence_wins_and_each_repeat_is_reported() -> None:
+    qr = decode(signed(BASE + "5802TH" + "5802MY" + TAIL))
+    assert [e.code for e in qr.errors].count("tag_duplicated") == 2
+    assert qr.country == "TH" and qr.merchant.name == "SHOP"
+
+
+def test_a_second_crc_makes_the_first_one_not_last() -> None:
+    body = BASE + TAIL + "6304"
+    crc = crc_hex(body)
+    qr = decode(body + crc + "6304" + crc)
+    assert {"tag_duplicated", "crc_not_last"} <= {e.code for e in qr.errors}
+
+
+def test_a_crc_alone_is_neither_out_of_order_nor_readable_as_a_code() -> None:
+    qr = decode("63041234")
+    codes = {e.code for e in qr.errors}
+    assert "tags_out_of_order" not in codes and "crc_mismatch" in codes
+
+
+@pytest.mark.parametrize(
+    ("text", "minor"),
+    [("100", 10000), ("100.5", 10050), ("0.01", 1), ("9999999999.99", 999999999999)],
+)
+def test_plain_amounts_are_read_exactly(text: str, minor: int) -> None:
+    qr = decode(signed(BASE.replace("010211", "010212") + f"54{len(text):02d}{text}" + TAIL))
+    assert qr.valid and qr.amount is not None and qr.amount.minor == minor
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("01.00", "amount_malformed"),
+        ("1.", "amount_malformed"),
+        ("1.234", "amount_has_too_many_decimals"),
+        (".5", "amount_malformed"),
+        ("١٠", "amount_malformed"),
+        ("0", "amount_zero"),
+    ],
+)
+def test_unusual_amounts_keep_their_precise_reasons(text: str, code: str) -> None:
+    qr = decode(signed(BASE.replace("010211", "010212") + f"54{len(text):02d}{text}" + TAIL))
+    assert code in {e.code for e in qr.errors}
+
+
+def test_the_generic_template_of_brunei_myanmar_and_india_is_payable_by_merchant_id() -> None:
+    for country, currency in (("BN", "BND"), ("MM", "MMK"), ("IN", "INR")):
+        qr = decode(
+            encode("generic", country=country, psp="PSPXXX01", merchant_id="M1"), strict=True
+        )
+        assert qr.valid and qr.currency == currency and qr.accounts[0].scheme is Scheme.GENERIC
+        assert qr.payable_proxy() == (AddressType.MERCHANT_ID, "M1")
+
+
+def test_a_local_thai_mobile_that_starts_with_0066_is_read_as_a_local_number() -> None:
+    # Found by the round-trip property: 0 + 066000000 is a 10-digit local number.
+    qr = decode(encode("promptpay", mobile="0066000000", amount="0.01"), strict=True)
+    assert qr.payable_proxy() == (AddressType.MOBILE, "+66066000000")

@@ -258,6 +258,7 @@ def test_the_public_surface_is_pinned() -> None:
         "Tip",
         "decode",
         "encode",
+        "fields_from_text",
         "render_png",
         "render_svg",
         "to_json",

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from lintas.entrypoints.cli_iso import iso_app
+from lintas.entrypoints.cli_qr import qr_app
 from lintas.entrypoints.cli_screening import lists_app, resolve_with_name, screen
 from lintas.entrypoints.cli_signals import check, signals_app
 from lintas.entrypoints.client import HubClient, HubError
@@ -38,6 +39,7 @@ sandbox_app = typer.Typer(
 )
 app.add_typer(sandbox_app, name="sandbox")
 app.add_typer(iso_app, name="iso")
+app.add_typer(qr_app, name="qr")
 app.add_typer(signals_app, name="signals")
 app.command(name="check")(check)
 app.add_typer(lists_app, name="lists")

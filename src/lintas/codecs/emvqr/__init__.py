@@ -11,7 +11,7 @@ Decoding never raises on bad input: it returns ``DecodedQr(valid=False, errors=.
 from __future__ import annotations
 
 from lintas.codecs.emvqr.decode import TOLERATED_IN_LENIENT, decode
-from lintas.codecs.emvqr.encode import EmvQrEncodeError, encode
+from lintas.codecs.emvqr.encode import EmvQrEncodeError, encode, fields_from_text
 from lintas.codecs.emvqr.json import to_json
 from lintas.codecs.emvqr.model import (
     AdditionalData,
@@ -40,6 +40,7 @@ __all__ = [
     "Tip",
     "decode",
     "encode",
+    "fields_from_text",
     "render_png",
     "render_svg",
     "to_json",

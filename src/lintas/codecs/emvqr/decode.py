@@ -27,8 +27,8 @@ from lintas.codecs.emvqr.model import (
 from lintas.codecs.emvqr.profiles import SCHEME_CURRENCIES, read_account
 from lintas.codecs.emvqr.tlv import (
     FIELDS_PER_LEVEL_MAX,
-    PAYLOAD_CHARS_MAX,
     HEADERS,
+    PAYLOAD_CHARS_MAX,
     TlvError,
     header_error,
     parse_template,
@@ -193,9 +193,7 @@ def decode(payload: str, *, strict: bool = False, now: datetime | None = None) -
     if tlv_error is not None:
         issues.add(tlv_error.code, tlv_error.message)
     if count != len(root):
-        root, templates, crc_offset, crc_last, ordered = _read_root_with_duplicates(
-            payload, issues
-        )
+        root, templates, crc_offset, crc_last, ordered = _read_root_with_duplicates(payload, issues)
     else:
         keys = list(root)
         crc_last = bool(keys) and keys[-1] == "63"
@@ -237,8 +235,10 @@ def decode(payload: str, *, strict: bool = False, now: datetime | None = None) -
     amount = None if amount_text is None else _read_amount(amount_text, currency, issues)
     if amount is not None and initiation is Initiation.STATIC:
         issues.add("static_code_carries_amount", "a static code (01=11) carries an amount (54)")
-    tip = None if "55" not in root and "56" not in root and "57" not in root else (
-        _read_tip(root, currency, issues)
+    tip = (
+        None
+        if "55" not in root and "56" not in root and "57" not in root
+        else (_read_tip(root, currency, issues))
     )
     merchant = _read_merchant(root, issues)
 
@@ -286,23 +286,24 @@ def decode(payload: str, *, strict: bool = False, now: datetime | None = None) -
     expires_at: datetime | None = None
     created_at: datetime | None = None
     for account in accounts:
-        if account.expires_at is not None:
-            if expires_at is None or account.expires_at < expires_at:
-                expires_at = account.expires_at
+        moment = account.expires_at
+        if moment is not None and (expires_at is None or moment < expires_at):
+            expires_at = moment
     for account in unreserved:
-        if account.expires_at is not None:
-            if expires_at is None or account.expires_at < expires_at:
-                expires_at = account.expires_at
+        moment = account.expires_at
+        if moment is not None and (expires_at is None or moment < expires_at):
+            expires_at = moment
         if created_at is None:
             created_at = account.created_at
     if now is not None and expires_at is not None and expires_at <= now:
         issues.add("code_expired", f"the code expired at {expires_at.isoformat()}")
 
     errors = issues.errors
+    warnings = issues.warnings
     return DecodedQr(
         not errors,
-        tuple(errors),
-        tuple(issues.warnings),
+        tuple(errors) if errors else (),
+        tuple(warnings) if warnings else (),
         payload,
         payload_format,
         initiation,
@@ -313,9 +314,9 @@ def decode(payload: str, *, strict: bool = False, now: datetime | None = None) -
         merchant,
         tuple(accounts),
         additional,
-        tuple(unreserved),
+        tuple(unreserved) if unreserved else (),
         language,
-        tuple(reserved),
+        tuple(reserved) if reserved else (),
         crc,
         expires_at,
         created_at,
@@ -350,9 +351,7 @@ def _read_root_with_duplicates(
     return root, templates, crc_offset, crc_index == len(fields) - 1, ordered
 
 
-def _check_crc(
-    payload: str, offset: int, value: str, last: bool, issues: _Issues
-) -> str | None:
+def _check_crc(payload: str, offset: int, value: str, last: bool, issues: _Issues) -> str | None:
     """Tag 63 must be last, four hex digits, and match the CRC of everything before it."""
     if offset < 0:
         return None

@@ -27,6 +27,8 @@ Per scheme (``scheme`` is the JSON name):
   ``merchant_id`` (makes a merchant code, tag 30), ``acquiring_bank``; a dynamic code
   needs ``created_at`` and may carry ``expires_at`` (aware datetimes, tag 99).
 - ``laoqr``: ``iin``, ``merchant_id``, ``payment_type`` (default ``001``).
+- ``generic``: ``country`` (``BN``, ``MM`` or ``IN``; its currency is the default),
+  ``psp``, ``merchant_id`` (see ``profiles/generic.py``).
 
 Every built code is decoded again in strict mode before it is returned: the encoder
 never hands out a code its own decoder refuses.
@@ -68,6 +70,13 @@ _SCHEMES: Final[dict[str, tuple[str, str, str]]] = {
     "qrph": ("PH", "PHP", "MANILA"),
     "khqr": ("KH", "KHR", "PHNOM PENH"),
     "laoqr": ("LA", "LAK", "VIENTIANE"),
+    "generic": ("", "", ""),
+}
+#: Countries the generic template is printed for: country -> (currency, default city).
+_GENERIC_COUNTRIES: Final[dict[str, tuple[str, str]]] = {
+    "BN": ("BND", "B.S. BEGAWAN"),
+    "MM": ("MMK", "NAY PYI TAW"),
+    "IN": ("INR", "NEW DELHI"),
 }
 
 
@@ -131,6 +140,11 @@ def encode(scheme: str, **fields: object) -> str:
         raise EmvQrEncodeError("scheme_unknown", f"cannot encode scheme {scheme!r}")
     f = _Fields(fields)
     country, currency, city = _SCHEMES[scheme]
+    if scheme == "generic":
+        country = f.required("country")
+        if country not in _GENERIC_COUNTRIES:
+            raise EmvQrEncodeError("country_unknown", f"no generic template for {country!r}")
+        currency, city = _GENERIC_COUNTRIES[country]
     currency = f.text("currency", currency) or currency
     if currency not in CURRENCY_NUMERIC:
         raise EmvQrEncodeError("currency_unknown", f"unknown currency {currency!r}")
@@ -176,6 +190,11 @@ def encode(scheme: str, **fields: object) -> str:
             )
         elif expires_at is not None:
             raise EmvQrEncodeError("field_missing", "a KHQR expiry needs created_at too")
+    elif scheme == "generic":
+        body = _template(
+            ("00", "LINTAS.GENERIC"), ("01", f.required("psp")), ("02", f.required("merchant_id"))
+        )
+        templates.append(("26", body))
     else:
         assert scheme == "laoqr", scheme
         body = _template(
@@ -377,3 +396,35 @@ def _khqr_account(f: _Fields) -> tuple[str, str]:
 def _millis(moment: datetime) -> str:
     # Integer arithmetic: a float timestamp can be off by one millisecond.
     return str((moment - _EPOCH) // timedelta(milliseconds=1))
+
+
+#: Fields ``encode`` takes as dates/datetimes, and as booleans, when they arrive as text.
+_TIME_FIELDS: Final = frozenset({"expires_at", "created_at"})
+_FLAG_FIELDS: Final = frozenset({"dynamic", "editable"})
+
+
+def fields_from_text(fields: dict[str, str | bool]) -> dict[str, object]:
+    """Fields from JSON or a command line as ``encode`` takes them.
+
+    ``expires_at``/``created_at``: ISO 8601 (``2026-03-01`` is a date, a time needs an
+    offset); ``dynamic``/``editable``: ``true``/``false``. Raises ``EmvQrEncodeError``.
+    """
+    out: dict[str, object] = {}
+    for name, value in fields.items():
+        if name in _TIME_FIELDS and isinstance(value, str):
+            try:
+                moment = (
+                    date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
+                )
+            except ValueError:
+                raise EmvQrEncodeError(
+                    "field_not_iso_time", f"{name} {value!r} is not an ISO 8601 date or time"
+                ) from None
+            out[name] = moment
+        elif name in _FLAG_FIELDS and isinstance(value, str):
+            if value.lower() not in ("true", "false"):
+                raise EmvQrEncodeError("field_not_bool", f"{name} must be true or false")
+            out[name] = value.lower() == "true"
+        else:
+            out[name] = value
+    return out

@@ -24,12 +24,18 @@ qrph        p2p account (else mobile)                    ACCOUNT ``BIC:account``
                                                          (MOBILE ``+63...``)
 khqr        Bakong account id ``name@bank``              EWALLET, id
 laoqr       merchant/account id                          MERCHANT_ID, id
+generic     02 merchant id (BN, MM, IN sandbox)          MERCHANT_ID, id
 sgqr        identity only                                (none)
 unknown     kept, shown                                  (none)
 ==========  ===========================================  =========================
 
 When a code carries several templates, the domestic IPS proxy wins over acquirer and
 wallet templates (``proxy_rank``), then the lowest tag.
+
+The types are frozen ``msgspec.Struct``s rather than frozen dataclasses: a decode builds
+several of them, and a frozen dataclass's ``__init__`` (one ``object.__setattr__`` per
+field) cost more than the whole TLV parse; a Struct is built in C, about ten times faster,
+and is just as immutable, comparable and hashable. ``gc=False``: they hold no cycles.
 """
 
 from __future__ import annotations
@@ -55,6 +61,8 @@ class Scheme(StrEnum):
     QRPH = "qrph"
     KHQR = "khqr"
     LAOQR = "laoqr"
+    #: The sandbox's generic EMVCo template for BN, MM and IN (``profiles/generic.py``).
+    GENERIC = "generic"
     UNKNOWN = "unknown"
 
 

@@ -14,6 +14,7 @@ from typing import Final
 from lintas.codecs.emvqr.model import MerchantAccount, Scheme
 from lintas.codecs.emvqr.profiles import (
     cambodia,
+    generic,
     indonesia,
     laos,
     malaysia,
@@ -40,6 +41,7 @@ GUID_READERS: Final[dict[str, Reader]] = {
     philippines.QRPH_P2M_GUID: philippines.read_p2m,
     philippines.QRPH_P2P_GUID: philippines.read_p2p,
     laos.LAPNET_GUID: laos.read_laoqr,
+    generic.GENERIC_GUID: generic.read_generic,
 }
 
 #: The currencies each scheme settles in; a code in another currency is refused.
@@ -73,7 +75,10 @@ def read_account(
         return account, faults
     guid = subs.get("00", "")
     ctx = ProfileContext(country, tag, guid, subs)
-    reader = GUID_READERS.get(guid.upper())
+    # Most generators write the GUID as registered; only then try it case-insensitively.
+    reader = GUID_READERS.get(guid)
+    if reader is None:
+        reader = GUID_READERS.get(guid.upper())
     if reader is None:
         if country == "KH" and tag in ("29", "30"):
             reader = cambodia.read_khqr

@@ -39,16 +39,17 @@ class ProfileContext:
         created_at: datetime | None = None,
     ) -> MerchantAccount:
         """Build the account with the raw sub-tags kept alongside the typed fields."""
+        # Positional: the cheaper call on the hot path (order as declared in the model).
         return MerchantAccount(
-            scheme=scheme,
-            tag=self.tag,
-            guid=self.guid,
-            subtags=tuple(self.subs.items()),
-            fields=tuple(fields.items()),
-            proxy=proxy,
-            proxy_rank=proxy_rank,
-            expires_at=expires_at,
-            created_at=created_at,
+            scheme,
+            self.tag,
+            self.guid,
+            tuple(self.subs.items()),
+            tuple(fields.items()),
+            proxy,
+            proxy_rank,
+            expires_at,
+            created_at,
         )
 
 

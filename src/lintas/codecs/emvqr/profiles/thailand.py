@@ -25,7 +25,8 @@ def normalise_thai_mobile(text: str) -> str | None:
     digits = text.replace("-", "").replace(" ", "")
     if digits.startswith("+66"):
         digits = "0066" + digits[3:]
-    elif digits.startswith("0066"):
+    elif digits.startswith("0066") and len(digits) == 13:
+        # Only the 13-digit form is international: "0066000000" is a local 10-digit number.
         pass
     elif digits.startswith("66") and len(digits) == 11:
         digits = "00" + digits
