@@ -111,3 +111,33 @@ def test_empty_and_oversized_names_are_refused() -> None:
 
 def test_a_name_made_only_of_titles_is_compared_as_written() -> None:
     assert normalise_name("Haji").tokens == ("haji",)
+
+
+def test_a_doubled_letter_in_abdul_still_splits_off_abd() -> None:
+    assert normalise_name("ABBDUL RAHMAN").tokens == ("abd", "rahman")
+
+
+def test_arabic_script_abd_compounds_lose_their_article() -> None:
+    assert normalise_name("عبدالغفار").tokens == ("abd", "gfr")
+    assert normalise_name("عبدلله").tokens == ("abd", "allah")
+
+
+def test_letters_read_as_t_or_s_in_arabic_script_get_a_key_equal_to_both() -> None:
+    from lintas.matching.normalise import keys_equal
+
+    zia = normalise_name("ضیا").keys[0]
+    assert keys_equal(zia, phonetic_key("zia"))
+    assert keys_equal(zia, phonetic_key("dia"))
+    assert not keys_equal(zia, phonetic_key("mia"))
+
+
+def test_generational_suffixes_and_ranks_are_titles() -> None:
+    n = normalise_name("General Maki Hamadat Jr.")
+    assert [t for t, r in zip(n.tokens, n.roles, strict=True) if r != ROLE_TITLE] == [
+        "maki",
+        "hamadat",
+    ]
+
+
+def test_burmese_medial_ha_after_ra_reads_as_sh() -> None:
+    assert normalise_name("ဘာရှီ").tokens == ("bashi",)

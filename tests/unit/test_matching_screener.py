@@ -142,3 +142,35 @@ def _query(screener: Screener, name: str) -> tuple[object, tuple[float, ...]]:
 
     q = normalise_name(name)
     return q, screener._weights(q)
+
+
+def score(a: str, b: str) -> float:
+    return Screener(ENTRIES).compare(a, b)[0]
+
+
+def test_chinese_given_names_one_syllable_apart_are_different_names() -> None:
+    assert score("Chen Zhiming", "Chen Zhiqiang") < DEFAULT_THRESHOLD
+    assert score("Liu Xiaoming", "Liu Xiaodong") < DEFAULT_THRESHOLD
+
+
+def test_vietnamese_finals_ng_and_nh_make_different_names() -> None:
+    assert score("Nguyen Van Thang", "Nguyen Van Thanh") < DEFAULT_THRESHOLD
+
+
+def test_two_different_fathers_names_count_against_a_match() -> None:
+    assert score("Ahmad Faizal bin Hussein", "Ahmad Faizal bin Hassan") < DEFAULT_THRESHOLD
+
+
+def test_a_fathers_name_the_list_leaves_out_costs_little() -> None:
+    assert score("Tuah Febriwansyah bin Arif Hasrudin", "TUAH FEBRIWANSYAH") >= DEFAULT_THRESHOLD
+
+
+def test_korean_romanisations_of_one_name_match_but_dang_and_tang_do_not() -> None:
+    assert score("Jang Pom Su", "JANG BOM SU") >= DEFAULT_THRESHOLD
+    assert score("Ri Che-son", "RI JE-SON") >= DEFAULT_THRESHOLD
+    assert score("Dang Van Minh", "Tang Van Minh") < DEFAULT_THRESHOLD
+
+
+def test_persian_readings_of_arabic_letters_match_their_latin_spelling() -> None:
+    assert score("احمد ضیا آغا", "AHMAD ZIA AGHA") >= DEFAULT_THRESHOLD
+    assert score("نور محمد ثاقب", "NOOR MOHAMMAD SAQIB") >= DEFAULT_THRESHOLD

@@ -44,6 +44,11 @@ HONORIFICS: frozenset[str] = frozenset(
         "yb", "yab", "dr", "prof", "ir", "drs",
         # English and generic.
         "mr", "mrs", "ms", "miss", "mx", "sir", "madam", "mdm", "dame", "lord", "rev",
+        # Generational suffixes: lists add or leave out "Jr." freely.
+        "jr", "jnr", "sr", "snr",
+        # Military and police ranks that some lists and payers put before a name.
+        "general", "gen", "colonel", "col", "major", "maj", "captain", "capt", "lieutenant",
+        "lt", "sergeant", "sgt", "commander", "cmdr",
         # Arabic and South Asian religious titles used in the lists.
         "sheikh", "shaikh", "shaykh", "sheik", "mullah", "mulla", "maulavi", "maulvi", "mawlawi",
         "maulana", "mawlana", "mufti", "qari", "hafiz", "imam", "sayyid", "alhaj", "alhaji",
@@ -65,7 +70,7 @@ HONORIFIC_PAIRS: frozenset[tuple[str, str]] = frozenset(
 )
 # Words that join a person to a parent. "b" is the Malaysian abbreviation "b." for bin.
 CONNECTORS: frozenset[str] = frozenset(
-    {"bin", "binti", "binte", "bte", "bt", "bint", "ibn", "bn", "b", "al", "anak"}
+    {"bin", "binti", "binte", "bte", "bt", "bint", "ibn", "abn", "bn", "b", "al", "anak"}
 )
 # Connectors that are also given names: only a connector between two other tokens.
 CONNECTORS_INNER_ONLY: frozenset[str] = frozenset({"ben", "bn", "b", "al", "anak"})
@@ -86,6 +91,7 @@ _DIGRAPHS = (("kh", "k"), ("sh", "s"), ("th", "t"), ("dh", "d"), ("gh", "g"), ("
              ("ch", "j"), ("zh", "z"))
 # Longest spelling first so "abdurrahman" splits after "abdur", not after "abd".
 _ABD_COMPOUND = re.compile(r"^(abdul|abdel|abdal|abdur|abdus|abdu|abdi|abd)(.{3,})$")
+_DOUBLED_ABD = re.compile(r"^ab+d+")
 _ABD_ALONE = frozenset({"abd", "abdul", "abdel", "abdal", "abdur", "abdus", "abdu", "abdil"})
 
 # Thai and Lao vowels written before the consonant they follow in speech.
@@ -100,18 +106,24 @@ _SCRIPT_HONORIFICS: tuple[str, ...] = (
     "ဦး", "ဒေါ်", "ကို",  # Burmese
     "先生", "女士", "小姐",  # Chinese (these follow the name)
 )
+# Burmese medial ha after ရ/ယ is "sh" (ရှ in ဘာရှီ, Bashir), not "rh".
+_BURMESE_DIGRAPHS = (("ရှ", "sh"), ("ယှ", "sh"))
 _BURMESE_LETTERS = {"စ": "s", "ဆ": "s", "ဇ": "z", "ဈ": "z", "ဘ": "b", "ဗ": "b", "ည": "ny",
                     "အ": "a"}
 _LAO_LETTERS = {"ຊ": "s"}  # anyascii writes ຊ as "x" (Lao romanisation); names mean "s".
 # Arabic letters that anyascii writes as two Latin letters (ث "th", خ "kh") are mapped to one
 # first, so that the key never reads a t-h pair as the digraph "th" (طاهر is t-a-h-r, Tahir).
+# ث, ذ, ض and ظ are read as t/d in Arabic and as s/z in Persian, Urdu and Pashto (ثاقب is
+# Saqib, ضیا is Zia, ظاهر is Dahir or Zahir): they become "x", which the key writes as the
+# class "D", equal to both T and S (see ``keys_equal``). No Arabic letter gives Latin "x".
 _ARABIC_LETTERS = {
-    "ث": "t", "ذ": "d", "ش": "s", "خ": "k", "غ": "g", "ض": "d", "ظ": "z", "ص": "s", "ط": "t",
+    "ث": "x", "ذ": "x", "ش": "s", "خ": "k", "غ": "g", "ض": "x", "ظ": "x", "ص": "s", "ط": "t",
     "ح": "h", "ق": "q", "ع": "", "ء": "", "ئ": "", "ؤ": "", "ة": "", "ى": "", "پ": "p",
     "چ": "j", "ژ": "z", "ک": "k", "گ": "g", "ﺁ": "a",
 }
 _HAN_DOTS = "·・•‧.．"
 _ARABIC_ARTICLE = "ال"
+_ABD_ARTICLE = "عبدال"
 _ARABIC_INITIAL_VOWELS = frozenset("اأإآٱع")
 
 _KEY_CLASSES = str.maketrans(
@@ -121,6 +133,27 @@ _KEY_CLASSES = str.maketrans(
         "h": "H", "a": None, "e": None, "i": None, "o": None, "u": None, "y": None, "w": None,
     }
 )
+
+# In Arabic script "x" stands for a letter read either way (see _ARABIC_LETTERS).
+WILDCARD_CLASS = "D"
+_ARABIC_KEY_CLASSES = {**_KEY_CLASSES, ord("x"): WILDCARD_CLASS}
+
+
+def key_variants(key: str) -> tuple[str, ...]:
+    """The readings of a key: a wildcard class "D" read as T, or as S."""
+    if WILDCARD_CLASS not in key:
+        return (key,)
+    return (key.replace(WILDCARD_CLASS, "T"), key.replace(WILDCARD_CLASS, "S"))
+
+
+def keys_equal(a: str, b: str) -> bool:
+    """Equal keys, a wildcard class "D" being equal to both T and S."""
+    if a == b:
+        return True
+    if len(a) != len(b) or (WILDCARD_CLASS not in a and WILDCARD_CLASS not in b):
+        return False
+    return all(x == y or (x == WILDCARD_CLASS and y in "TSD") or (y == WILDCARD_CLASS and x in "TS")
+               for x, y in zip(a, b, strict=True))
 
 
 ROLE_NAME = "name"
@@ -213,7 +246,7 @@ def phonetic_key(token: str, *, digraphs: bool = True) -> str:
             token = token.replace(old, new)
     if len(token) > 2 and token[-1] == "h" and token[-2] in _VOWELS:
         token = token[:-1]  # Arabic ta marbuta (Hamzah = Hamza), but Vietnamese "Anh" keeps it.
-    classes = token.translate(_KEY_CLASSES)
+    classes = token.translate(_KEY_CLASSES if digraphs else _ARABIC_KEY_CLASSES)
     # A leading vowel is kept as "V": it separates Ahmad from Hamid and Ali from Li, and Arabic
     # script keeps it too (a word-initial alif or ain is read as "a", see _fix_arabic).
     out: list[str] = ["V"] if token[:1] in _VOWELS else []
@@ -279,6 +312,10 @@ def _fix_arabic(text: str, notes: list[str]) -> str:
     words = text.split()
     out: list[str] = []
     for word in words:
+        if word.startswith(_ABD_ARTICLE) and len(word) > len(_ABD_ARTICLE) + 1:
+            # عبدالغفار is عبد + الغفار written as one word: split it so the article goes.
+            out.append("abd")
+            word = word[len("عبد"):]
         if word.startswith(_ARABIC_ARTICLE) and len(word) > 3:
             notes.append("article 'al' ignored")
             word = word[len(_ARABIC_ARTICLE):]
@@ -299,11 +336,14 @@ _SUFFIXES: tuple[tuple[str, str], ...] = (
     ("uddin", "din"), ("uddeen", "din"), ("eddine", "din"), ("eddin", "din"), ("addin", "din"),
     ("iddin", "din"), ("zadah", "zada"), ("zadeh", "zada"), ("zada", "zada"),
 )
-_ALLAH = frozenset({"lah", "llah", "allah", "ullah", "ulla", "ollah", "ullo"})
+# "lh" and "llh": Arabic script without vowels (عبدلله).
+_ALLAH = frozenset({"lah", "llah", "allah", "ullah", "ulla", "ollah", "ullo", "lh", "llh"})
 
 
 def _split_abd(token: str) -> list[str]:
     """'abdurrahman' -> ['abd', 'rahman']: the article inside Abd-compounds is spelled many ways."""
+    if token.startswith("ab") and len(token) > 3 and (token[2] == "b" or token[3] == "d"):
+        token = _DOUBLED_ABD.sub("abd", token)  # A doubled letter ("abbdul") is a typo.
     if token in _ABD_ALONE:
         return ["abd"]
     m = _ABD_COMPOUND.match(token)
@@ -337,6 +377,8 @@ def normalise_name(raw: str) -> NormalisedName:
     if "thai" in scripts or "lao" in scripts:
         text = _fix_thai_lao(text)
     if "burmese" in scripts:
+        for old, new in _BURMESE_DIGRAPHS:
+            text = text.replace(old, new)
         text = "".join(_BURMESE_LETTERS.get(ch, ch) for ch in text)
     if "lao" in scripts:
         text = "".join(_LAO_LETTERS.get(ch, ch) for ch in text)

@@ -19,9 +19,11 @@ that sharing "Mohammad Ali" with a listed name is weak evidence and sharing "Akh
 
 from __future__ import annotations
 
+import functools
 import heapq
 import itertools
 import math
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -35,12 +37,15 @@ from lintas.matching.normalise import (
     NameRefusedError,
     NormalisedName,
     broad_key,
+    key_variants,
+    keys_equal,
     normalise_name,
     phonetic_key,
 )
 
 # Scores are 0-1. The constants below were set while building the evaluation set in
-# bench/data/screening_eval.tsv, so its numbers are not a held-out estimate.
+# bench/data/screening_eval.tsv, so its numbers are not a held-out estimate (the bench also
+# reports a deterministic half split; see docs/benchmarks-screening.md).
 DEFAULT_THRESHOLD = 0.80
 LIMIT_MAX = 100
 CANDIDATES_SCORED_MAX = 12
@@ -76,6 +81,12 @@ POSTING_CACHE_MAX = 20_000
 FUZZY_POSTING_LEN_MAX = 256
 EVIDENCE_SHARE_MIN = 0.4
 EVIDENCE_OF_BEST_MIN = 0.6
+INITIAL_SIM = 0.75
+# Weight factors for father's names that do not align (see _patronym_weights).
+PATRONYM_ABSENT_FACTOR = 0.5
+PATRONYM_CONFLICT_FACTOR = 2.0
+H_VARIANT_SIM = 0.85
+NOT_SAME_SIM = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,10 +221,15 @@ class Screener:
     def _block_keys(norm: NormalisedName) -> set[str]:
         # Titles are not blocked on: "Haji" would make every Haji a candidate.
         tokens = [t for t, r in zip(norm.tokens, norm.roles, strict=True) if r != ROLE_TITLE]
-        keys = {phonetic_key(t) for t in tokens} - {""}
+        keys = {
+            v
+            for k, r in zip(norm.keys, norm.roles, strict=True)
+            if r != ROLE_TITLE
+            for v in key_variants(k)
+        } | {phonetic_key(t) for t in tokens}
         for a, b in itertools.pairwise(tokens):
             keys.add(phonetic_key(a + b))
-        return keys
+        return keys - {""}
 
     def screen(
         self,
@@ -306,11 +322,15 @@ class Screener:
             for t, k, w, r in zip(query.tokens, query.keys, weights, query.roles, strict=True)
             if r != ROLE_TITLE
         ]
-        lookups: list[tuple[str, float]] = [(k, w) for _, k, w in named if k]
+        lookups: list[tuple[str, float]] = [
+            (v, w) for _, k, w in named if k for v in key_variants(k)
+        ]
         for (a, _, w1), (b, _, w2) in itertools.pairwise(named):
             lookups.append((phonetic_key(a + b), max(w1, w2)))
         if query.lossy:
-            lookups.extend(("~" + broad_key(k), w) for _, k, w in named if len(k) >= 2)
+            lookups.extend(
+                ("~" + broad_key(v), w) for _, k, w in named if len(k) >= 2 for v in key_variants(k)
+            )
         if not lookups:
             return []
         # Rare keys generate candidates; common keys (Muhammad, Abu, Nguyen) only add weight to
@@ -366,45 +386,7 @@ class Screener:
         cached = self._sim_cache.get((q, c, lossy))
         if cached is not None:
             return cached
-        if q == c:
-            result = (1.0, "exact")
-        else:
-            spelling = Indel.normalized_similarity(q, c)
-            sim = spelling
-            if max(len(q), len(c)) <= SHORT_TOKEN_CHARS:
-                # In a short name one letter is a different name (An/Anh, Kiem/Kiet, Ali/Wali).
-                sim = max(0.0, 1.0 - 2.0 * (1.0 - sim))
-            how = "typo" if sim >= 0.8 else "spelling"
-            # Keys decide only between tokens of similar length: "Ming" and "Minghui" share a
-            # broad key but are different given names.
-            similar_length = min(len(q), len(c)) >= LENGTH_RATIO_MIN * max(len(q), len(c))
-            same_key_sim = LOSSY_SAME_KEY_SIM if lossy else SAME_KEY_SIM
-            if qk == ck and qk and (lossy or similar_length):
-                # Equal keys mean the same name only when the spellings are close (Osama/Usama)
-                # or one side cannot spell vowels; Hassan and Hussein share a key.
-                if lossy or spelling >= SAME_KEY_SPELLING_MIN:
-                    floor = same_key_sim if len(qk) >= 2 else SAME_SHORT_KEY_SIM
-                    if floor > sim:
-                        sim, how = floor, "same sound"
-            elif lossy and qk and ck and similar_length:
-                qb, cb = broad_key(qk), broad_key(ck)
-                if qb == cb and len(qb) >= 2 and same_key_sim > sim:
-                    sim, how = same_key_sim, "same sound"
-                elif (
-                    min(len(qb), len(cb)) >= 2
-                    and Levenshtein.distance(qb, cb) <= 1
-                    and sim < LOSSY_CLOSE_KEY_SIM
-                ):
-                    sim, how = LOSSY_CLOSE_KEY_SIM, "close sound"
-            elif len(q) == 1 and c.startswith(q):
-                sim, how = 0.7, "initial"
-            elif (
-                len(qk) >= 3 and len(ck) >= 3 and sim < CLOSE_KEY_SIM and similar_length
-                and Indel.distance(qk, ck) == 1
-            ):
-                # One consonant class apart (a typo inside a transliteration) keeps some credit.
-                sim, how = CLOSE_KEY_SIM, "close sound"
-            result = (sim, how)
+        result = _token_similarity(q, qk, c, ck, lossy)
         if len(self._sim_cache) >= SIM_CACHE_MAX:
             self._sim_cache.clear()  # Bounded: a cache that grows forever is a leak.
         self._sim_cache[(q, c, lossy)] = result
@@ -443,11 +425,14 @@ class Screener:
             used_q.add(i)
             used_c.add(j)
             aligned.append((sim, i, j, how))
-        query_total = sum(query_weights) or 1.0
-        cover_q = sum(s * query_weights[i] for s, i, _, _ in aligned) / query_total
-        cover_c = sum(s * candidate.weights[j] for s, _, j, _ in aligned) / (
-            candidate.weight_total or 1.0
-        )
+        q_weights, c_weights = query_weights, candidate.weights
+        if ROLE_PATRONYM in query.roles or ROLE_PATRONYM in c.roles:
+            q_weights, c_weights = _patronym_weights(
+                query, q_weights, used_q, c, c_weights, used_c
+            )
+        query_total = sum(q_weights) or 1.0
+        cover_q = sum(s * q_weights[i] for s, i, _, _ in aligned) / query_total
+        cover_c = sum(s * c_weights[j] for s, _, j, _ in aligned) / (sum(c_weights) or 1.0)
         score = QUERY_COVER_SHARE * cover_q + (1 - QUERY_COVER_SHARE) * cover_c
         # Joined spelling only where word breaks differ ("Akhund Zada", "Xi Jin Ping"): with the
         # same number of words the token alignment already says everything, with weights.
@@ -494,3 +479,177 @@ class Screener:
         why.extend(query.notes)
         why.append(f"score {scored.score:.2f}")
         return tuple(why)
+
+
+def _patronym_weights(
+    query: NormalisedName, q_weights: tuple[float, ...], used_q: set[int],
+    cand: NormalisedName, c_weights: tuple[float, ...], used_c: set[int],
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Father's names that one side leaves out count for little; two that disagree (bin Hussein,
+    bin Hassan) count in full against the match: they name two different fathers."""
+    q_open = [i for i, r in enumerate(query.roles) if r == ROLE_PATRONYM and i not in used_q]
+    c_open = [j for j, r in enumerate(cand.roles) if r == ROLE_PATRONYM and j not in used_c]
+    q_has = ROLE_PATRONYM in query.roles
+    c_has = ROLE_PATRONYM in cand.roles
+    if q_has and c_has:
+        qf = cf = PATRONYM_CONFLICT_FACTOR
+    elif len(used_c) == len(cand.roles) or len(used_q) == len(query.roles):
+        # The other side has no word left that could be this father's name.
+        qf = cf = PATRONYM_ABSENT_FACTOR
+    else:
+        return q_weights, c_weights
+    qw, cw = list(q_weights), list(c_weights)
+    for i in q_open:
+        qw[i] *= qf
+    for j in c_open:
+        cw[j] *= cf
+    return tuple(qw), tuple(cw)
+
+
+# Spellings of one sound that transliterations swap (Roodi/Rudi, Slaiwah/Slewa, Beenah/Binah):
+# folded before a second spelling comparison, never for keys.
+_VOWEL_FOLDS = (("oo", "u"), ("ou", "u"), ("ee", "i"), ("ai", "e"), ("ay", "e"), ("ey", "e"),
+                ("ei", "e"), ("ie", "i"), ("sy", "sh"))  # Indonesian sy is sh (Rosyid).
+_H_MARKED = frozenset("cstkpgdz")
+
+
+@functools.lru_cache(maxsize=SIM_CACHE_MAX)
+def _fold_vowels(token: str) -> str:
+    for old, new in _VOWEL_FOLDS:
+        token = token.replace(old, new)
+    return token
+
+
+@functools.lru_cache(maxsize=SIM_CACHE_MAX)
+def _drop_marking_h(token: str) -> str:
+    """'chun' -> 'cun': an h that only marks the consonant before it (ch, sh, th, kh...)."""
+    return "".join(
+        ch for i, ch in enumerate(token) if not (ch == "h" and i and token[i - 1] in _H_MARKED)
+    )
+
+
+# Pinyin syllables, longest finals first. A Chinese given name is a choice of syllables, so two
+# given names one whole syllable apart (Zhiming, Zhiqiang) are different names, not a typo.
+_PINYIN = re.compile(
+    r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|ai|ao|an|ei|en|er|ia|ie|in|iu"
+    r"|ou|ua|ue|ui|un|uo|a|e|i|o|u|v)"
+)
+
+
+@functools.lru_cache(maxsize=SIM_CACHE_MAX)
+def _pinyin_syllables(token: str) -> tuple[str, ...] | None:
+    """The syllables of a token that reads as pinyin (greedy, longest first), else None."""
+    out: list[str] = []
+    i = 0
+    while i < len(token):
+        m = _PINYIN.match(token, i)
+        if m is None:
+            return None
+        end = m.end()
+        # Prefer leaving a consonant to start the next syllable: "zhenhua" is zhen-hua.
+        if end < len(token) and token[end - 1] in "ng" and token[end] in "aeiou":
+            alt = _PINYIN.match(token, i, end - 1)
+            if alt is not None and alt.end() == end - 1:
+                end -= 1
+        out.append(token[i:end])
+        i = end
+    return tuple(out)
+
+
+def _syllable_apart(q: str, c: str) -> bool:
+    """Two pinyin given names with a whole syllable different (Zhiming and Zhiqiang)."""
+    qs, cs = _pinyin_syllables(q), _pinyin_syllables(c)
+    if qs is None or cs is None or len(qs) != len(cs) or len(qs) < 2:
+        return False
+    return any(Levenshtein.distance(a, b) > 1 for a, b in zip(qs, cs, strict=True))
+
+
+_VOICING = str.maketrans({"p": "b", "k": "g"})
+
+
+@functools.lru_cache(maxsize=SIM_CACHE_MAX)
+def _voicing_fold(token: str) -> str:
+    """Korean and Chinese romanisations swap p/b, k/g and ch/j (Pak/Bak, Che/Je); other letter
+    pairs that share a key make different names (Dang/Tang, Hassan/Hussein)."""
+    return token.replace("ch", "j").translate(_VOICING)
+
+
+def _consonants(token: str) -> str:
+    return "".join(ch for ch in token if ch not in "aeiouy")
+
+
+def _sound_len(token: str) -> int:
+    return len(_drop_marking_h(token))
+
+
+def _token_similarity(q: str, qk: str, c: str, ck: str, lossy: bool) -> tuple[float, str]:
+    """How alike two tokens are (0-1) and why: spelling, equal or close consonant keys."""
+    if q == c:
+        return (1.0, "exact")
+    spelling = Indel.normalized_similarity(q, c)
+    fq, fc = _fold_vowels(q), _fold_vowels(c)
+    if fq != q or fc != c:
+        spelling = max(spelling, Indel.normalized_similarity(fq, fc))
+    sim = spelling
+    short = max(len(q), len(c)) <= SHORT_TOKEN_CHARS
+    if short:
+        # In a short name one letter is a different name (An/Anh, Kiem/Kiet, Ali/Wali).
+        sim = max(0.0, 1.0 - 2.0 * (1.0 - sim))
+    how = "typo" if sim >= 0.8 else "spelling"
+    if not lossy:
+        if _syllable_apart(q, c) or _final_ng_nh(q, c):
+            return (min(sim, NOT_SAME_SIM), "different syllable")
+        if _drop_marking_h(q) == _drop_marking_h(c) and sim < H_VARIANT_SIM:
+            return (H_VARIANT_SIM, "spelling")  # Chun/Cun, Sheikh/Shaikh, Che/Je keys.
+    # Keys decide only between tokens of similar length: "Ming" and "Minghui" share a broad key
+    # but are different given names. Lossy scripts write no vowels: their keys are compared.
+    ql, cl = _sound_len(q), _sound_len(c)
+    similar_length = min(ql, cl) >= LENGTH_RATIO_MIN * max(ql, cl)
+    # Without vowels a lossy token is short: its key length says more. Two-class keys are
+    # shared by too many names (Khawla and Nur) to be compared that way for closeness.
+    close_min = 2
+    if lossy and not similar_length:
+        ql, cl = len(broad_key(qk)), len(broad_key(ck))
+        similar_length = min(ql, cl) >= LENGTH_RATIO_MIN * max(ql, cl)
+        close_min = 3
+    same_key_sim = LOSSY_SAME_KEY_SIM if lossy else SAME_KEY_SIM
+    if qk and keys_equal(qk, ck) and (lossy or similar_length):
+        # Equal keys mean the same name only when the spellings are close (Osama/Usama)
+        # or one side cannot spell vowels; Hassan and Hussein share a key.
+        voicing = _voicing_fold(q) == _voicing_fold(c)
+        if short and not lossy and not voicing and _consonants(q) != _consonants(c):
+            pass  # One consonant apart in a short name is another name (Dang/Tang).
+        elif lossy or spelling >= SAME_KEY_SPELLING_MIN or voicing:
+            floor = same_key_sim if len(qk) >= 2 else SAME_SHORT_KEY_SIM
+            if floor > sim:
+                sim, how = floor, "same sound"
+    elif lossy and qk and ck and similar_length:
+        pairs = [(broad_key(a), broad_key(b)) for a in key_variants(qk) for b in key_variants(ck)]
+        if any(qb == cb and len(qb) >= 1 for qb, cb in pairs):
+            floor = same_key_sim if ql >= 2 else SAME_SHORT_KEY_SIM
+            if floor > sim:
+                sim, how = floor, "same sound"
+        elif (
+            min(ql, cl) >= close_min
+            and min(Levenshtein.distance(qb, cb) for qb, cb in pairs) <= 1
+            and sim < LOSSY_CLOSE_KEY_SIM
+        ):
+            sim, how = LOSSY_CLOSE_KEY_SIM, "close sound"
+    elif len(q) == 1 and c.startswith(q):
+        sim, how = INITIAL_SIM, "initial"
+    elif (
+        len(qk) >= 3 and len(ck) >= 3 and sim < CLOSE_KEY_SIM and similar_length
+        and Indel.distance(qk, ck) == 1
+    ):
+        # One consonant class apart (a typo inside a transliteration) keeps some credit.
+        sim, how = CLOSE_KEY_SIM, "close sound"
+    return (sim, how)
+
+
+def _final_ng_nh(q: str, c: str) -> bool:
+    """Vietnamese finals -ng and -nh make different names (Thang and Thanh)."""
+    return (
+        len(q) == len(c) and len(q) >= 3 and q[:-2] == c[:-2]
+        and {q[-2:], c[-2:]} == {"ng", "nh"}
+    )
