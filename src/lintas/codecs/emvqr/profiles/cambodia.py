@@ -8,6 +8,11 @@ from typing import Final
 from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
 from lintas.codecs.emvqr.profiles._base import ProfileContext, is_digits
 
+#: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
+#: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
+_EWALLET: Final = AddressType.EWALLET
+_KHQR: Final = Scheme.KHQR
+
 #: KHQR carries Unix time in milliseconds (13 digits until the year 2286).
 TIMESTAMP_DIGITS: Final = 13
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
@@ -26,10 +31,10 @@ def read_khqr(ctx: ProfileContext) -> MerchantAccount:
     }
     if "@" not in account_id or len(account_id) > 32:
         ctx.fail("khqr_account_id_invalid", f"Bakong account id {account_id!r} is not name@bank")
-        return ctx.account(Scheme.KHQR, fields)
+        return ctx.account(_KHQR, fields)
     if not individual and "01" not in ctx.subs:
         ctx.fail("khqr_merchant_id_missing", "a KHQR merchant template needs a merchant id (01)")
-    return ctx.account(Scheme.KHQR, fields, (AddressType.EWALLET, account_id))
+    return ctx.account(_KHQR, fields, (_EWALLET, account_id))
 
 
 def parse_millis(text: str | None) -> datetime | None:
@@ -58,5 +63,5 @@ def read_timestamps(ctx: ProfileContext) -> MerchantAccount:
         "expiresAt": expires_at.isoformat() if expires_at else None,
     }
     return ctx.account(
-        Scheme.KHQR, fields, None, proxy_rank=9, expires_at=expires_at, created_at=created_at
+        _KHQR, fields, None, proxy_rank=9, expires_at=expires_at, created_at=created_at
     )

@@ -22,6 +22,11 @@ from typing import Final
 from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
 from lintas.codecs.emvqr.profiles._base import ProfileContext
 
+#: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
+#: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
+_MERCHANT_ID: Final = AddressType.MERCHANT_ID
+_GENERIC: Final = Scheme.GENERIC
+
 GENERIC_GUID: Final = "LINTAS.GENERIC"
 
 
@@ -33,5 +38,5 @@ def read_generic(ctx: ProfileContext) -> MerchantAccount:
         ctx.fail("generic_psp_missing", "the generic template has no PSP id (01)")
     if merchant_id is None:
         ctx.fail("generic_merchant_id_missing", "the generic template has no merchant id (02)")
-        return ctx.account(Scheme.GENERIC, fields)
-    return ctx.account(Scheme.GENERIC, fields, (AddressType.MERCHANT_ID, merchant_id))
+        return ctx.account(_GENERIC, fields)
+    return ctx.account(_GENERIC, fields, (_MERCHANT_ID, merchant_id))

@@ -7,6 +7,11 @@ from typing import Final
 from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
 from lintas.codecs.emvqr.profiles._base import ProfileContext, is_digits
 
+#: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
+#: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
+_MERCHANT_ID: Final = AddressType.MERCHANT_ID
+_QRIS: Final = Scheme.QRIS
+
 QRIS_NATIONAL_GUID: Final = "ID.CO.QRIS.WWW"
 #: Merchant criteria: micro, small, medium, large, regular (non-business) and others.
 QRIS_CRITERIA: Final = frozenset({"UMI", "UKE", "UME", "UBE", "URE"})
@@ -21,8 +26,8 @@ def read_national(ctx: ProfileContext) -> MerchantAccount:
         ctx.fail("qris_criteria_invalid", f"merchant criteria {criteria!r} is not known")
     if nmid is None:
         ctx.fail("qris_nmid_missing", "the QRIS national template has no NMID (02)")
-        return ctx.account(Scheme.QRIS, fields)
-    return ctx.account(Scheme.QRIS, fields, (AddressType.MERCHANT_ID, nmid))
+        return ctx.account(_QRIS, fields)
+    return ctx.account(_QRIS, fields, (_MERCHANT_ID, nmid))
 
 
 def read_acquirer(ctx: ProfileContext) -> MerchantAccount:
@@ -38,5 +43,5 @@ def read_acquirer(ctx: ProfileContext) -> MerchantAccount:
     if pan is not None and not is_digits(pan, 8, 19):
         ctx.fail("qris_merchant_pan_invalid", f"merchant PAN {pan!r} is not 8-19 digits")
         pan = None
-    proxy = None if pan is None else (AddressType.MERCHANT_ID, pan)
-    return ctx.account(Scheme.QRIS, fields, proxy, proxy_rank=1)
+    proxy = None if pan is None else (_MERCHANT_ID, pan)
+    return ctx.account(_QRIS, fields, proxy, proxy_rank=1)

@@ -13,6 +13,11 @@ from typing import Final
 from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
 from lintas.codecs.emvqr.profiles._base import ProfileContext
 
+#: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
+#: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
+_MERCHANT_ID: Final = AddressType.MERCHANT_ID
+_LAOQR: Final = Scheme.LAOQR
+
 LAPNET_GUID: Final = "A005266284662577"
 
 
@@ -26,5 +31,5 @@ def read_laoqr(ctx: ProfileContext) -> MerchantAccount:
     }
     if merchant_id is None:
         ctx.fail("laoqr_merchant_id_missing", "the LAPNet template has no merchant id (03)")
-        return ctx.account(Scheme.LAOQR, fields)
-    return ctx.account(Scheme.LAOQR, fields, (AddressType.MERCHANT_ID, merchant_id))
+        return ctx.account(_LAOQR, fields)
+    return ctx.account(_LAOQR, fields, (_MERCHANT_ID, merchant_id))

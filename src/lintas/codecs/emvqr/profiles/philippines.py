@@ -7,6 +7,13 @@ from typing import Final
 from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
 from lintas.codecs.emvqr.profiles._base import ProfileContext, is_digits
 
+#: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
+#: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
+_ACCOUNT: Final = AddressType.ACCOUNT
+_MERCHANT_ID: Final = AddressType.MERCHANT_ID
+_MOBILE: Final = AddressType.MOBILE
+_QRPH: Final = Scheme.QRPH
+
 QRPH_P2M_GUID: Final = "PH.PPMI.P2M"
 QRPH_P2P_GUID: Final = "COM.P2PQRPAY"
 
@@ -22,8 +29,8 @@ def read_p2m(ctx: ProfileContext) -> MerchantAccount:
     }
     if merchant_id is None:
         ctx.fail("qrph_merchant_id_missing", "a P2M template needs a merchant id (03)")
-        return ctx.account(Scheme.QRPH, fields)
-    return ctx.account(Scheme.QRPH, fields, (AddressType.MERCHANT_ID, merchant_id))
+        return ctx.account(_QRPH, fields)
+    return ctx.account(_QRPH, fields, (_MERCHANT_ID, merchant_id))
 
 
 def read_p2p(ctx: ProfileContext) -> MerchantAccount:
@@ -39,16 +46,16 @@ def read_p2p(ctx: ProfileContext) -> MerchantAccount:
     }
     if bic is None:
         ctx.fail("qrph_bic_missing", "a P2P template needs the receiving institution (01)")
-        return ctx.account(Scheme.QRPH, fields)
+        return ctx.account(_QRPH, fields)
     if account is not None:
-        return ctx.account(Scheme.QRPH, fields, (AddressType.ACCOUNT, f"{bic}:{account}"))
+        return ctx.account(_QRPH, fields, (_ACCOUNT, f"{bic}:{account}"))
     if mobile is not None:
         digits = mobile.removeprefix("+")
         if digits.startswith("0") and is_digits(digits, 11, 11):
             digits = "63" + digits[1:]
         if not (digits.startswith("63") and is_digits(digits, 12, 12)):
             ctx.fail("qrph_mobile_invalid", f"mobile {mobile!r} is not a Philippine mobile")
-            return ctx.account(Scheme.QRPH, fields)
-        return ctx.account(Scheme.QRPH, fields, (AddressType.MOBILE, "+" + digits))
+            return ctx.account(_QRPH, fields)
+        return ctx.account(_QRPH, fields, (_MOBILE, "+" + digits))
     ctx.fail("qrph_account_missing", "a P2P template needs an account (03) or mobile (04)")
-    return ctx.account(Scheme.QRPH, fields)
+    return ctx.account(_QRPH, fields)

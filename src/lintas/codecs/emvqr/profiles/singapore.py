@@ -8,12 +8,19 @@ from typing import Final
 from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
 from lintas.codecs.emvqr.profiles._base import ProfileContext, is_digits
 
+#: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
+#: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
+_MOBILE: Final = AddressType.MOBILE
+_UEN: Final = AddressType.UEN
+_PAYNOW: Final = Scheme.PAYNOW
+_SGQR: Final = Scheme.SGQR
+
 PAYNOW_GUID: Final = "SG.PAYNOW"
 SGQR_GUID: Final = "SG.SGQR"
 #: PayNow expiry dates are Singapore dates.
 SGT: Final = timezone(timedelta(hours=8), "SGT")
 
-_PROXY_TYPES: Final[dict[str, AddressType]] = {"0": AddressType.MOBILE, "2": AddressType.UEN}
+_PROXY_TYPES: Final[dict[str, AddressType]] = {"0": _MOBILE, "2": _UEN}
 
 
 def parse_paynow_expiry(text: str) -> datetime | None:
@@ -41,14 +48,14 @@ def read_paynow(ctx: ProfileContext) -> MerchantAccount:
         ctx.fail("paynow_proxy_type_invalid", f"proxy type {proxy_type_code!r} is not 0 or 2")
     elif value is None:
         ctx.fail("paynow_proxy_value_missing", "sub-tag 02 (proxy value) is missing")
-    elif address_type is AddressType.MOBILE:
+    elif address_type is _MOBILE:
         digits = value.removeprefix("+")
         if not (is_digits(digits, 10, 10) and digits.startswith("65")):
             ctx.fail("paynow_mobile_invalid", f"mobile {value!r} is not +65 and 8 digits")
         else:
-            proxy = (AddressType.MOBILE, "+" + digits)
+            proxy = (_MOBILE, "+" + digits)
     else:
-        proxy = (AddressType.UEN, value)
+        proxy = (_UEN, value)
     if editable_text not in (None, "0", "1"):
         ctx.fail("paynow_editable_invalid", f"editable flag {editable_text!r} is not 0 or 1")
     expires_at = None
@@ -62,7 +69,7 @@ def read_paynow(ctx: ProfileContext) -> MerchantAccount:
         "editable": editable_text == "1" if editable_text is not None else None,
         "expiry": expiry_text,
     }
-    return ctx.account(Scheme.PAYNOW, fields, proxy, expires_at=expires_at)
+    return ctx.account(_PAYNOW, fields, proxy, expires_at=expires_at)
 
 
 def read_sgqr(ctx: ProfileContext) -> MerchantAccount:
@@ -79,4 +86,4 @@ def read_sgqr(ctx: ProfileContext) -> MerchantAccount:
     }
     if "01" not in s:
         ctx.fail("sgqr_id_missing", "the SGQR identity template has no SGQR id (01)")
-    return ctx.account(Scheme.SGQR, fields, None, proxy_rank=9)
+    return ctx.account(_SGQR, fields, None, proxy_rank=9)

@@ -7,15 +7,25 @@ from typing import Final
 from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
 from lintas.codecs.emvqr.profiles._base import ProfileContext, is_digits
 
+#: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
+#: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
+_ACCOUNT: Final = AddressType.ACCOUNT
+_BUSINESS_ID: Final = AddressType.BUSINESS_ID
+_EWALLET: Final = AddressType.EWALLET
+_MERCHANT_ID: Final = AddressType.MERCHANT_ID
+_MOBILE: Final = AddressType.MOBILE
+_NATIONAL_ID: Final = AddressType.NATIONAL_ID
+_PROMPTPAY: Final = Scheme.PROMPTPAY
+
 PROMPTPAY_CREDIT_TRANSFER_GUID: Final = "A000000677010111"
 PROMPTPAY_BILL_PAYMENT_GUID: Final = "A000000677010112"
 
 #: Sub-tag of tag 29 -> (field name, address type).
 _CREDIT_TRANSFER_PROXIES: Final[dict[str, tuple[str, AddressType]]] = {
-    "01": ("mobile", AddressType.MOBILE),
-    "02": ("nationalId", AddressType.NATIONAL_ID),
-    "03": ("ewalletId", AddressType.EWALLET),
-    "04": ("bankAccount", AddressType.ACCOUNT),
+    "01": ("mobile", _MOBILE),
+    "02": ("nationalId", _NATIONAL_ID),
+    "03": ("ewalletId", _EWALLET),
+    "04": ("bankAccount", _ACCOUNT),
 }
 
 
@@ -45,31 +55,31 @@ def read_credit_transfer(ctx: ProfileContext) -> MerchantAccount:
             "promptpay_proxy_count_invalid",
             f"a PromptPay credit transfer carries exactly one proxy, found {len(present)}",
         )
-        return ctx.account(Scheme.PROMPTPAY, fields)
+        return ctx.account(_PROMPTPAY, fields)
     sub = present[0]
     value = ctx.subs[sub]
     name, address_type = _CREDIT_TRANSFER_PROXIES[sub]
-    if address_type is AddressType.MOBILE:
+    if address_type is _MOBILE:
         if not (is_digits(value, 13, 13) and value.startswith("0066")):
             ctx.fail("promptpay_mobile_invalid", f"mobile {value!r} is not 0066 + 9 digits")
         else:
-            proxy = (AddressType.MOBILE, "+66" + value[4:])
-    elif address_type is AddressType.NATIONAL_ID:
+            proxy = (_MOBILE, "+66" + value[4:])
+    elif address_type is _NATIONAL_ID:
         if not is_digits(value, 13, 13):
             ctx.fail("promptpay_national_id_invalid", f"id {value!r} is not 13 digits")
         else:
             # Thai juristic-person tax ids start with 0; citizen ids never do.
-            address_type = AddressType.BUSINESS_ID if value[0] == "0" else address_type
+            address_type = _BUSINESS_ID if value[0] == "0" else address_type
             proxy = (address_type, value)
-    elif address_type is AddressType.EWALLET:
+    elif address_type is _EWALLET:
         if not is_digits(value, 15, 15):
             ctx.fail("promptpay_ewallet_invalid", f"e-wallet id {value!r} is not 15 digits")
         else:
-            proxy = (AddressType.EWALLET, value)
+            proxy = (_EWALLET, value)
     else:
-        proxy = (AddressType.ACCOUNT, value)
+        proxy = (_ACCOUNT, value)
     fields = {"proxyType": proxy[0].value if proxy else name, "proxyValue": value}
-    return ctx.account(Scheme.PROMPTPAY, fields, proxy)
+    return ctx.account(_PROMPTPAY, fields, proxy)
 
 
 def read_bill_payment(ctx: ProfileContext) -> MerchantAccount:
@@ -82,7 +92,7 @@ def read_bill_payment(ctx: ProfileContext) -> MerchantAccount:
     }
     if biller is None or not is_digits(biller, 15, 15):
         ctx.fail("promptpay_biller_id_invalid", f"biller id {biller!r} is not 15 digits")
-        return ctx.account(Scheme.PROMPTPAY, fields)
+        return ctx.account(_PROMPTPAY, fields)
     if "02" not in ctx.subs:
         ctx.fail("promptpay_reference1_missing", "a bill payment needs reference 1 (sub-tag 02)")
-    return ctx.account(Scheme.PROMPTPAY, fields, (AddressType.MERCHANT_ID, biller))
+    return ctx.account(_PROMPTPAY, fields, (_MERCHANT_ID, biller))
