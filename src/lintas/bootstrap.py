@@ -29,6 +29,8 @@ from lintas.services.signals import ExchangeLookup, SignalsService
 
 DB_PATH_DEFAULT: Final = Path("var/lintas.db")
 SEED_DEFAULT: Final = 2026
+#: Bumped whenever seeding creates different accounts for the same seed.
+SANDBOX_DATA_VERSION: Final = "v2-merchants"
 CUSTOMERS_PER_COUNTRY_DEFAULT: Final = 1000
 
 
@@ -115,7 +117,9 @@ def build_hub(
     signals_store: SignalsStore | None = None
     try:
         seeded_with = store.meta("sandbox_seed")
-        wanted = f"{config.seed}:{config.customers_per_country}"
+        # The sandbox data's version is part of the signature: a store seeded by an older
+        # Lintas (e.g. before merchants had accounts) is refused with a clear message.
+        wanted = f"{config.seed}:{config.customers_per_country}:{SANDBOX_DATA_VERSION}"
         if seeded_with is None:
             if store.is_seeded():
                 raise LintasError("store_not_a_sandbox", f"{config.db_path} holds another hub")
@@ -163,7 +167,7 @@ def build_hub(
             directory=directory,
             participants=SandboxParticipants(region, config.seed),
             quoting=quoting,
-            addressing=AddressingService(reference=reference, directory=directory),
+            addressing=AddressingService(reference=reference, directory=directory, clock=clock),
             payments=payments,
             screening=screening,
             signals=SignalsService(store=signals_store, reference=reference, clock=clock),

@@ -145,3 +145,96 @@ def test_a_command_that_cannot_reach_a_hub_exits_one(server: ServerThread) -> No
     result = lintas("countries", server="http://127.0.0.1:9")
     assert result.returncode == 1
     assert "cannot reach the hub" in result.stderr
+
+
+def test_sandbox_merchants_lists_at_least_fifty_thai_merchants_with_their_codes(
+    server: ServerThread,
+) -> None:
+    listed = _json(
+        lintas(
+            "sandbox",
+            "merchants",
+            "--country",
+            "TH",
+            "--limit",
+            "60",
+            "--json",
+            server=server.url,
+        )
+    )["merchants"]
+    assert len(listed) >= 50 and all(m["country"] == "TH" for m in listed)
+    table = lintas("sandbox", "merchants", "--country", "th", "--limit", "2", server=server.url)
+    assert table.returncode == 0, table.stderr
+    assert listed[0]["name"] in table.stdout
+
+
+def test_pay_qr_pays_a_static_merchant_code_from_another_country(server: ServerThread) -> None:
+    merchant = _json(
+        lintas(
+            "sandbox", "merchants", "--country", "TH", "--limit", "3", "--json", server=server.url
+        )
+    )["merchants"][2]
+    paid = _json(
+        lintas(
+            "pay",
+            "--qr",
+            merchant["qr"],
+            "--from",
+            "SG",
+            "--amount",
+            "7.50",
+            "--json",
+            server=server.url,
+        )
+    )
+    payment = paid["payment"]
+    assert payment["status"] == "ACCC", payment
+    assert payment["amountDebited"] == {"amount": "7.50", "currency": "SGD"}
+    assert payment["creditor"]["account"] == merchant["account"]
+    assert paid["payee"]["qr"]["merchantName"] == merchant["name"]
+    assert _reconciliation_balanced(server)
+
+
+def test_pay_qr_pays_exactly_the_amount_a_dynamic_code_fixes_and_says_so(
+    server: ServerThread,
+) -> None:
+    from lintas.codecs.emvqr import encode
+
+    merchant = _json(
+        lintas(
+            "sandbox", "merchants", "--country", "VN", "--limit", "1", "--json", server=server.url
+        )
+    )["merchants"][0]
+    bank_bin, account = merchant["proxy"].split(":")
+    code = encode(
+        "vietqr",
+        bank_bin=bank_bin,
+        account=account,
+        amount="250000",
+        merchant_name=merchant["name"],
+        merchant_city=merchant["city"],
+    )
+    result = lintas("pay", "--qr", code, "--from", "SG", server=server.url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "250000 VND fixed by the code" in result.stdout
+    assert "ACCC" in result.stdout and "-> 250000 VND" in result.stdout
+    assert _reconciliation_balanced(server)
+
+
+def test_pay_qr_without_an_amount_for_a_static_code_exits_one_and_pays_nothing(
+    server: ServerThread,
+) -> None:
+    merchant = _json(
+        lintas(
+            "sandbox", "merchants", "--country", "MY", "--limit", "1", "--json", server=server.url
+        )
+    )["merchants"][0]
+    result = lintas("pay", "--qr", merchant["qr"], "--from", "SG", server=server.url)
+    assert result.returncode == 1
+    assert "amount_missing" in result.stderr
+
+
+def test_pay_without_qr_still_needs_the_destination_and_the_proxy(server: ServerThread) -> None:
+    result = lintas("pay", "--from", "SG", "--amount", "1.00", server=server.url)
+    assert result.returncode == 2
+    assert "--to" in result.stderr and "--qr" in result.stderr

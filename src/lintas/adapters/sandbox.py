@@ -14,6 +14,7 @@ from lintas.domain.fx import FeeSchedule
 from lintas.domain.money import CurrencyCode, Money, exponent
 from lintas.domain.reference import Country, Fxp
 from lintas.ports.directory import AccountHolder, Participant, Role
+from lintas.sandbox.merchants import Merchant, merchants_for
 from lintas.sandbox.region import Customer, Region
 
 #: The fees of every sandbox corridor, in US cents converted at mid to each currency, and bps.
@@ -96,7 +97,11 @@ class SandboxReference:
 
 
 class SandboxDirectory:
-    """``ProxyDirectory`` over the region's customers."""
+    """``ProxyDirectory`` over the region's customers and its merchants.
+
+    A merchant is found by the proxy its QR code carries (``DecodedQr.payable_proxy()``:
+    UEN, BUSINESS_ID, MERCHANT_ID, ``BIN:account`` ...) and by its account at its PSP.
+    """
 
     def __init__(self, region: Region) -> None:
         self._by_proxy: dict[tuple[str, str, str], Customer] = {}
@@ -105,6 +110,17 @@ class SandboxDirectory:
             self._by_account[(customer.country, customer.psp_id, customer.account)] = customer
             for address_type, value in customer.proxies:
                 self._by_proxy[(customer.country, address_type, value)] = customer
+        self._merchants_by_proxy: dict[tuple[str, str, str], Merchant] = {}
+        self._merchants_by_account: dict[tuple[str, str, str], Merchant] = {}
+        for merchant in merchants_for(region):
+            account_key = (merchant.country, merchant.psp, merchant.account)
+            # Two holders of one account would share one ledger account: a broken sandbox.
+            assert account_key not in self._by_account, account_key
+            assert account_key not in self._merchants_by_account, account_key
+            self._merchants_by_account[account_key] = merchant
+            proxy_key = (merchant.country, merchant.address_type.value, merchant.proxy)
+            assert proxy_key not in self._merchants_by_proxy, proxy_key
+            self._merchants_by_proxy[proxy_key] = merchant
 
     @staticmethod
     def _holder(c: Customer) -> AccountHolder:
@@ -117,13 +133,31 @@ class SandboxDirectory:
             kind=c.kind,
         )
 
+    @staticmethod
+    def _merchant_holder(m: Merchant) -> AccountHolder:
+        # The trading name is printed on the code at the counter: nothing to mask.
+        return AccountHolder(
+            country=m.country,
+            agent=m.psp,
+            account=m.account,
+            name=m.name,
+            display_name=m.name,
+            kind="business",
+        )
+
     def resolve(self, country: str, address_type: str, value: str) -> AccountHolder | None:
         customer = self._by_proxy.get((country, address_type, value))
-        return None if customer is None else self._holder(customer)
+        if customer is not None:
+            return self._holder(customer)
+        merchant = self._merchants_by_proxy.get((country, address_type, value))
+        return None if merchant is None else self._merchant_holder(merchant)
 
     def holder(self, country: str, agent: str, account: str) -> AccountHolder | None:
         customer = self._by_account.get((country, agent, account))
-        return None if customer is None else self._holder(customer)
+        if customer is not None:
+            return self._holder(customer)
+        merchant = self._merchants_by_account.get((country, agent, account))
+        return None if merchant is None else self._merchant_holder(merchant)
 
 
 class SandboxParticipants:

@@ -23,12 +23,12 @@ from typing import Final, Literal
 from lintas.domain.money import CURRENCY_EXPONENTS, Money
 
 AddressTypeCode = Literal[
-    "MOBILE", "NATIONAL_ID", "BUSINESS_ID", "EWALLET", "UPI", "ACCOUNT", "UEN", "EMAIL"
+    "MOBILE", "NATIONAL_ID", "BUSINESS_ID", "EWALLET", "UPI", "ACCOUNT", "UEN", "EMAIL", "QR"
 ]
 
 #: Every address type code, in a stable order (for documentation and validation).
 ADDRESS_TYPE_CODES: Final[tuple[AddressTypeCode, ...]] = (
-    "MOBILE", "NATIONAL_ID", "BUSINESS_ID", "EWALLET", "UPI", "ACCOUNT", "UEN", "EMAIL",
+    "MOBILE", "NATIONAL_ID", "BUSINESS_ID", "EWALLET", "UPI", "ACCOUNT", "UEN", "EMAIL", "QR",
 )
 
 #: The check-digit schemes an address type can require on top of its pattern.

@@ -262,10 +262,20 @@ def resolve(
 @app.command()
 def pay(
     source: Annotated[str, typer.Option("--from", help="Source country.")],
-    destination: Annotated[str, typer.Option("--to", help="Destination country.")],
-    amount: Annotated[str, typer.Option(help="Decimal amount.")],
-    address_type: Annotated[str, typer.Option("--type", help="Payee address type.")],
-    value: Annotated[str, typer.Option(help="Payee proxy.")],
+    destination: Annotated[
+        str | None,
+        typer.Option("--to", help="Destination country (with --qr: default the code's)."),
+    ] = None,
+    amount: Annotated[
+        str | None,
+        typer.Option(help="Decimal amount (with --qr: only when the code carries none)."),
+    ] = None,
+    address_type: Annotated[str | None, typer.Option("--type", help="Payee address type.")] = None,
+    value: Annotated[str | None, typer.Option(help="Payee proxy.")] = None,
+    qr: Annotated[
+        str | None,
+        typer.Option("--qr", help="A merchant QR code to pay, instead of --type and --value."),
+    ] = None,
     currency: Annotated[
         str | None, typer.Option(help="Currency of --amount (default: source).")
     ] = None,
@@ -281,8 +291,49 @@ def pay(
 ) -> None:
     """Quote, resolve and pay in one go; prints the final status.
 
+    With --qr, the code is resolved in the country it names; a code that carries an amount
+    (a dynamic code) is paid exactly that amount, quoted fixed to receive in the
+    destination's currency. Find codes with `lintas sandbox merchants --country TH`.
+
     Example: lintas pay --from SG --to TH --amount 50.00 --type MOBILE --value +66812345678
+
+    Example: lintas pay --from SG --qr "00020101021129370016A0000006770101110213..." --amount 5
     """
+    if qr is not None:
+        if address_type is not None or value is not None:
+            raise typer.BadParameter("give either --qr or --type and --value", param_hint="--qr")
+        _pay_qr(
+            source,
+            qr,
+            amount,
+            currency,
+            destination,
+            debtor_account,
+            debtor_agent,
+            debtor_name,
+            uetr,
+            key,
+            server,
+            as_json,
+        )
+        return
+    missing = [
+        name
+        for name, given in (
+            ("--to", destination),
+            ("--amount", amount),
+            ("--type", address_type),
+            ("--value", value),
+        )
+        if given is None
+    ]
+    if missing:
+        raise typer.BadParameter(
+            f"{', '.join(missing)} required (or pay a merchant code with --qr)",
+            param_hint=missing[0],
+        )
+    assert destination is not None and amount is not None
+    assert address_type is not None and value is not None
     client = HubClient(server)
     try:
         result = client.pay(
@@ -303,16 +354,70 @@ def pay(
     if as_json:
         _print_json(result)
     else:
-        p = result
-        line = (
-            f"{p['uetr']}  {p['status']}  {p['amountDebited']['amount']} "
-            f"{p['amountDebited']['currency']} -> {p['amountCredited']['amount']} "
-            f"{p['amountCredited']['currency']}"
-        )
-        if p["reason"]:
-            line += f"  {p['reason']}: {p['reasonText']}"
-        out.print(line)
+        out.print(_payment_line(result))
     raise typer.Exit(0 if result["status"] == "ACCC" else 2)
+
+
+def _payment_line(p: dict[str, Any]) -> str:
+    line = (
+        f"{p['uetr']}  {p['status']}  {p['amountDebited']['amount']} "
+        f"{p['amountDebited']['currency']} -> {p['amountCredited']['amount']} "
+        f"{p['amountCredited']['currency']}"
+    )
+    if p["reason"]:
+        line += f"  {p['reason']}: {p['reasonText']}"
+    return line
+
+
+def _pay_qr(
+    source: str,
+    qr: str,
+    amount: str | None,
+    currency: str | None,
+    destination: str | None,
+    debtor_account: str | None,
+    debtor_agent: str | None,
+    debtor_name: str | None,
+    uetr: str | None,
+    key: str | None,
+    server: str,
+    as_json: bool,
+) -> None:
+    client = HubClient(server)
+    try:
+        result = client.pay_qr(
+            source=source.upper(),
+            qr=qr,
+            amount=amount,
+            currency=currency.upper() if currency else None,
+            destination=destination.upper() if destination else None,
+            debtor_account=debtor_account,
+            debtor_agent=debtor_agent,
+            debtor_name=debtor_name,
+            uetr=uetr or str(uuid.uuid4()),
+            key=key,
+        )
+    except (HubError, httpx.HTTPError) as e:
+        raise _fail(e) from None
+    payment = result["payment"]
+    if as_json:
+        _print_json(result)
+    else:
+        code = result["payee"]["qr"]
+        where = f"{code['merchantName'] or result['payee']['displayName']}"
+        if code["merchantCity"]:
+            where += f", {code['merchantCity']}"
+        fixed = (
+            f"{code['amount']} {code['currency']} fixed by the code"
+            if code["amount"] is not None
+            else "amount chosen by the payer"
+        )
+        out.print(
+            f"{code['initiation']} {code['scheme']} code of {where} "
+            f"(account {result['payee']['account']} at {result['payee']['agentName']}): {fixed}"
+        )
+        out.print(_payment_line(payment))
+    raise typer.Exit(0 if payment["status"] == "ACCC" else 2)
 
 
 @app.command()
@@ -405,6 +510,32 @@ def sandbox_customers(
             c["account"],
             ", ".join(f"{p['addressType']}={p['value']}" for p in c["proxies"]),
         )
+    out.print(table)
+
+
+@sandbox_app.command("merchants")
+def sandbox_merchants(
+    country: Annotated[str, typer.Option(help="Country code.")],
+    limit: Annotated[int, typer.Option(help="How many.")] = 10,
+    server: Server = SERVER_DEFAULT,
+    as_json: AsJson = False,
+) -> None:
+    """List sample (fictional) merchants of a country, each with the QR code at its counter.
+
+    Pay one with `lintas pay --from SG --qr CODE --amount 5`.
+
+    Example: lintas sandbox merchants --country TH --limit 5
+    """
+    try:
+        data = HubClient(server).merchants(country.upper(), limit)
+    except (HubError, httpx.HTTPError) as e:
+        raise _fail(e) from None
+    if as_json:
+        _print_json(data)
+        return
+    table = Table("Id", "Name", "City", "MCC", "Agent", "Account", "QR code")
+    for m in data["merchants"]:
+        table.add_row(m["id"], m["name"], m["city"], m["mcc"], m["agent"], m["account"], m["qr"])
     out.print(table)
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 import httpx
+
+from lintas.codecs.emvqr import decode
 
 TIMEOUT_S: Final = 30.0
 
@@ -72,6 +75,12 @@ class HubClient:
         """Sample sandbox customers."""
         return self._call(
             "GET", "/v1/sandbox/customers", params={"country": country, "limit": limit}
+        )
+
+    def merchants(self, country: str, limit: int = 10) -> Any:
+        """Sample sandbox merchants, each with its QR code."""
+        return self._call(
+            "GET", "/v1/sandbox/merchants", params={"country": country, "limit": limit}
         )
 
     def _psp_key(self, country: str, psp: str | None, key: str | None) -> tuple[str, str]:
@@ -154,6 +163,81 @@ class HubClient:
         key: str | None,
     ) -> Any:
         """Quote, resolve and submit; returns the final payment."""
+        debtor_account, psp, debtor_name, key = self._debtor(
+            source, debtor_account, debtor_agent, debtor_name, key
+        )
+        quotes = self.quotes(source, destination, amount, currency, psp=psp, key=key)["quotes"]
+        payee = self.resolve(destination, address_type, value, key=key)
+        return self._submit_to(payee, quotes[0], uetr, debtor_account, psp, debtor_name, key)
+
+    def pay_qr(
+        self,
+        *,
+        source: str,
+        qr: str,
+        amount: str | None,
+        currency: str | None,
+        destination: str | None,
+        debtor_account: str | None,
+        debtor_agent: str | None,
+        debtor_name: str | None,
+        uetr: str,
+        key: str | None,
+    ) -> dict[str, Any]:
+        """Pay a merchant QR code: resolve it in the country it names, quote, submit.
+
+        A code with an amount (a dynamic code) fixes the quote to *receive* exactly that
+        amount in the destination currency; otherwise ``amount`` is required (in ``currency``,
+        default the source's). Returns ``{"payee": ..., "quote": ..., "payment": ...}``.
+        """
+        country = destination or decode(qr.strip()).country
+        if country is None:
+            # Unreadable: the hub gives the codec's precise errors for a country it connects.
+            country = source
+        debtor_account, psp, debtor_name, key = self._debtor(
+            source, debtor_account, debtor_agent, debtor_name, key
+        )
+        payee = self.resolve(country, "QR", qr, key=key)
+        fixed = payee["qr"]["amount"]
+        if fixed is not None:
+            if amount is not None and not _same_amount(amount, fixed):
+                raise HubError(
+                    422,
+                    {
+                        "reason": "amount_fixed_by_code",
+                        "detail": f"the code asks for {fixed} {payee['qr']['currency']}; "
+                        f"leave --amount out or give that amount",
+                    },
+                )
+            # Fixed to receive: the merchant gets exactly what its code asks for.
+            quotes = self.quotes(
+                source, payee["country"], fixed, payee["qr"]["currency"], psp=psp, key=key
+            )["quotes"]
+        elif amount is None:
+            raise HubError(
+                422,
+                {
+                    "reason": "amount_missing",
+                    "detail": "the code leaves the amount to the payer: give --amount",
+                },
+            )
+        else:
+            quotes = self.quotes(source, payee["country"], amount, currency, psp=psp, key=key)[
+                "quotes"
+            ]
+        chosen = quotes[0]
+        payment = self._submit_to(payee, chosen, uetr, debtor_account, psp, debtor_name, key)
+        return {"payee": payee, "quote": chosen, "payment": payment}
+
+    def _debtor(
+        self,
+        source: str,
+        debtor_account: str | None,
+        debtor_agent: str | None,
+        debtor_name: str | None,
+        key: str | None,
+    ) -> tuple[str, str, str | None, str]:
+        """(account, PSP, name, key) of the sender; a sample customer in the sandbox."""
         if debtor_account is None:
             sample = self.customers(source, 1)["customers"][0]
             debtor_account, debtor_agent = sample["account"], sample["agent"]
@@ -167,12 +251,22 @@ class HubClient:
                 },
             )
         psp, key = self._psp_key(source, debtor_agent, key)
-        quotes = self.quotes(source, destination, amount, currency, psp=psp, key=key)["quotes"]
-        payee = self.resolve(destination, address_type, value, key=key)
+        return debtor_account, psp, debtor_name, key
+
+    def _submit_to(
+        self,
+        payee: dict[str, Any],
+        quote: dict[str, Any],
+        uetr: str,
+        debtor_account: str,
+        psp: str,
+        debtor_name: str | None,
+        key: str,
+    ) -> Any:
         return self.submit(
             {
                 "uetr": uetr,
-                "quoteId": quotes[0]["quoteId"],
+                "quoteId": quote["quoteId"],
                 "debtor": {
                     "name": debtor_name or "Sender",
                     "account": debtor_account,
@@ -186,3 +280,11 @@ class HubClient:
             },
             key=key,
         )
+
+
+def _same_amount(typed: str, fixed: str) -> bool:
+    """Whether the amount a payer typed is the one a code fixes (``150`` is ``150.00``)."""
+    try:
+        return Decimal(typed) == Decimal(fixed)
+    except InvalidOperation:
+        return False

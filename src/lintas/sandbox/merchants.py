@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Final
 
 from lintas.codecs.emvqr import AddressType, encode
@@ -36,6 +36,8 @@ from lintas.domain.reference import Country, Psp
 from lintas.sandbox.region import Region, build_region
 
 MERCHANTS_PER_COUNTRY: Final = 50
+#: Distinct sets of countries whose merchants are kept built (one in practice).
+MERCHANT_BUILDS_CACHED_MAX: Final = 4
 #: The seed of every draw: the same merchants on every run and every machine.
 SEED: Final = 20260301
 
@@ -157,8 +159,26 @@ def _proxy_and_qr(
 
 def build_merchants(region: Region) -> tuple[Merchant, ...]:
     """``MERCHANTS_PER_COUNTRY`` merchants for every country of ``region``, in country order."""
+    return _build(region.countries)
+
+
+def merchants_for(region: Region) -> tuple[Merchant, ...]:
+    """``build_merchants(region)``, built once per set of countries.
+
+    Merchants depend only on the countries (and their PSPs), never on the customers or the
+    seed, so the directory, the seeding and the API share one build (about 0.2 s).
+    """
+    return _cached(region.countries)
+
+
+@lru_cache(maxsize=MERCHANT_BUILDS_CACHED_MAX)
+def _cached(countries: tuple[Country, ...]) -> tuple[Merchant, ...]:
+    return _build(countries)
+
+
+def _build(countries: tuple[Country, ...]) -> tuple[Merchant, ...]:
     out: list[Merchant] = []
-    for country in region.countries:
+    for country in countries:
         rng = random.Random(f"{SEED}:{country.code}")
         cities = _CITIES[country.code]
         owners = _OWNERS[country.code]
@@ -192,7 +212,7 @@ def build_merchants(region: Region) -> tuple[Merchant, ...]:
 
 @cache
 def _by_proxy() -> dict[tuple[str, str], Merchant]:
-    merchants = build_merchants(build_region())
+    merchants = merchants_for(build_region(customers_per_country=0))
     index = {(m.address_type.value, m.proxy): m for m in merchants}
     assert len(index) == len(merchants), "two sandbox merchants share a proxy"
     return index
@@ -208,3 +228,9 @@ def merchant_by_proxy(address_type: AddressType | str, value: str) -> Merchant |
     ``DecodedQr.payable_proxy()``; ``None`` when no merchant has it."""
     kind = address_type.value if isinstance(address_type, AddressType) else address_type
     return _by_proxy().get((kind.upper(), value))
+
+
+def merchants_in(region: Region, country: str) -> tuple[Merchant, ...]:
+    """The merchants of ``country`` in ``region``, in build order (empty for an unknown one)."""
+    code = country.upper()
+    return tuple(m for m in merchants_for(region) if m.country == code)

@@ -175,7 +175,44 @@ def _account(pattern: str, example: str, label: str = "Bank account number") -> 
     return AddressType("ACCOUNT", label, pattern, example)
 
 
-_ADDRESS_TYPES: Final[dict[str, tuple[AddressType, ...]]] = {
+#: The code printed at each country's first sandbox merchant (``lintas.sandbox.merchants``):
+#: the example of the country's QR address type, so the documented example resolves.
+_QR_EXAMPLES: Final[dict[str, str]] = {
+    "SG": "00020101021126370009SG.PAYNOW010120210202600001M0301151410007SG.SGQR0115260301000000"
+    "001020701.00015204581453037025802SG5912AH HOCK CAFE6009SINGAPORE6304C984",
+    "MY": "00020101021126420014A00000061500010106890000021096726780615204581453034585802MY5912"
+    "PAK ALI CAFE6012KUALA LUMPUR63049334",
+    "TH": "00020101021129370016A000000677010111021301055366300015204581453037645802TH5909"
+    "BAAN CAFE6007BANGKOK630403C9",
+    "ID": "00020101021151440014ID.CO.QRIS.WWW0215ID20267933800010303UMI5204581453033605802ID"
+    "5914WARUNG BU CAFE6007JAKARTA630483F3",
+    "PH": "00020101021128420011ph.ppmi.p2m0108LUZNPHMM0311PHM000145995204581453036085802PH5915"
+    "ALING NENA CAFE6006MANILA63048DA8",
+    "VN": "00020101021138560010A0000007270126000697041001128458764100010208QRIBFTTA520458145303"
+    "7045802VN5911CO LAN CAFE6005HANOI630423EC",
+    "KH": "00020101021130280013shop0001@tnls0107KHM00015204581453031165802KH5910BOPHA CAFE6010"
+    "PHNOM PENH630461BB",
+    "LA": "00020101021138540016A00526628466257701082771000002030010311LAM0001963352045814530341"
+    "85802LA5913SABAIDEE CAFE6009VIENTIANE6304F3DA",
+    "BN": "00020101021126450014LINTAS.GENERIC0108TMBGBNBB0211BNM000197405204581453030965802BN"
+    "5914HAJI OMAR CAFE6012B.S. BEGAWAN63049A61",
+    "MM": "00020101021126450014LINTAS.GENERIC0108IRWDMMMY0211MMM000113085204581453031045802MM"
+    "5913DAW KHIN CAFE6006YANGON6304FB26",
+    "IN": "00020101021126450014LINTAS.GENERIC0108GNGBINBB0211INM000183295204581453033565802IN"
+    "5911SHARMA CAFE6006MUMBAI63042AF5",
+}
+
+
+def _qr(country: str) -> AddressType:
+    # A QR payload is taken as printed: no separator is dropped (merchant names hold spaces)
+    # and case is kept (the CRC covers it). The pattern only checks the EMVCo header; the
+    # addressing service decodes the code itself and resolves the proxy it carries.
+    return AddressType(
+        "QR", "Merchant QR code (EMVCo)", r"0002\d{2}.+", _QR_EXAMPLES[country], separators=""
+    )
+
+
+_ADDRESS_TYPES_WITHOUT_QR: Final[dict[str, tuple[AddressType, ...]]] = {
     "SG": (
         _mobile("+65", "", r"\+65[89]\d{7}", "+6581234567", "Mobile number (PayNow)"),
         AddressType(
@@ -258,6 +295,11 @@ _ADDRESS_TYPES: Final[dict[str, tuple[AddressType, ...]]] = {
         _mobile("+91", "0", r"\+91[6-9]\d{9}", "+919876543210", "Mobile number (UPI)"),
         _account(r"\d{9,18}", "123456789012"),
     ),
+}
+
+#: Every country's address types: its directory's proxies, then the merchant QR code.
+_ADDRESS_TYPES: Final[dict[str, tuple[AddressType, ...]]] = {
+    code: (*types, _qr(code)) for code, types in _ADDRESS_TYPES_WITHOUT_QR.items()
 }
 
 # (country, name, currency, IPS id, IPS name, IPS maximum in major units)

@@ -19,6 +19,7 @@ from lintas.domain.ledger import Account, AccountFlags, CreateTransferResult, Tr
 from lintas.domain.money import CurrencyCode, Money, exponent
 from lintas.ports.clock import Clock
 from lintas.ports.store import WriteCommand, Writer
+from lintas.sandbox.merchants import merchants_for
 from lintas.sandbox.region import Region
 
 #: Accounts or transfers sent to the writer in one command at most while seeding.
@@ -96,6 +97,18 @@ def sandbox_accounts(region: Region) -> Iterator[tuple[Account, int]]:
                 user_data=f"customer:{customer.id}",
             ),
             customer.opening_balance.minor,
+        )
+    # Merchants are paid into, never from: their accounts open empty (no funding transfer).
+    for merchant in merchants_for(region):
+        yield (
+            Account(
+                id=settlement.customer_account_id(merchant.country, merchant.psp, merchant.account),
+                ledger=settlement.ledger_id(merchant.country),
+                code=settlement.AccountCode.CUSTOMER,
+                flags=_MUST_NOT_OVERDRAW,
+                user_data=f"merchant:{merchant.country}:{merchant.id}",
+            ),
+            0,
         )
 
 

@@ -13,11 +13,15 @@ from lintas.domain.reference import Country
 from lintas.entrypoints.api import schemas as s
 from lintas.entrypoints.api.http import Auth, Param, Request, Response, Route
 from lintas.ports.directory import Participant, Role
+from lintas.sandbox.merchants import merchants_in
+from lintas.services.addressing import QrDetails
 from lintas.services.payments import PartyInput, PaymentRequest
 from lintas.services.quoting import QuoteRequest, RatePost
 
 #: Sandbox customers listed by one request at most.
 CUSTOMERS_LIST_MAX: Final = 200
+#: Sandbox merchants listed by one request at most.
+MERCHANTS_LIST_MAX: Final = 200
 
 
 def amount(m: Money) -> s.Amount:
@@ -37,6 +41,20 @@ def country_out(c: Country) -> s.CountryOut:
         address_types=[
             s.AddressTypeOut(a.code, a.label, a.pattern, a.example) for a in c.address_types
         ],
+    )
+
+
+def qr_out(q: QrDetails) -> s.QrOut:
+    """What a resolved QR code says, as the API writes it."""
+    return s.QrOut(
+        scheme=q.scheme.value,
+        initiation=q.initiation.value,
+        amount=q.amount.format() if q.amount is not None else None,
+        currency=q.currency,
+        merchant_name=q.merchant_name,
+        merchant_city=q.merchant_city,
+        mcc=q.mcc,
+        expires_at=q.expires_at.isoformat() if q.expires_at is not None else None,
     )
 
 
@@ -126,12 +144,17 @@ def build_routes(hub: Hub) -> list[Route]:
     async def resolve(request: Request) -> Response:
         body: s.ResolveIn = request.json(s.ResolveIn)
         r = hub.addressing.resolve(
-            body.country.upper(), body.address_type.upper(), body.value, body.expected_name
+            body.country.upper(),
+            body.address_type.upper(),
+            body.value,
+            body.expected_name,
+            now=hub.clock.now(),
         )
         country = hub.reference.country(r.country)
         assert country is not None
         psp = country.psp(r.holder.agent)
         v = r.verification
+        qr = r.qr
         return Response.json(
             s.ResolveOut(
                 country=r.country,
@@ -143,6 +166,7 @@ def build_routes(hub: Hub) -> list[Route]:
                 display_name=r.holder.display_name,
                 verification=v.result.value if v else None,
                 verification_name=v.name_shown if v else None,
+                qr=None if qr is None else qr_out(qr),
             )
         )
 
@@ -244,6 +268,36 @@ def build_routes(hub: Hub) -> list[Route]:
             )
         )
 
+    async def merchants(request: Request) -> Response:
+        code = request.param("country").upper()
+        if hub.reference.country(code) is None:
+            raise NotFound("country_unknown", f"no country {code!r} is connected", field="country")
+        raw = request.query.get("limit", "20")
+        if not raw.isdigit() or not 1 <= int(raw) <= MERCHANTS_LIST_MAX:
+            raise InputInvalid(
+                "limit_out_of_range", f"limit must be 1 to {MERCHANTS_LIST_MAX}", field="limit"
+            )
+        found = merchants_in(hub.region, code)[: int(raw)]
+        return Response.json(
+            s.MerchantsOut(
+                [
+                    s.MerchantOut(
+                        id=m.id,
+                        country=m.country,
+                        name=m.name,
+                        city=m.city,
+                        mcc=m.mcc,
+                        agent=m.psp,
+                        account=m.account,
+                        address_type=m.address_type.value,
+                        proxy=m.proxy,
+                        qr=m.qr,
+                    )
+                    for m in found
+                ]
+            )
+        )
+
     async def keys(request: Request) -> Response:
         return Response.json(
             s.KeysOut(
@@ -330,7 +384,10 @@ def build_routes(hub: Hub) -> list[Route]:
             resolve,
             "Resolve a proxy or account",
             "Looks a proxy up in the destination country's directory; answers the account, "
-            "its agent and a masked display name. Unknown proxies are refused with BE23.",
+            "its agent and a masked display name. Unknown proxies are refused with BE23. "
+            "With addressType QR the value is a merchant QR code: it is decoded, refused when "
+            "invalid (FF01), of another country or expired, and the answer's qr object gives "
+            "its amount (quote it fixed to receive), merchant and scheme.",
             'curl -s -X POST -H "Authorization: Bearer $KEY" $LINTAS_URL/v1/addressing/resolve '
             '-d \'{"country":"TH","addressType":"MOBILE","value":"+66812345678"}\'',
             request=s.ResolveIn,
@@ -437,6 +494,22 @@ def build_routes(hub: Hub) -> list[Route]:
                 Param("limit", f"1 to {CUSTOMERS_LIST_MAX} (default 20)", required=False),
             ),
             response=s.CustomersOut,
+            tag="sandbox",
+        ),
+        Route(
+            "GET",
+            "/v1/sandbox/merchants",
+            merchants,
+            "List sandbox merchants",
+            "Fictional merchants of a country, each with the static QR code printed at its "
+            "counter: resolve the code with addressType QR, then pay it (sandbox only).",
+            'curl -s "$LINTAS_URL/v1/sandbox/merchants?country=TH&limit=5"',
+            auth=Auth.SANDBOX,
+            params=(
+                Param("country", "country code", example="TH"),
+                Param("limit", f"1 to {MERCHANTS_LIST_MAX} (default 20)", required=False),
+            ),
+            response=s.MerchantsOut,
             tag="sandbox",
         ),
         Route(

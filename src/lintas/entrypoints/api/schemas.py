@@ -98,6 +98,23 @@ class ResolveIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True, froz
     expected_name: str | None = None
 
 
+class QrOut(msgspec.Struct, rename="camel", frozen=True):
+    """What a resolved merchant QR code says: pay ``amount`` (when not null) in ``currency``."""
+
+    #: The scheme of the template that was paid: promptpay, paynow, duitnow, qris ...
+    scheme: str
+    #: ``static`` (reused at the counter) or ``dynamic`` (made for one payment).
+    initiation: str
+    #: The amount the code fixes, a decimal string; null when the payer chooses it.
+    amount: str | None
+    currency: str
+    merchant_name: str | None
+    merchant_city: str | None
+    mcc: str | None
+    #: When the code stops being payable (ISO 8601), for schemes that carry an expiry.
+    expires_at: str | None
+
+
 class ResolveOut(msgspec.Struct, rename="camel", frozen=True):
     """Where a proxy leads. The full name stays with the hub (screening); this is masked."""
 
@@ -112,6 +129,8 @@ class ResolveOut(msgspec.Struct, rename="camel", frozen=True):
     verification: str | None = None
     #: On CMTC, the registered name masked as the destination allows (else None).
     verification_name: str | None = None
+    #: For ``addressType`` QR: the code's amount, merchant and scheme (else None).
+    qr: QrOut | None = None
 
 
 class PartyIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=True):
@@ -236,6 +255,29 @@ class CustomersOut(msgspec.Struct, rename="camel", frozen=True):
     """Sample parties of a country."""
 
     customers: list[CustomerOut]
+
+
+class MerchantOut(msgspec.Struct, rename="camel", frozen=True):
+    """A sandbox merchant (fictional) and the static QR code printed at its counter."""
+
+    id: str
+    country: str
+    name: str
+    city: str
+    mcc: str
+    agent: str
+    account: str
+    #: The proxy its code carries, as the directory resolves it.
+    address_type: str
+    proxy: str
+    #: The payload of the code: resolve it with ``addressType`` QR.
+    qr: str
+
+
+class MerchantsOut(msgspec.Struct, rename="camel", frozen=True):
+    """Sample merchants of a country."""
+
+    merchants: list[MerchantOut]
 
 
 class KeyOut(msgspec.Struct, rename="camel", frozen=True):

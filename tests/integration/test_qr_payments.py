@@ -1,0 +1,229 @@
+"""Paying a merchant QR code across the border, through the services on a real SQLite file."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from testkit import (  # type: ignore[import-not-found]
+    accounts_snapshot,
+    assert_ledgers_balance,
+    get_quote,
+    open_hub,
+    psp_of,
+    richest,
+    run,
+    table_count,
+)
+
+from lintas.bootstrap import Hub
+from lintas.codecs.emvqr import Initiation, Scheme, decode, encode
+from lintas.domain import settlement
+from lintas.domain.errors import InputInvalid, ReasonCode, Refused
+from lintas.domain.fx import Quote
+from lintas.domain.money import parse_amount
+from lintas.domain.payment import Payment, PaymentStatus
+from lintas.ports.clock import FixedClock
+from lintas.sandbox.merchants import MERCHANTS_PER_COUNTRY, Merchant, merchants_in
+from lintas.sandbox.region import Customer
+from lintas.services.addressing import Resolution
+from lintas.services.payments import PartyInput, PaymentRequest
+from lintas.services.quoting import QuoteRequest
+
+#: The moment the hub's clock shows in the tests that judge expiry.
+NOW = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+
+
+def _thai_merchant(hub: Hub) -> Merchant:
+    return merchants_in(hub.region, "TH")[0]
+
+
+def _resolve(hub: Hub, country: str, payload: str) -> Resolution:
+    return hub.addressing.resolve(country, "QR", payload, now=hub.clock.now())
+
+
+def _net(hub: Hub, account_id: int) -> int:
+    balance = hub.store.account_balance(account_id)
+    assert balance is not None, account_id
+    assert balance.debits_pending == balance.credits_pending == 0, balance
+    return balance.credits_posted - balance.debits_posted
+
+
+def _merchant_account(m: Merchant) -> int:
+    return settlement.customer_account_id(m.country, m.psp, m.account)
+
+
+def _pay(hub: Hub, debtor: Customer, quote: Quote, payee: Resolution) -> Payment:
+    request = PaymentRequest(
+        uetr=str(uuid.uuid4()),
+        quote_id=quote.quote_id,
+        debtor=PartyInput(debtor.name_latin, debtor.account, debtor.psp_id),
+        creditor=PartyInput(payee.holder.display_name, payee.holder.account, payee.holder.agent),
+    )
+    payment: Payment = run(hub.payments.submit(request, psp_of(debtor)))
+    return payment
+
+
+def _dynamic_promptpay(m: Merchant, amount: str) -> str:
+    return encode(
+        "promptpay",
+        national_id=m.proxy,
+        amount=amount,
+        merchant_name=m.name,
+        merchant_city=m.city,
+        mcc=m.mcc,
+    )
+
+
+def test_every_country_accepts_qr_as_an_address_type_with_an_example_of_its_own(
+    hub: Hub,
+) -> None:
+    for country in hub.reference.countries():
+        qr = country.address_type("QR")
+        assert qr is not None, country.code
+        example = decode(qr.example, strict=True)
+        assert example.valid and example.country == country.code, (country.code, example.errors)
+
+
+def test_the_first_merchant_of_every_country_resolves_through_its_directory(hub: Hub) -> None:
+    for country in hub.reference.countries():
+        merchants = merchants_in(hub.region, country.code)
+        assert len(merchants) >= MERCHANTS_PER_COUNTRY >= 50
+        m = merchants[0]
+        found = _resolve(hub, country.code, m.qr)
+        assert (found.holder.agent, found.holder.account) == (m.psp, m.account), country.code
+        assert found.address_type == "QR" and found.qr is not None
+        assert found.qr.merchant_name == m.name and found.qr.mcc == m.mcc
+        assert found.qr.initiation is Initiation.STATIC and found.qr.amount is None
+        assert found.qr.currency == country.currency
+
+
+def test_every_merchant_account_is_seeded_empty(hub: Hub) -> None:
+    for country in hub.reference.countries():
+        for m in merchants_in(hub.region, country.code):
+            assert _net(hub, _merchant_account(m)) == 0, m.id
+    assert_ledgers_balance(hub)
+
+
+def test_a_static_thai_qr_paid_from_singapore_settles_and_every_ledger_balances(
+    hub: Hub,
+) -> None:
+    m = _thai_merchant(hub)
+    payee = _resolve(hub, "TH", m.qr)
+    assert payee.qr is not None and payee.qr.scheme is Scheme.PROMPTPAY
+    assert payee.holder.display_name == m.name
+    debtor = richest(hub, "SG")
+    quote = get_quote(hub, debtor, "TH", "20.00")
+    payment = _pay(hub, debtor, quote, payee)
+    assert payment.status is PaymentStatus.SETTLED and payment.iso_status == "ACCC", payment
+    assert (payment.creditor.agent, payment.creditor.account) == (m.psp, m.account)
+    assert _net(hub, _merchant_account(m)) == quote.disclosure.amount_credited.minor > 0
+    assert_ledgers_balance(hub)
+
+
+def test_a_dynamic_qrs_amount_is_exactly_what_the_merchant_receives(hub: Hub) -> None:
+    m = _thai_merchant(hub)
+    payee = _resolve(hub, "TH", _dynamic_promptpay(m, "1234.50"))
+    assert payee.qr is not None and payee.qr.initiation is Initiation.DYNAMIC
+    assert payee.qr.amount == parse_amount("1234.50", "THB")
+    debtor = richest(hub, "SG")
+    request = QuoteRequest(
+        source_country="SG",
+        source_currency="SGD",
+        destination_country="TH",
+        destination_currency="THB",
+        amount_currency=payee.qr.currency,
+        amount=payee.qr.amount.format(),
+    )
+    quote = run(hub.quoting.quote(request, psp_of(debtor)))[0]
+    payment = _pay(hub, debtor, quote, payee)
+    assert payment.status is PaymentStatus.SETTLED, payment
+    assert payment.amount_credited == payee.qr.amount
+    assert _net(hub, _merchant_account(m)) == 123_450
+    assert_ledgers_balance(hub)
+
+
+def test_an_expired_code_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
+    hub = open_hub(tmp_path / "hub.db", clock=FixedClock(NOW))
+    try:
+        m = merchants_in(hub.region, "KH")[0]
+        expired = encode(
+            "khqr",
+            account_id=m.proxy,
+            merchant_id=m.id,
+            merchant_name=m.name,
+            merchant_city=m.city,
+            amount="40000",
+            created_at=NOW - timedelta(minutes=20),
+            expires_at=NOW - timedelta(minutes=5),
+        )
+        before = accounts_snapshot(tmp_path / "hub.db")
+        with pytest.raises(Refused) as refused:
+            _resolve(hub, "KH", expired)
+        assert refused.value.reason == "qr_expired"
+        assert "expired" in refused.value.message
+        assert accounts_snapshot(tmp_path / "hub.db") == before
+        assert table_count(tmp_path / "hub.db", "payments") == 0
+        # The same code a minute before it expires is payable.
+        fresh = encode(
+            "khqr",
+            account_id=m.proxy,
+            merchant_id=m.id,
+            merchant_name=m.name,
+            merchant_city=m.city,
+            amount="40000",
+            created_at=NOW - timedelta(minutes=1),
+            expires_at=NOW + timedelta(minutes=1),
+        )
+        found = _resolve(hub, "KH", fresh)
+        assert found.qr is not None and found.qr.expires_at == NOW + timedelta(minutes=1)
+        assert found.holder.account == m.account
+    finally:
+        hub.close()
+
+
+def test_a_code_with_a_tampered_crc_is_refused_with_ff01(hub: Hub) -> None:
+    m = _thai_merchant(hub)
+    last = m.qr[-1]
+    tampered = m.qr[:-1] + ("0" if last != "0" else "1")
+    with pytest.raises(InputInvalid) as refused:
+        _resolve(hub, "TH", tampered)
+    assert refused.value.code is ReasonCode.FF01
+    assert refused.value.reason == "qr_invalid" and "crc" in refused.value.message.lower()
+
+
+def test_a_code_whose_amount_was_changed_after_printing_is_refused_with_ff01(hub: Hub) -> None:
+    code = _dynamic_promptpay(_thai_merchant(hub), "100.00")
+    changed = code.replace("5406100.00", "5406900.00")
+    assert changed != code
+    with pytest.raises(InputInvalid) as refused:
+        _resolve(hub, "TH", changed)
+    assert refused.value.code is ReasonCode.FF01
+
+
+def test_a_code_of_another_country_than_asked_is_refused(hub: Hub) -> None:
+    malaysian = merchants_in(hub.region, "MY")[0]
+    with pytest.raises(InputInvalid) as refused:
+        _resolve(hub, "TH", malaysian.qr)
+    assert refused.value.reason == "qr_country_mismatch"
+    assert "MY" in refused.value.message
+
+
+def test_a_valid_code_of_an_unknown_merchant_is_refused_with_be23(hub: Hub) -> None:
+    nobody = encode("promptpay", national_id="0999999999999", merchant_name="NOBODY")
+    assert decode(nobody, strict=True).valid
+    with pytest.raises(Refused) as refused:
+        _resolve(hub, "TH", nobody)
+    assert refused.value.code is ReasonCode.BE23
+
+
+def test_a_code_the_hub_cannot_settle_in_its_currency_is_refused(hub: Hub) -> None:
+    m = merchants_in(hub.region, "KH")[0]
+    in_dollars = encode(
+        "khqr", account_id=m.proxy, merchant_id=m.id, merchant_name=m.name, currency="USD"
+    )
+    with pytest.raises(InputInvalid) as refused:
+        _resolve(hub, "KH", in_dollars)
+    assert refused.value.reason == "qr_currency_not_settled"
