@@ -76,21 +76,28 @@ def _header(message_id: str) -> iso.AppHeader:
     return iso.AppHeader("DBSSSGSGXXX", "LINTASSGXXX", "BIZ-0001", iso.MessageId(message_id), _T0)
 
 
-def _rate(work: Callable[[], Any]) -> float:
-    """Operations per second of ``work``, after one warm-up call."""
+def _rate(work: Callable[[], Any]) -> tuple[float, float]:
+    """Operations per second of ``work`` by the wall clock and by this process's CPU time.
+
+    On a shared machine the wall-clock figure includes time other processes held the core;
+    the CPU-time figure is what one core delivers to this work alone. Both are reported.
+    """
     work()
     count = 0
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     deadline = start + DURATION_S
     while count < ITERATIONS_MAX:
         work()
         count += 1
         if count % 64 == 0 and time.perf_counter() >= deadline:
             break
-    return count / (time.perf_counter() - start)
+    wall, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    return count / wall, count / max(cpu, 1e-9)
 
 
-def _pyiso_baseline(pacs008_document: bytes, pacs002_document: bytes) -> dict[str, float]:
+def _pyiso_baseline(
+    pacs008_document: bytes, pacs002_document: bytes
+) -> dict[str, tuple[float, float]]:
     """pyiso20022 (xsdata) on the same bare Documents; empty when it is not installed."""
     try:
         from pyiso20022.pacs.pacs_002_001_15 import Document as Pacs002Document
@@ -114,6 +121,8 @@ def main() -> None:
         # One core, as the target is stated per core.
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     print(f"machine: {describe()}")
+    if hasattr(os, "getloadavg"):
+        print("load average: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     transfer = iso.Envelope(_credit_transfer(), _header("pacs.008.001.13"))
     status = iso.Envelope(_status_report(), _header("pacs.002.001.15"))
     pacs008 = iso.encode(transfer)
@@ -126,16 +135,22 @@ def main() -> None:
         "pacs.002 build (envelope)": _rate(lambda: iso.encode(status)),
     }
     print(f"message sizes: pacs.008 {len(pacs008)} B, pacs.002 {len(iso.encode(status))} B")
-    for name, per_s in ours.items():
-        verdict = "meets" if per_s >= TARGET_PER_S else "below"
-        print(f"  lintas      {name:<50} {per_s:>9,.0f}/s  ({verdict} {TARGET_PER_S:,}/s)")
+    print(f"  {'':<12}{'':<50} {'wall':>10} {'CPU time':>11}")
+    for name, (wall, cpu) in ours.items():
+        verdict = "meets" if cpu >= TARGET_PER_S else "below"
+        print(
+            f"  lintas      {name:<50} {wall:>8,.0f}/s {cpu:>9,.0f}/s"
+            f"  (CPU: {verdict} {TARGET_PER_S:,}/s)"
+        )
     baseline = _pyiso_baseline(
         iso.encode(iso.Envelope(transfer.message)), iso.encode(iso.Envelope(status.message))
     )
     if not baseline:
         print("  pyiso20022 not installed: no baseline (pip install pyiso20022)")
-    for name, per_s in baseline.items():
-        print(f"  pyiso20022  {name + ' (no XSD, no rules)':<50} {per_s:>9,.0f}/s")
+    for name, (wall, cpu) in baseline.items():
+        print(f"  pyiso20022  {name + ' (no XSD, no rules)':<50} {wall:>8,.0f}/s {cpu:>9,.0f}/s")
+    if hasattr(os, "getloadavg"):
+        print("load average after: " + ", ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
 if __name__ == "__main__":

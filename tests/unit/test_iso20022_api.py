@@ -26,6 +26,7 @@ from lintas.domain.money import Money, currency
 # Every test here builds or validates against the official XSDs.
 pytestmark = needs_xsd
 
+
 def test_the_public_surface_is_pinned() -> None:
     assert sorted(iso.__all__) == sorted(
         name for name in vars(iso) if not name.startswith("_") and name in iso.__all__

@@ -62,9 +62,17 @@ def money_in(code: str, minor_max: int = 10**13) -> st.SearchStrategy[Money]:
 
 monies = currencies.flatmap(money_in)
 accounts = st.builds(iso.Account, text(34), st.none() | ids)
-rates = st.builds(
+
+
+def _rate_fits(rate: Decimal) -> bool:
+    exponent = rate.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return len(rate.as_tuple().digits) <= 11 and -exponent <= 10
+
+
+rates: st.SearchStrategy[Decimal] = st.builds(
     lambda n, k: Decimal(n).scaleb(-k), st.integers(1, 10**11 - 1), st.integers(0, 10)
-).filter(lambda r: len(r.as_tuple().digits) <= 11 and -r.as_tuple().exponent <= 10)  # type: ignore[operator]
+).filter(_rate_fits)
 originals = st.builds(
     iso.OriginalReference,
     message_id=ids,

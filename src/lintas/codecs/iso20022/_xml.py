@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from operator import attrgetter
 from typing import Final
 
 from lxml import etree
@@ -67,8 +68,13 @@ def _parser() -> etree.XMLParser:
     return parser
 
 
-def parse_hardened(xml: bytes) -> etree._Element:
-    """Parse untrusted bytes into an element tree, or raise a typed ``Iso20022Error``."""
+def parse_hardened(xml: bytes, *, check_depth: bool = True) -> etree._Element:
+    """Parse untrusted bytes into an element tree, or raise a typed ``Iso20022Error``.
+
+    ``check_depth=False`` is for callers that index every element right after parsing:
+    ``index_part`` refuses nesting deeper than ``DEPTH_MAX`` during its one pass, so the
+    separate depth query would only repeat that work.
+    """
     if not isinstance(xml, bytes | bytearray):
         raise MalformedXml(f"an XML message must be bytes, not {type(xml).__name__}")
     if len(xml) > MESSAGE_BYTES_MAX:
@@ -79,21 +85,22 @@ def parse_hardened(xml: bytes) -> etree._Element:
     if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
         raise ForbiddenConstruct("DOCTYPE and entity declarations are refused")
     try:
-        root = etree.fromstring(bytes(xml), _parser())
+        root = etree.fromstring(xml if type(xml) is bytes else bytes(xml), _parser())
     except etree.XMLSyntaxError as error:
         raise MalformedXml(f"not well-formed XML: {error}") from None
     except (ValueError, LookupError) as error:  # e.g. an unknown declared encoding.
         raise MalformedXml(f"not readable XML: {error}") from None
     if root is None:
         raise MalformedXml("empty document")
-    tree = root.getroottree()
-    # The pre-scan above covers UTF-8; a DOCTYPE in another encoding is caught here.
-    if getattr(tree.docinfo, "doctype", "") or tree.docinfo.internalDTD is not None:
+    # The pre-scan above covers UTF-8 (and every ASCII-compatible encoding); a DOCTYPE in
+    # another encoding (UTF-16, UTF-7...) is caught here. Without a DTD there can be no
+    # entity declaration, and an undeclared reference is already a syntax error, so no
+    # entity node can reach the tree: no separate search for them is needed.
+    docinfo = root.getroottree().docinfo
+    if docinfo.internalDTD is not None or docinfo.doctype:
         raise ForbiddenConstruct("DOCTYPE and entity declarations are refused")
-    if _TOO_DEEP(root):
+    if check_depth and _TOO_DEEP(root):
         raise ForbiddenConstruct(f"elements nest deeper than {DEPTH_MAX} levels")
-    for node in root.iter(etree.Entity):
-        raise ForbiddenConstruct(f"entity reference {node.text!r} is refused")
     return root
 
 
@@ -113,6 +120,12 @@ def namespace_of(element: etree._Element) -> str | None:
 
 #: Elements one message may hold; far above what a 256 KiB message of ours contains.
 ELEMENTS_MAX: Final[int] = 20_000
+#: Parts with at most this many elements have their shape remembered (see ``index_part``).
+SHAPE_ELEMENTS_MAX: Final[int] = 512
+#: Shapes remembered at most; the memory is forgotten wholesale when it is full.
+SHAPES_MAX: Final[int] = 1024
+
+_TAG: Final = attrgetter("tag")
 
 
 class Node:
@@ -120,39 +133,100 @@ class Node:
 
     The first of several same-named siblings is ``B``, the next ``B#1`` and so on, so a
     lookup below any node is one dictionary access rather than a tree search: lxml's
-    ``find`` costs microseconds per call, which dominated reading a message.
+    ``find`` costs microseconds per call, which dominated reading a message. ``index``
+    maps every path of the part to its element; ``counts`` holds, for the paths of
+    repeated siblings only, how many there are.
     """
 
-    __slots__ = ("element", "index", "key")
+    __slots__ = ("counts", "element", "index", "key")
 
-    def __init__(self, index: dict[str, list[etree._Element]], key: str, element: etree._Element):
+    def __init__(
+        self,
+        index: dict[str, etree._Element],
+        counts: dict[str, int],
+        key: str,
+        element: etree._Element,
+    ):
         self.index = index
+        self.counts = counts
         self.key = key
         self.element = element
 
 
-def index_part(part: etree._Element, namespace: str) -> Node:
-    """Index every element under ``part``; any element outside ``namespace`` is refused."""
+_Shape = tuple[tuple[str, ...], dict[str, int]]
+# (namespace, depth of the part, preorder tags, child counts) -> (paths, repeat counts)
+_shapes: dict[tuple[str, int, str, tuple[int, ...]], _Shape] = {}
+
+
+def index_part(part: etree._Element, namespace: str, depth: int = 1) -> Node:
+    """Index every element under ``part`` (which sits at ``depth``, the root being 1).
+
+    Refuses any element outside ``namespace``, more than ``ELEMENTS_MAX`` elements, and
+    nesting deeper than ``DEPTH_MAX`` (checked first, so a deep hostile tree is always
+    refused as such).
+
+    The tags in document order and each element's number of children determine the tree
+    exactly. Messages of one kind mostly share a handful of shapes, so the paths of a
+    shape (and its verdict) are computed once and remembered: indexing a part is then one
+    C-level pass over its elements and one dictionary build. Only shapes that passed every
+    check are remembered, and only small ones, so the memory stays bounded.
+    """
+    elements = list(part.iter())
+    if len(elements) > ELEMENTS_MAX:
+        raise ForbiddenConstruct(f"more than {ELEMENTS_MAX} elements")
+    tags = list(map(_TAG, elements))
+    children = tuple(map(len, elements))
+    try:
+        signature = "\n".join(tags)
+    except TypeError:  # A comment or processing instruction: never in a parsed message.
+        shape = _learn(tags, children, namespace, depth)
+    else:
+        key = (namespace, depth, signature, children)
+        found = _shapes.get(key)
+        if found is None:
+            shape = _learn(tags, children, namespace, depth)
+            if len(elements) <= SHAPE_ELEMENTS_MAX:
+                if len(_shapes) >= SHAPES_MAX:
+                    _shapes.clear()
+                _shapes[key] = shape
+        else:
+            shape = found
+    paths, counts = shape
+    return Node(dict(zip(paths, elements, strict=True)), counts, "", part)
+
+
+def _learn(tags: list[object], children: tuple[int, ...], namespace: str, depth: int) -> _Shape:
+    """The paths of a part given in preorder, or the refusal of the part."""
     prefix = f"{{{namespace}}}"
     cut = len(prefix)
-    keys: dict[etree._Element, str] = {part: ""}
-    index: dict[str, list[etree._Element]] = {}
-    for count, element in enumerate(part.iterdescendants()):
-        if count >= ELEMENTS_MAX:
-            raise ForbiddenConstruct(f"more than {ELEMENTS_MAX} elements")
-        tag = element.tag
-        if not isinstance(tag, str) or not tag.startswith(prefix):
-            raise UnknownMessage(f"element {tag!r} is outside the namespace {namespace}")
-        parent_key = keys[element.getparent()]  # type: ignore[index]
-        key = f"{parent_key}/{tag[cut:]}" if parent_key else tag[cut:]
-        siblings = index.get(key)
-        if siblings is None:
-            index[key] = [element]
-            keys[element] = key
+    paths = [""]
+    seen: dict[str, int] = {}
+    ancestors: list[tuple[str, int]] = []
+    base, remaining = "", children[0]
+    foreign: object = None
+    for tag, count in zip(tags[1:], children[1:], strict=True):
+        while not remaining:
+            base, remaining = ancestors.pop()
+        remaining -= 1
+        if depth + len(ancestors) + 1 > DEPTH_MAX:
+            raise ForbiddenConstruct(f"elements nest deeper than {DEPTH_MAX} levels")
+        if isinstance(tag, str) and tag.startswith(prefix):
+            path = base + tag[cut:]
         else:
-            keys[element] = f"{key}#{len(siblings)}"
-            siblings.append(element)
-    return Node(index, "", part)
+            # Keep walking: a deeper refusal takes precedence over this one.
+            foreign = tag if foreign is None else foreign
+            path = f"{base}?"
+        repeats = seen.get(path, 0)
+        seen[path] = repeats + 1
+        if repeats:
+            path = f"{path}#{repeats}"
+        paths.append(path)
+        if count:
+            ancestors.append((base, remaining))
+            base, remaining = f"{path}/", count
+    if foreign is not None:
+        raise UnknownMessage(f"element {foreign!r} is outside the namespace {namespace}")
+    return tuple(paths), {path: n for path, n in seen.items() if n > 1}
 
 
 def _where(node: Node, rel: str) -> str:
@@ -171,7 +245,7 @@ class Reader:
     def find(self, node: Node, rel: str) -> Node | None:
         key = f"{node.key}/{rel}" if node.key else rel
         found = node.index.get(key)
-        return None if found is None else Node(node.index, key, found[0])
+        return None if found is None else Node(node.index, node.counts, key, found)
 
     def need(self, node: Node, rel: str) -> Node:
         found = self.find(node, rel)
@@ -181,18 +255,22 @@ class Reader:
 
     def all(self, node: Node, rel: str) -> list[Node]:
         key = f"{node.key}/{rel}" if node.key else rel
-        found = node.index.get(key, ())
-        return [
-            Node(node.index, key if i == 0 else f"{key}#{i}", element)
-            for i, element in enumerate(found)
-        ]
+        index = node.index
+        first = index.get(key)
+        if first is None:
+            return []
+        found = [Node(index, node.counts, key, first)]
+        for i in range(1, node.counts.get(key, 1)):
+            other = f"{key}#{i}"
+            found.append(Node(index, node.counts, other, index[other]))
+        return found
 
     def text(self, node: Node, rel: str) -> str | None:
         key = f"{node.key}/{rel}" if node.key else rel
         found = node.index.get(key)
         if found is None:
             return None
-        value = found[0].text
+        value = found.text
         if not value:
             raise SchemaInvalid([SchemaProblem(_where(node, rel), "empty element")])
         return value
@@ -253,6 +331,47 @@ def _text_of(node: Node) -> str:
     if not value:
         raise SchemaInvalid([SchemaProblem(f"/{node.key}", "empty element")])
     return value
+
+
+# Reading by absolute path: a message reader that knows its paths skips the Node objects.
+
+
+def text_at(index: dict[str, etree._Element], key: str) -> str | None:
+    """The text of the element at ``key`` (a path from the part), ``None`` when absent."""
+    element = index.get(key)
+    if element is None:
+        return None
+    value = element.text
+    if not value:
+        raise SchemaInvalid([SchemaProblem(f"/{key}", "empty element")])
+    return value
+
+
+def need_text_at(index: dict[str, etree._Element], key: str) -> str:
+    """The text at ``key``; a missing element is refused."""
+    value = text_at(index, key)
+    if value is None:
+        raise SchemaInvalid([SchemaProblem(f"/{key}", "required element missing")])
+    return value
+
+
+def bic_at(index: dict[str, etree._Element], key: str) -> str | None:
+    """The BIC at ``key``, ``None`` when absent; a malformed BIC is refused."""
+    value = text_at(index, key)
+    if value is not None and BIC_PATTERN.fullmatch(value) is None:
+        raise SchemaInvalid([SchemaProblem(f"/{key}", f"{value!r} is not a BIC")])
+    return value
+
+
+def money_at(index: dict[str, etree._Element], key: str) -> Money | None:
+    """The amount at ``key``, ``None`` when absent."""
+    element = index.get(key)
+    return None if element is None else read_money(element)
+
+
+def count_at(node: Node, key: str) -> int:
+    """How many same-named siblings sit at ``key``."""
+    return node.counts.get(key, 1) if key in node.index else 0
 
 
 def readable_path(part: etree._Element, xpath: str) -> str:
@@ -371,6 +490,25 @@ class Writer:
     def texts(self, parent: etree._Element, rel: str, values: Iterable[str]) -> None:
         for value in values:
             self.sub(parent, rel, value)
+
+
+def escape_text(value: str) -> str:
+    """Text content escaped as lxml (libxml2) writes it: ``&``, ``<`` and ``>``.
+
+    The models refuse, before writing, every character libxml2 would write otherwise (the
+    control characters, ``\r`` among them), so these three are all there is to escape.
+    """
+    if "&" in value:
+        value = value.replace("&", "&amp;")
+    if "<" in value:
+        value = value.replace("<", "&lt;")
+    if ">" in value:
+        value = value.replace(">", "&gt;")
+    return value
+
+
+#: What ``serialise`` writes before the root element.
+XML_DECLARATION: Final[str] = "<?xml version='1.0' encoding='UTF-8'?>\n"
 
 
 def serialise(root: etree._Element) -> bytes:

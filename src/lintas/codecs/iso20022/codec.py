@@ -30,6 +30,7 @@ from lintas.codecs.iso20022 import (
     pacs028,
 )
 from lintas.codecs.iso20022._xml import (
+    XML_DECLARATION,
     Node,
     index_part,
     local_name,
@@ -86,6 +87,8 @@ class MessageSpec:
     model: type[Any]
     build: Callable[[Any], etree._Element]
     read: Callable[[Node], Any]
+    #: Writes the same bytes as ``build`` as text, for messages encoded on a hot path.
+    render: Callable[[Any], str] | None = None
 
     @property
     def namespace(self) -> str:
@@ -94,7 +97,7 @@ class MessageSpec:
 
 SPECS: Final[tuple[MessageSpec, ...]] = (
     MessageSpec(PACS_008, pacs008.CreditTransfer, pacs008.build, pacs008.read),
-    MessageSpec(PACS_002, pacs002.StatusReport, pacs002.build, pacs002.read),
+    MessageSpec(PACS_002, pacs002.StatusReport, pacs002.build, pacs002.read, pacs002.render),
     MessageSpec(PACS_004, pacs004.PaymentReturn, pacs004.build, pacs004.read),
     MessageSpec(PACS_028, pacs028.StatusRequest, pacs028.build, pacs028.read),
     MessageSpec(ACMT_023, acmt.VerificationRequest, acmt.build_request, acmt.read_request),
@@ -137,15 +140,23 @@ class ValidationReport:
 def encode(envelope: Envelope) -> bytes:
     """The XML bytes of ``envelope``: an ``Envelope`` with ``AppHdr``, or a bare Document."""
     spec = _BY_MODEL[type(envelope.message)]
-    document = spec.build(envelope.message)
-    if envelope.header is None:
-        return serialise(document)
-    if envelope.header.message_definition_id != spec.message_id:
+    if envelope.header is not None and envelope.header.message_definition_id != spec.message_id:
         raise UsageRuleViolated(
             "header_names_the_document",
             f"MsgDefIdr {envelope.header.message_definition_id} but the document is "
             f"{spec.message_id}",
         )
+    if spec.render is not None:
+        text = spec.render(envelope.message)
+        if envelope.header is not None:
+            text = (
+                f'<Envelope xmlns="{ENVELOPE_NAMESPACE}">{header.render(envelope.header)}'
+                f"{text}</Envelope>"
+            )
+        return (XML_DECLARATION + text).encode()
+    document = spec.build(envelope.message)
+    if envelope.header is None:
+        return serialise(document)
     root = etree.Element(ENVELOPE_TAG, nsmap={None: ENVELOPE_NAMESPACE})  # type: ignore[dict-item]
     root.append(header.build(envelope.header))
     root.append(document)
@@ -195,12 +206,14 @@ def decode(xml: bytes, *, schema: bool = True, xsd_dir: Path | None = None) -> E
     required element, malformed identifier, amount or date, and every usage rule, but
     ignores elements Lintas does not read instead of refusing them.
     """
-    root = parse_hardened(xml)
+    # Indexing checks the nesting depth as it goes; no separate pass is needed.
+    root = parse_hardened(xml, check_depth=False)
     head, document, spec = _split(root)
-    # Indexing refuses any element outside its part's namespace, so no foreign markup
-    # reaches the schema or the reader.
-    head_node = None if head is None else index_part(head, header.NAMESPACE)
-    document_node = index_part(document, spec.namespace)
+    # Indexing refuses any element outside its part's namespace, and nesting deeper than
+    # DEPTH_MAX, so no foreign or hostile markup reaches the schema or the reader.
+    depth = 1 if head is None else 2
+    head_node = None if head is None else index_part(head, header.NAMESPACE, depth)
+    document_node = index_part(document, spec.namespace, depth)
     if schema:
         problems = [] if head is None else problems_of(head, HEAD_001, xsd_dir)
         problems += problems_of(document, spec.message_id, xsd_dir)

@@ -8,7 +8,7 @@ from typing import Final
 
 from lxml import etree
 
-from lintas.codecs.iso20022._xml import Node, Reader, Writer, format_datetime
+from lintas.codecs.iso20022._xml import Node, Reader, Writer, escape_text, format_datetime
 from lintas.codecs.iso20022.models import (
     HEAD_001,
     MessageId,
@@ -49,6 +49,17 @@ def build(header: AppHeader) -> etree._Element:
     _w.sub(root, "MsgDefIdr", header.message_definition_id)
     _w.sub(root, "CreDt", format_datetime(header.created_at))
     return root
+
+
+def render(header: AppHeader) -> str:
+    """The ``AppHdr`` as text: exactly what ``build`` then serialising it write."""
+    return (
+        f'<AppHdr xmlns="{NAMESPACE}"><Fr><FIId><FinInstnId><BICFI>{header.from_bic}</BICFI>'
+        f"</FinInstnId></FIId></Fr><To><FIId><FinInstnId><BICFI>{header.to_bic}</BICFI>"
+        f"</FinInstnId></FIId></To><BizMsgIdr>{escape_text(header.business_message_id)}"
+        f"</BizMsgIdr><MsgDefIdr>{escape_text(header.message_definition_id)}</MsgDefIdr>"
+        f"<CreDt>{format_datetime(header.created_at)}</CreDt></AppHdr>"
+    )
 
 
 def read(root: Node) -> AppHeader:

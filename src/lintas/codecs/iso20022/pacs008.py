@@ -28,12 +28,19 @@ from lintas.codecs.iso20022._xml import (
     Node,
     Reader,
     Writer,
+    bic_at,
     check_text,
+    count_at,
     format_datetime,
     format_rate,
+    money_at,
+    need_text_at,
+    read_date,
+    read_datetime,
     read_rate,
+    text_at,
 )
-from lintas.codecs.iso20022.errors import UsageRuleViolated
+from lintas.codecs.iso20022.errors import SchemaInvalid, SchemaProblem, UsageRuleViolated
 from lintas.codecs.iso20022.models import (
     NAME_LENGTH_MAX,
     PACS_008,
@@ -44,7 +51,6 @@ from lintas.codecs.iso20022.models import (
     check_id,
     check_moment,
     check_uetr,
-    read_account,
     write_account,
 )
 from lintas.domain.money import Money
@@ -217,102 +223,155 @@ def _rule(condition: bool, rule: str, message: str) -> None:
         raise UsageRuleViolated(rule, message)
 
 
+# Absolute paths inside the Document: ``read`` looks each value up once, by its full path.
+_HEADER: Final = f"{ROOT}/GrpHdr/"
+_TX: Final = f"{ROOT}/CdtTrfTxInf/"
+_AGENTS: Final = tuple(
+    (f"{_TX}{agent}/FinInstnId/BICFI", agent, f"{agent}/FinInstnId/BICFI")
+    for agent in ("InstgAgt", "InstdAgt", "IntrmyAgt1", "IntrmyAgt2", "DbtrAgt", "CdtrAgt")
+)
+# Per account: the path of its Othr, of Othr/Id and of Othr/SchmeNm/Prtry.
+_ACCOUNT_KEYS: Final = {
+    rel: (f"{_TX}{rel}/Id/Othr", f"{_TX}{rel}/Id/Othr/Id", f"{_TX}{rel}/Id/Othr/SchmeNm/Prtry")
+    for rel in ("IntrmyAgt1Acct", "IntrmyAgt2Acct", "DbtrAcct", "CdtrAcct")
+}
+
+
+def _uetr_at(index: dict[str, etree._Element], key: str) -> str | None:
+    value = text_at(index, key)
+    if value is not None and UETR_PATTERN.fullmatch(value) is None:
+        raise SchemaInvalid([SchemaProblem(f"/{key}", "not a UUIDv4")])
+    return value
+
+
+def _day_at(index: dict[str, etree._Element], key: str) -> date | None:
+    value = text_at(index, key)
+    return None if value is None else read_date(value)
+
+
+def _account_at(index: dict[str, etree._Element], rel: str) -> Account:
+    # What ``write_account`` wrote (``rel/Id/Othr``), as ``read_account`` reads it.
+    other, identification, scheme = _ACCOUNT_KEYS[rel]
+    if other not in index:
+        raise SchemaInvalid([SchemaProblem(f"/{other}", "required element missing")])
+    return Account(need_text_at(index, identification), text_at(index, scheme))
+
+
 def read(doc: Node) -> CreditTransfer:
     """A pacs.008 ``Document`` as a ``CreditTransfer``, enforcing the Nexus usage rules."""
-    body = _r.need(doc, ROOT)
-    header = _r.need(body, "GrpHdr")
-    _rule(_r.need_text(header, "NbOfTxs") == "1", "one_transaction_per_message", "NbOfTxs")
-    transactions = _r.all(body, "CdtTrfTxInf")
-    _rule(len(transactions) == 1, "one_transaction_per_message", "CdtTrfTxInf")
-    tx = transactions[0]
+    _r.need(doc, ROOT)
+    _r.need(doc, "FIToFICstmrCdtTrf/GrpHdr")
+    index = doc.index
     _rule(
-        _r.need_text(header, "SttlmInf/SttlmMtd") == "CLRG",
+        need_text_at(index, "FIToFICstmrCdtTrf/GrpHdr/NbOfTxs") == "1",
+        "one_transaction_per_message",
+        "NbOfTxs",
+    )
+    _rule(
+        count_at(doc, "FIToFICstmrCdtTrf/CdtTrfTxInf") == 1,
+        "one_transaction_per_message",
+        "CdtTrfTxInf",
+    )
+    _rule(
+        need_text_at(index, "FIToFICstmrCdtTrf/GrpHdr/SttlmInf/SttlmMtd") == "CLRG",
         "settlement_is_through_the_clearing_system",
         "SttlmMtd must be CLRG",
     )
-    clearing_system = _r.text(header, "SttlmInf/ClrSys/Prtry")
+    clearing_system = text_at(index, "FIToFICstmrCdtTrf/GrpHdr/SttlmInf/ClrSys/Prtry")
     _rule(clearing_system is not None, "clearing_system_is_required", "SttlmInf/ClrSys/Prtry")
-    uetr = _r.uetr(tx, "PmtId/UETR")
+    uetr = _uetr_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/PmtId/UETR")
     _rule(uetr is not None, "uetr_is_required", "PmtId/UETR")
-    priority = _r.text(tx, "PmtTpInf/InstrPrty")
+    priority = text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/PmtTpInf/InstrPrty")
     _rule(priority in ("HIGH", "NORM"), "priority_is_high_or_normal", "PmtTpInf/InstrPrty")
-    accepted_at = _r.moment(tx, "AddtlDtTm/AccptncDtTm")
+    accepted_text = text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/AddtlDtTm/AccptncDtTm")
+    accepted_at = None if accepted_text is None else read_datetime(accepted_text)
     _rule(accepted_at is not None, "acceptance_time_is_required", "AddtlDtTm/AccptncDtTm")
-    instructed = _r.money(tx, "InstdAmt")
+    instructed = money_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/InstdAmt")
     _rule(instructed is not None, "instructed_amount_is_required", "InstdAmt")
-    rate_text = _r.text(tx, "XchgRate")
+    rate_text = text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/XchgRate")
     _rule(rate_text is not None, "exchange_rate_is_required", "XchgRate")
-    settlement = _r.need_money(tx, "IntrBkSttlmAmt")
+    settlement = money_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/IntrBkSttlmAmt")
+    if settlement is None:
+        raise SchemaInvalid([SchemaProblem(f"/{_TX}IntrBkSttlmAmt", "required element missing")])
     assert clearing_system is not None and uetr is not None and priority is not None
     assert accepted_at is not None and instructed is not None and rate_text is not None
     rate = read_rate(rate_text)
     quote_id: str | None = None
-    agreed = _r.find(tx, "AgrdRate")
-    if agreed is not None:
-        quote_id = _r.uetr(agreed, "QtId")
+    if "FIToFICstmrCdtTrf/CdtTrfTxInf/AgrdRate" in index:
+        quote_id = _uetr_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/AgrdRate/QtId")
         _rule(quote_id is not None, "agreed_rate_carries_the_quote_id", "AgrdRate/QtId")
         _rule(
-            read_rate(_r.need_text(agreed, "PreAgrdXchgRate")) == rate
-            and _r.text(agreed, "UnitCcy") == instructed.currency
-            and _r.text(agreed, "QtdCcy") == settlement.currency,
+            read_rate(need_text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/AgrdRate/PreAgrdXchgRate"))
+            == rate
+            and text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/AgrdRate/UnitCcy")
+            == instructed.currency
+            and text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/AgrdRate/QtdCcy")
+            == settlement.currency,
             "agreed_rate_matches_the_exchange_rate",
             "AgrdRate must repeat XchgRate, InstdAmt and IntrBkSttlmAmt currencies",
         )
-    charges_found = _r.all(tx, "ChrgsInf")
-    _rule(len(charges_found) <= CHARGES_MAX, "too_many_repetitions", "ChrgsInf")
+    charges_count = count_at(doc, "FIToFICstmrCdtTrf/CdtTrfTxInf/ChrgsInf")
+    _rule(charges_count <= CHARGES_MAX, "too_many_repetitions", "ChrgsInf")
     charges = tuple(
-        Charge(_r.need_money(c, "Amt"), _r.need_bic(c, "Agt/FinInstnId/BICFI"))
-        for c in charges_found
+        _charge_at(index, f"{_TX}ChrgsInf#{i}" if i else "FIToFICstmrCdtTrf/CdtTrfTxInf/ChrgsInf")
+        for i in range(charges_count)
     )
-    required: dict[str, str] = {}
-    for rel in (
-        "InstgAgt/FinInstnId/BICFI",
-        "InstdAgt/FinInstnId/BICFI",
-        "IntrmyAgt1/FinInstnId/BICFI",
-        "IntrmyAgt2/FinInstnId/BICFI",
-        "DbtrAgt/FinInstnId/BICFI",
-        "CdtrAgt/FinInstnId/BICFI",
-    ):
-        bic = _r.bic(tx, rel)
+    agents: dict[str, str] = {}
+    for key, agent, rel in _AGENTS:
+        bic = bic_at(index, key)
         _rule(bic is not None, "agent_is_identified_by_bic", rel)
         assert bic is not None
-        required[rel.split("/", 1)[0]] = bic
-    for rel in ("Dbtr/Nm", "Cdtr/Nm"):
-        name = _r.text(tx, rel)
-        _rule(name is not None, "party_name_is_required", rel)
-        assert name is not None
-        required[rel] = name
-    for rel in ("IntrmyAgt1Acct", "IntrmyAgt2Acct", "DbtrAcct", "CdtrAcct"):
-        _rule(_r.find(tx, f"{rel}/Id/Othr") is not None, "account_is_required", rel)
-    remittance = _r.find(tx, "RmtInf")
-    lines = () if remittance is None else _r.texts(remittance, "Ustrd", REMITTANCE_LINES_MAX)
+        agents[agent] = bic
+    debtor_name = text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/Dbtr/Nm")
+    _rule(debtor_name is not None, "party_name_is_required", "Dbtr/Nm")
+    creditor_name = text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/Cdtr/Nm")
+    _rule(creditor_name is not None, "party_name_is_required", "Cdtr/Nm")
+    assert debtor_name is not None and creditor_name is not None
+    for rel, (other, _, _) in _ACCOUNT_KEYS.items():
+        _rule(other in index, "account_is_required", rel)
+    lines: tuple[str, ...] = ()
+    remittance = _r.find(doc, "FIToFICstmrCdtTrf/CdtTrfTxInf/RmtInf")
+    if remittance is not None:
+        lines = _r.texts(remittance, "Ustrd", REMITTANCE_LINES_MAX)
     return CreditTransfer(
-        message_id=_r.need_text(header, "MsgId"),
-        created_at=_r.need_moment(header, "CreDtTm"),
+        message_id=need_text_at(index, "FIToFICstmrCdtTrf/GrpHdr/MsgId"),
+        created_at=read_datetime(need_text_at(index, "FIToFICstmrCdtTrf/GrpHdr/CreDtTm")),
         clearing_system=clearing_system,
-        end_to_end_id=_r.need_text(tx, "PmtId/EndToEndId"),
-        transaction_id=_r.text(tx, "PmtId/TxId"),
+        end_to_end_id=need_text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/PmtId/EndToEndId"),
+        transaction_id=text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/PmtId/TxId"),
         uetr=uetr,
         priority=Priority(priority),
         settlement_amount=settlement,
-        settlement_date=_r.day(tx, "IntrBkSttlmDt"),
+        settlement_date=_day_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/IntrBkSttlmDt"),
         accepted_at=accepted_at,
         instructed_amount=instructed,
         exchange_rate=rate,
         quote_id=quote_id,
-        charge_bearer=ChargeBearer(_r.need_text(tx, "ChrgBr")),
+        charge_bearer=ChargeBearer(need_text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/ChrgBr")),
         charges=charges,
-        instructing_agent_bic=required["InstgAgt"],
-        instructed_agent_bic=required["InstdAgt"],
-        intermediary_agent_1_bic=required["IntrmyAgt1"],
-        intermediary_agent_1_account=read_account(_r, tx, "IntrmyAgt1Acct"),
-        intermediary_agent_2_bic=required["IntrmyAgt2"],
-        intermediary_agent_2_account=read_account(_r, tx, "IntrmyAgt2Acct"),
-        debtor_name=required["Dbtr/Nm"],
-        debtor_account=read_account(_r, tx, "DbtrAcct"),
-        debtor_agent_bic=required["DbtrAgt"],
-        creditor_agent_bic=required["CdtrAgt"],
-        creditor_name=required["Cdtr/Nm"],
-        creditor_account=read_account(_r, tx, "CdtrAcct"),
+        instructing_agent_bic=agents["InstgAgt"],
+        instructed_agent_bic=agents["InstdAgt"],
+        intermediary_agent_1_bic=agents["IntrmyAgt1"],
+        intermediary_agent_1_account=_account_at(index, "IntrmyAgt1Acct"),
+        intermediary_agent_2_bic=agents["IntrmyAgt2"],
+        intermediary_agent_2_account=_account_at(index, "IntrmyAgt2Acct"),
+        debtor_name=debtor_name,
+        debtor_account=_account_at(index, "DbtrAcct"),
+        debtor_agent_bic=agents["DbtrAgt"],
+        creditor_agent_bic=agents["CdtrAgt"],
+        creditor_name=creditor_name,
+        creditor_account=_account_at(index, "CdtrAcct"),
         remittance_lines=lines,
     )
+
+
+def _charge_at(index: dict[str, etree._Element], key: str) -> Charge:
+    amount = money_at(index, f"{key}/Amt")
+    if amount is None:
+        raise SchemaInvalid([SchemaProblem(f"/{key}/Amt", "required element missing")])
+    bic = bic_at(index, f"{key}/Agt/FinInstnId/BICFI")
+    if bic is None:
+        raise SchemaInvalid(
+            [SchemaProblem(f"/{key}/Agt/FinInstnId/BICFI", "required element missing")]
+        )
+    return Charge(amount, bic)
