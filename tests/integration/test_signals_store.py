@@ -184,3 +184,27 @@ def test_the_payment_path_sees_member_signals_but_not_red_ones(service: SignalsS
     assert found is not None and (found.active_reports, found.sources) == (2, 2)
     assert lookup.active_reports("phone", "+66812345677") is None
     assert lookup.active_reports("pigeon", "x") is None
+
+
+def test_a_stix_bundle_imports_once_and_a_bundle_with_one_bad_object_stores_nothing(
+    service: SignalsService, tmp_path: Path
+) -> None:
+    originals = [service.report(_report(f"08{i:08d}", tlp="green"), TH_PSP) for i in range(300)]
+    body = stix.bundle(originals)
+    other = SignalsService(
+        store=SignalsStore(tmp_path / "other.db").open(), reference=SandboxReference(REGION),
+        clock=FixedClock(datetime(2026, 5, 2, tzinfo=UTC)),
+    )
+    source = other.source_of(CENTRE)
+    bad = json.loads(json.dumps(body))
+    indicators = [o for o in bad["objects"] if o["type"] == "indicator"]
+    indicators[-1]["valid_until"] = "2000-01-01T00:00:00.000Z"
+    with pytest.raises(InputInvalid) as e:
+        stix.read_bundle(json.dumps(bad).encode())
+    assert e.value.reason == "stix_invalid" and indicators[-1]["id"] in e.value.message
+    store = other.store
+    assert isinstance(store, SignalsStore) and store.count() == 0
+    data = json.dumps(body).encode()
+    first = other.save(other.prepare(stix.read_bundle(data)[0], source), chunk=100)
+    second = other.save(other.prepare(stix.read_bundle(data)[0], source), chunk=100)
+    assert (first, second, store.count()) == (300, 0, 300)
