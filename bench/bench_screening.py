@@ -278,6 +278,14 @@ def speed(title: str, entries: list[SanctionsEntry], rng: random.Random) -> None
     print(f"  {title:<30} {cpu_rate:>7,.0f} screenings/CPU-s ({wall_rate:,.0f}/s wall clock); "
           f"index {build_s:.1f} s for {screener.name_count:,} names; baseline brute-force "
           f"rapidfuzz extract {base:,.1f}/CPU-s ({cpu_rate / base:,.0f}x)")
+    # The unlisted half draws from few word combinations, so names repeat (as payees do), and
+    # the screener caches a normalised query. Each distinct name once, on a fresh screener:
+    distinct = list(dict.fromkeys(queries))
+    fresh = Screener(entries)
+    fresh.screen(distinct[0])
+    d_wall, d_cpu = time_screening(fresh, distinct)
+    print(f"  {'':<30} {d_cpu:>7,.0f} screenings/CPU-s ({d_wall:,.0f}/s wall clock) with each of "
+          f"the {len(distinct):,} distinct names of the {len(queries):,} once")
 
 
 def main() -> None:
@@ -293,7 +301,8 @@ def main() -> None:
     rows = read_rows(EVAL_PATH)
     accuracy(un.entries, rows)
     rng = random.Random(SEED)
-    print("\nSpeed (one core, single-threaded, distinct queries):")
+    print("\nSpeed (one core, single-threaded; load average "
+          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}):")
     speed("UN list", list(un.entries), rng)
     speed(f"synthetic list of {SYNTHETIC_ENTRIES:,}", synthetic_entries(SYNTHETIC_ENTRIES, rng),
           rng)

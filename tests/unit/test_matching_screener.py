@@ -9,6 +9,7 @@ from lintas.matching import (
     Alias,
     Hit,
     NameRefusedError,
+    NormalisedName,
     SanctionsEntry,
     Screener,
 )
@@ -137,7 +138,7 @@ def test_screening_does_not_score_every_entry() -> None:
     assert screener.screen("Coined7 Surname7")[0].entry_id == "E7"
 
 
-def _query(screener: Screener, name: str) -> tuple[object, tuple[float, ...]]:
+def _query(screener: Screener, name: str) -> tuple[NormalisedName, tuple[float, ...]]:
     from lintas.matching import normalise_name
 
     q = normalise_name(name)
@@ -174,3 +175,30 @@ def test_korean_romanisations_of_one_name_match_but_dang_and_tang_do_not() -> No
 def test_persian_readings_of_arabic_letters_match_their_latin_spelling() -> None:
     assert score("احمد ضیا آغا", "AHMAD ZIA AGHA") >= DEFAULT_THRESHOLD
     assert score("نور محمد ثاقب", "NOOR MOHAMMAD SAQIB") >= DEFAULT_THRESHOLD
+
+
+def test_screening_a_repeated_name_gives_the_same_hits_as_the_first_time() -> None:
+    fresh = Screener(ENTRIES)
+    first = fresh.screen("Osama bin Ladin")
+    assert first
+    assert fresh.screen("Osama bin Ladin") == first
+    assert fresh.screen("Osama bin Ladin", entity_type="organisation") == []
+
+
+def test_the_quick_token_test_never_rejects_a_pair_that_would_align() -> None:
+    from lintas.matching.normalise import phonetic_key
+    from lintas.matching.screener import TOKEN_SIM_MIN, _may_align, _token_similarity
+
+    text = (
+        "muhammad mohammed mohamad muhammed ahmad ahmed hamid hamed usama osama laden ladin "
+        "sheikh shaikh chun cun che je pak bak dang tang minh min thanh thang hassan hussein "
+        "husain roodi rudi slaiwah slewa beenah binah rosyid rashid zhiming zhiqiang ali wali "
+        "an anh kiem kiet a m abd abdul rahman rehman akhundzada zada jin ping xi li lee "
+        "nguyen nguyn siti sitti aisyah aishah nkunda nkundabatware tikriti takriti"
+    )
+    words = text.split()
+    for q in words:
+        for c in words:
+            sim, _ = _token_similarity(q, phonetic_key(q), c, phonetic_key(c), False)
+            if sim >= TOKEN_SIM_MIN:
+                assert _may_align(q, phonetic_key(q), c, phonetic_key(c)), (q, c, sim)

@@ -26,6 +26,7 @@ import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from rapidfuzz.distance import Indel, Levenshtein
 
@@ -87,6 +88,8 @@ PATRONYM_ABSENT_FACTOR = 0.5
 PATRONYM_CONFLICT_FACTOR = 2.0
 H_VARIANT_SIM = 0.85
 NOT_SAME_SIM = 0.6
+# Screening repeats payee names: their normalised form and weights are kept (bounded).
+QUERY_CACHE_MAX = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +105,8 @@ class Hit:
 
 @dataclass(frozen=True, slots=True)
 class _Name:
+    """A listed name with everything scoring needs that does not depend on the query."""
+
     entry_index: int
     text: str
     quality: str | None
@@ -110,6 +115,12 @@ class _Name:
     weight_total: float
     compact: str
     low_quality: bool
+    # (position, token) pairs, the lossy flag, whether a father's name is marked, and the
+    # broad key of the joined keys (for the spacing comparison of lossy names).
+    positions: tuple[tuple[int, str], ...]
+    lossy: bool
+    has_patronym: bool
+    broad_joined: str
 
 
 def _indexed_name(
@@ -117,16 +128,31 @@ def _indexed_name(
     weights: tuple[float, ...],
 ) -> _Name:
     low = quality is not None and quality.casefold() in QUALITY_LOW
-    return _Name(entry_index, text, quality, norm, weights, sum(weights), norm.compact, low)
+    return _Name(
+        entry_index, text, quality, norm, weights, sum(weights), norm.compact, low,
+        tuple(enumerate(norm.tokens)), norm.lossy, ROLE_PATRONYM in norm.roles,
+        broad_key("".join(norm.keys)),
+    )
 
 
-@dataclass(frozen=True, slots=True)
-class _Scored:
+class _Scored(NamedTuple):
     score: float
-    aligned: tuple[tuple[float, int, int, str], ...]
-    used_q: frozenset[int]
-    used_c: frozenset[int]
+    aligned: list[tuple[float, int, int, str]]
+    used_q: set[int]
+    used_c: set[int]
     spacing: bool
+
+
+# Per query: for a listed token (and the pair's lossy flag), the query tokens it aligns with at
+# TOKEN_SIM_MIN or more, as (similarity, -query position, how). Most rows are empty.
+_Rows = dict[tuple[str, bool], tuple[tuple[float, int, str], ...]]
+_NO_ALIGNMENT = (0.0, "different")
+_Lookups = tuple[tuple[str, float], ...]
+_Query = tuple[NormalisedName, tuple[float, ...], _Lookups]
+
+
+def _posting_len(pw: tuple[dict[int, float], float]) -> int:
+    return len(pw[0])
 
 
 def _deletions(key: str) -> list[str]:
@@ -198,6 +224,7 @@ class Screener:
             postings[:] = sorted(set(postings))
         self._sim_cache: dict[tuple[str, str, bool], tuple[float, str]] = {}
         self._posting_cache: dict[str, dict[int, float]] = {}
+        self._query_cache: dict[str, _Query] = {}
 
     @property
     def name_count(self) -> int:
@@ -250,16 +277,17 @@ class Screener:
         cut = self.threshold if threshold is None else threshold
         assert 0.0 <= cut <= 1.0, cut
         assert 1 <= limit <= LIMIT_MAX, limit
-        query = normalise_name(name)
-        query_weights = self._weights(query)
+        query, query_weights, lookups = self._query(name)
         country_terms = _country_terms(country) if country else ()
         best: dict[int, Hit] = {}
-        for name_id in self._candidates(query, query_weights):
+        rows: _Rows = {}
+        query_compact = query.compact
+        for name_id in self._candidates(query, query_weights, lookups):
             candidate = self._names[name_id]
             entry = self.entries[candidate.entry_index]
             if entity_type is not None and entry.entity_type != entity_type:
                 continue
-            scored = self._score(query, query_weights, candidate)
+            scored = self._score(query, query_weights, candidate, rows, query_compact)
             score = scored.score
             country_agrees = False
             if country_terms and score > 0.0:
@@ -279,6 +307,19 @@ class Screener:
                 )
         hits = sorted(best.values(), key=lambda h: (-h.score, h.entry_id))
         return hits[:limit]
+
+    def _query(self, name: str) -> _Query:
+        """The normalised query, its weights and index lookups, cached per name (bounded)."""
+        cached = self._query_cache.get(name)
+        if cached is not None:
+            return cached
+        query = normalise_name(name)  # Refusals raise, and are not cached.
+        weights = self._weights(query)
+        result = (query, weights, self._lookups(query, weights))
+        if len(self._query_cache) >= QUERY_CACHE_MAX:
+            self._query_cache.clear()
+        self._query_cache[name] = result
+        return result
 
     def compare(self, query: str, listed_name: str) -> tuple[float, tuple[str, ...]]:
         """Score one name against one listed name with this list's token weights (no blocking)."""
@@ -302,21 +343,28 @@ class Screener:
             found = dict.fromkeys(self._broad.get(key, ()), FUZZY_KEY_BLOCK_WEIGHT)
             self._posting_cache[key] = found
             return found
-        found = dict.fromkeys(self._exact.get(key, ()), 1.0)
+        exact = self._exact.get(key, ())
+        found = dict.fromkeys(exact, 1.0)
         if len(key) >= FUZZY_KEY_LEN_MIN:
-            for variant in (key, *_deletions(key)):
-                postings = self._fuzzy.get(variant, ())
-                if len(postings) > FUZZY_POSTING_LEN_MAX:
-                    continue  # A key this common after a deletion says nothing about a typo.
-                for name_id in postings:
-                    if name_id not in found:
-                        found[name_id] = FUZZY_KEY_BLOCK_WEIGHT
+            fuzzy = self._fuzzy
+            lists = [
+                postings
+                for postings in (fuzzy.get(v, ()) for v in (key, *_deletions(key)))
+                # A key this common after a deletion says nothing about a typo.
+                if len(postings) <= FUZZY_POSTING_LEN_MAX
+            ]
+            if lists:
+                # Exact names first at factor 1, then the others in the order found (C loops).
+                found = dict.fromkeys(itertools.chain(exact, *lists), FUZZY_KEY_BLOCK_WEIGHT)
+                found.update(dict.fromkeys(exact, 1.0))
         if len(self._posting_cache) >= POSTING_CACHE_MAX:
             self._posting_cache.clear()
         self._posting_cache[key] = found
         return found
 
-    def _candidates(self, query: NormalisedName, weights: tuple[float, ...]) -> list[int]:
+    @staticmethod
+    def _lookups(query: NormalisedName, weights: tuple[float, ...]) -> _Lookups:
+        """The keys a query looks up in the index, each with the weight it carries."""
         named = [
             (t, k, w)
             for t, k, w, r in zip(query.tokens, query.keys, weights, query.roles, strict=True)
@@ -331,24 +379,35 @@ class Screener:
             lookups.extend(
                 ("~" + broad_key(v), w) for _, k, w in named if len(k) >= 2 for v in key_variants(k)
             )
+        return tuple(lookups)
+
+    def _candidates(
+        self, query: NormalisedName, weights: tuple[float, ...], lookups: _Lookups | None = None
+    ) -> list[int]:
+        if lookups is None:
+            lookups = self._lookups(query, weights)
         if not lookups:
             return []
         # Rare keys generate candidates; common keys (Muhammad, Abu, Nguyen) only add weight to
         # candidates already found, so a query never walks a posting list of thousands.
-        merged = sorted(
-            (pw for pw in ((self._postings(k), w) for k, w in lookups) if pw[0]),
-            key=lambda pw: len(pw[0]),
-        )
+        postings_of = self._postings
+        merged = [(p, w) for k, w in lookups if (p := postings_of(k))]
         if not merged:
             return []
+        merged.sort(key=_posting_len)
         generators = [pw for pw in merged if len(pw[0]) <= GENERATE_POSTING_LEN_MAX]
         if not generators and len(merged[0][0]) <= FALLBACK_POSTING_LEN_MAX:
             generators = merged[:1]  # No rare word: the least common one still generates.
-        evidence: dict[int, float] = {}
+        evidence: dict[int, float]
         if generators:
-            for postings, weight in generators:
-                for name_id, factor in postings.items():
-                    evidence[name_id] = evidence.get(name_id, 0.0) + weight * factor
+            first, first_weight = generators[0]
+            evidence = {name_id: first_weight * f for name_id, f in first.items()}
+            for postings, weight in generators[1:]:
+                # Names new to the evidence keep the posting order; the others add up.
+                new = {n: weight * f for n, f in postings.items() if n not in evidence}
+                for name_id in evidence.keys() & postings.keys():
+                    evidence[name_id] += weight * postings[name_id]
+                evidence.update(new)
         else:
             # Only common words ("Nguyen Van Long", "Muhammad Ali"): the names that carry the
             # two least common of them (a C-level set intersection), or the least common alone.
@@ -356,8 +415,9 @@ class Screener:
             seeds = first.keys() & merged[1][0].keys() if len(merged) > 1 else first.keys()
             evidence = dict.fromkeys(seeds, 0.0)
             generators = []
+        generating = {id(g) for g, _ in generators}
         for postings, weight in merged:
-            if any(postings is g for g, _ in generators):
+            if id(postings) in generating:
                 continue
             for name_id in evidence.keys() & postings.keys():
                 evidence[name_id] += weight * postings[name_id]
@@ -386,7 +446,10 @@ class Screener:
         cached = self._sim_cache.get((q, c, lossy))
         if cached is not None:
             return cached
-        result = _token_similarity(q, qk, c, ck, lossy)
+        if lossy or _may_align(q, qk, c, ck):
+            result = _token_similarity(q, qk, c, ck, lossy)
+        else:
+            result = _NO_ALIGNMENT
         if len(self._sim_cache) >= SIM_CACHE_MAX:
             self._sim_cache.clear()  # Bounded: a cache that grows forever is a leak.
         self._sim_cache[(q, c, lossy)] = result
@@ -395,23 +458,40 @@ class Screener:
     def _compare(
         self, query: NormalisedName, query_weights: tuple[float, ...], candidate: _Name
     ) -> tuple[float, tuple[str, ...]]:
-        scored = self._score(query, query_weights, candidate)
+        scored = self._score(query, query_weights, candidate, {}, query.compact)
         return scored.score, self._explain(query, candidate, scored)
 
-    def _score(
-        self, query: NormalisedName, query_weights: tuple[float, ...], candidate: _Name
-    ) -> _Scored:
-        """The score alone; explanations are built only for the hits (see ``_explain``)."""
-        c = candidate.norm
-        lossy = query.lossy or c.lossy
-        pairs: list[tuple[float, int, int, str]] = []
+    def _row(
+        self, query: NormalisedName, ct: str, ck: str, lossy: bool
+    ) -> tuple[tuple[float, int, str], ...]:
+        """The query tokens that listed token ``ct`` aligns with (see ``_Rows``)."""
+        row: list[tuple[float, int, str]] = []
         cache = self._sim_cache
         for i, (qt, qk) in enumerate(zip(query.tokens, query.keys, strict=True)):
-            for j, (ct, ck) in enumerate(zip(c.tokens, c.keys, strict=True)):
-                cached = cache.get((qt, ct, lossy))
-                sim, how = cached if cached else self._token_sim(qt, qk, ct, ck, lossy)
-                if sim >= TOKEN_SIM_MIN:
-                    pairs.append((sim, -i, -j, how))
+            cached = cache.get((qt, ct, lossy))
+            sim, how = cached if cached else self._token_sim(qt, qk, ct, ck, lossy)
+            if sim >= TOKEN_SIM_MIN:
+                row.append((sim, -i, how))
+        return tuple(row)
+
+    def _score(
+        self, query: NormalisedName, query_weights: tuple[float, ...], candidate: _Name,
+        rows: _Rows, query_compact: str,
+    ) -> _Scored:
+        """The score alone; explanations are built only for the hits (see ``_explain``).
+
+        ``rows`` holds this query's token rows across candidates: names share tokens, so each
+        listed token is compared with the query once per screening.
+        """
+        c = candidate.norm
+        lossy = query.lossy or candidate.lossy
+        pairs: list[tuple[float, int, int, str]] = []
+        for j, ct in candidate.positions:
+            row = rows.get((ct, lossy))
+            if row is None:
+                row = rows[(ct, lossy)] = self._row(query, ct, c.keys[j], lossy)
+            for sim, neg_i, how in row:
+                pairs.append((sim, neg_i, -j, how))
         # Best pairs first, ties to the earliest tokens (hence the negated positions, which
         # let the tuples sort in C without a key function).
         pairs.sort(reverse=True)
@@ -426,30 +506,32 @@ class Screener:
             used_c.add(j)
             aligned.append((sim, i, j, how))
         q_weights, c_weights = query_weights, candidate.weights
-        if ROLE_PATRONYM in query.roles or ROLE_PATRONYM in c.roles:
+        c_total = candidate.weight_total
+        if candidate.has_patronym or ROLE_PATRONYM in query.roles:
             q_weights, c_weights = _patronym_weights(
                 query, q_weights, used_q, c, c_weights, used_c
             )
+            c_total = sum(c_weights)
         query_total = sum(q_weights) or 1.0
         cover_q = sum(s * q_weights[i] for s, i, _, _ in aligned) / query_total
-        cover_c = sum(s * c_weights[j] for s, _, j, _ in aligned) / (sum(c_weights) or 1.0)
+        cover_c = sum(s * c_weights[j] for s, _, j, _ in aligned) / (c_total or 1.0)
         score = QUERY_COVER_SHARE * cover_q + (1 - QUERY_COVER_SHARE) * cover_c
         # Joined spelling only where word breaks differ ("Akhund Zada", "Xi Jin Ping"): with the
         # same number of words the token alignment already says everything, with weights.
         spacing = False
         if len(query.tokens) != len(c.tokens):
-            compact = Indel.normalized_similarity(query.compact, candidate.compact)
+            compact = Indel.normalized_similarity(query_compact, candidate.compact)
             compact *= COMPACT_FACTOR
             if lossy:
                 keys = Indel.normalized_similarity(
-                    broad_key("".join(query.keys)), broad_key("".join(c.keys))
+                    broad_key("".join(query.keys)), candidate.broad_joined
                 )
                 compact = max(compact, keys * COMPACT_KEY_FACTOR)
             if compact > score and compact >= TOKEN_SIM_MIN:
                 score, spacing = compact, True
         if candidate.low_quality:
             score *= LOW_QUALITY_FACTOR
-        return _Scored(score, tuple(aligned), frozenset(used_q), frozenset(used_c), spacing)
+        return _Scored(score, aligned, used_q, used_c, spacing)
 
     @staticmethod
     def _explain(query: NormalisedName, candidate: _Name, scored: _Scored) -> tuple[str, ...]:
@@ -581,6 +663,26 @@ def _consonants(token: str) -> str:
 
 def _sound_len(token: str) -> int:
     return len(_drop_marking_h(token))
+
+
+def _may_align(q: str, qk: str, c: str, ck: str) -> bool:
+    """False only when ``_token_similarity`` (not lossy) is sure to be below TOKEN_SIM_MIN.
+
+    A cheap test in C first: most token pairs a screening meets are plainly different words,
+    and the full comparison costs ten times more. It mirrors every way that function can reach
+    the minimum: spelling (raw or vowel-folded), the marking-h floor, equal or one-apart keys,
+    an initial. Only for pairs that are not lossy (their keys have no wildcard class).
+    """
+    if len(q) == 1 or Indel.normalized_similarity(q, c) >= TOKEN_SIM_MIN:
+        return True
+    # Keys written without the wildcard class (which only Arabic script, always lossy, has):
+    # equal keys are at distance 0.
+    if Indel.distance(qk, ck, score_cutoff=1) <= 1:
+        return True
+    fq, fc = _fold_vowels(q), _fold_vowels(c)
+    if (fq != q or fc != c) and Indel.normalized_similarity(fq, fc) >= TOKEN_SIM_MIN:
+        return True
+    return _drop_marking_h(q) == _drop_marking_h(c)
 
 
 def _token_similarity(q: str, qk: str, c: str, ck: str, lossy: bool) -> tuple[float, str]:
