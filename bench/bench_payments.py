@@ -5,7 +5,8 @@ Run: ``python -m bench payments``. Four parts, each on a fresh temporary SQLite 
 a. the ceiling: raw batched inserts of transfer-shaped rows (WAL, synchronous=FULL, one
    transaction per batch), and commits per second for single-row transactions (one fsync each);
 b. in-process: quote + submit to the final status through the services, many asyncio tasks,
-   senders spread over every sandbox customer and every corridor;
+   senders spread over every sandbox customer and every corridor; also the process's CPU time
+   per payment (both threads), which a shared machine's load disturbs less than payments/s;
 c. over HTTP: a ``lintas serve`` subprocess; each payment is quote + resolve + submit + GET,
    closed loop at full concurrency (max throughput), then open loop at half of it (p99);
 d. the server's RSS (from /proc) after ``LINTAS_BENCH_MEMORY_PAYMENTS`` payments in total.
@@ -253,14 +254,19 @@ async def _inproc(tmp: Path) -> None:
     statuses.clear()
     stats0 = (hub.store.stats.batches, hub.store.stats.commands)
     gc.collect()
+    # CPU time of the whole process (both threads) per payment: on a machine shared with
+    # other work, payments/s swings with the load, CPU per payment much less.
+    cpu0 = time.process_time()
     t0 = time.perf_counter()
     await asyncio.gather(*(one(i) for i in range(500, len(jobs))))
     elapsed = time.perf_counter() - t0
+    cpu_ms = (time.process_time() - cpu0) * 1e3 / INPROC_PAYMENTS
     batches = hub.store.stats.batches - stats0[0]
     commands = hub.store.stats.commands - stats0[1]
     print(
         f"  {INPROC_PAYMENTS} payments in {elapsed:.2f} s = {INPROC_PAYMENTS / elapsed:,.0f}"
-        f" payments/s ({INPROC_CONCURRENCY} tasks in flight); {_latency(latencies)}"
+        f" payments/s ({INPROC_CONCURRENCY} tasks in flight); {_latency(latencies)};"
+        f" CPU {cpu_ms:.2f} ms per payment (load average {os.getloadavg()[0]:.1f})"
     )
     print(
         f"  writer: {batches} batches ({batches / elapsed:,.0f} commits/s),"

@@ -22,12 +22,13 @@ voided. Transfer ids derive from the UETR, so a retried step can never apply twi
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from enum import IntEnum
 from typing import Final
 
-from lintas.domain.ledger import Transfer, TransferFlags
+from lintas.domain.ledger import Transfer, TransferFlags, new_transfer
 from lintas.domain.payment import Payment
 
 #: How long reserved legs may wait for their post before the ledger voids them.
@@ -68,21 +69,32 @@ def _id(*parts: str) -> int:
     return value or 1
 
 
+#: Account ids remembered per kind at most. Every payment derives five to seven account ids
+#: (two blake2b digests each ~1 us plus the joins); the sandbox has about 11,000 accounts, a
+#: real hub's hot set is its FXPs, PSPs and active customers. Beyond the bound the least
+#: recently used id is recomputed, never wrong.
+ACCOUNT_IDS_CACHED_MAX: Final = 65_536
+
+
+@functools.lru_cache(maxsize=ACCOUNT_IDS_CACHED_MAX)
 def customer_account_id(country: str, agent: str, account: str) -> int:
     """The ledger account of a customer's domestic account at ``agent``."""
     return _id("customer", country, agent, account)
 
 
+@functools.lru_cache(maxsize=ACCOUNT_IDS_CACHED_MAX)
 def fxp_account_id(fxp: str, country: str) -> int:
     """An FXP's liquidity account at ``country``'s SAP."""
     return _id("fxp", fxp, country)
 
 
+@functools.lru_cache(maxsize=ACCOUNT_IDS_CACHED_MAX)
 def psp_fee_account_id(psp: str, country: str) -> int:
     """Where a PSP's fees collect."""
     return _id("psp-fee", psp, country)
 
 
+@functools.lru_cache(maxsize=ACCOUNT_IDS_CACHED_MAX)
 def scheme_fee_account_id(country: str) -> int:
     """Where the hub's scheme fees collect, per ledger."""
     return _id("scheme-fee", country)
@@ -112,54 +124,70 @@ class PaymentLegs:
 
     def reserve_chain(self) -> list[Transfer]:
         """Both legs as one linked chain: reserved together or not at all."""
-        return _linked(self.pending)
+        pending = self.pending
+        last = len(pending) - 1
+        return [
+            new_transfer(
+                t.id,
+                t.debit_account_id,
+                t.credit_account_id,
+                t.amount,
+                t.ledger,
+                t.code,
+                _PENDING_LINKED if i < last else _PENDING,
+                0,
+                t.timeout_s,
+                t.user_data,
+                0,
+            )
+            for i, t in enumerate(pending)
+        ]
 
     def post_chain(self) -> list[Transfer]:
         """Post every pending transfer, as one chain."""
-        return _linked(
-            [_resolve(t, TransferFlags.POST_PENDING_TRANSFER, "post") for t in self.pending]
-        )
+        pending = self.pending
+        last = len(pending) - 1
+        return [
+            _resolve(t, _POST_LINKED if i < last else _POST, "post") for i, t in enumerate(pending)
+        ]
 
     def voids(self) -> list[Transfer]:
         """Void every pending transfer, each on its own: one that already expired must not
         stop the others from being released."""
-        return [_resolve(t, TransferFlags.VOID_PENDING_TRANSFER, "void") for t in self.pending]
+        return [_resolve(t, _VOID, "void") for t in self.pending]
 
 
-def _resolve(pending: Transfer, flag: TransferFlags, verb: str) -> Transfer:
-    return Transfer(
-        id=_id(verb, str(pending.id)),
-        debit_account_id=pending.debit_account_id,
-        credit_account_id=pending.credit_account_id,
-        amount=pending.amount,
-        ledger=pending.ledger,
-        code=pending.code,
-        flags=flag,
-        pending_id=pending.id,
-        user_data=pending.user_data,
+# Every transfer a payment makes is built once with its final flags (the members of a chain
+# but the last are LINKED), with ``new_transfer``: a frozen dataclass's ``__init__`` costs a
+# few microseconds per transfer and ``TransferFlags`` arithmetic about one more, and a payment
+# makes ten to fifteen transfers. The ledger checks every field of every transfer it is given,
+# so nothing here is trusted beyond what ``Transfer()`` would have been.
+_PENDING: Final = TransferFlags.PENDING
+_PENDING_LINKED: Final = TransferFlags.PENDING | TransferFlags.LINKED
+_POST: Final = TransferFlags.POST_PENDING_TRANSFER
+_POST_LINKED: Final = TransferFlags.POST_PENDING_TRANSFER | TransferFlags.LINKED
+_VOID: Final = TransferFlags.VOID_PENDING_TRANSFER
+
+
+def _resolve(pending: Transfer, flags: TransferFlags, verb: str) -> Transfer:
+    return new_transfer(
+        _id(verb, str(pending.id)),
+        pending.debit_account_id,
+        pending.credit_account_id,
+        pending.amount,
+        pending.ledger,
+        pending.code,
+        flags,
+        pending.id,
+        0,
+        pending.user_data,
+        0,
     )
 
 
-def _linked(transfers: tuple[Transfer, ...] | list[Transfer]) -> list[Transfer]:
-    out: list[Transfer] = []
-    last = len(transfers) - 1
-    for i, t in enumerate(transfers):
-        flags = t.flags | TransferFlags.LINKED if i < last else t.flags & ~TransferFlags.LINKED
-        out.append(
-            Transfer(
-                id=t.id,
-                debit_account_id=t.debit_account_id,
-                credit_account_id=t.credit_account_id,
-                amount=t.amount,
-                ledger=t.ledger,
-                code=t.code,
-                flags=flags,
-                pending_id=t.pending_id,
-                timeout_s=t.timeout_s,
-                user_data=t.user_data,
-            )
-        )
-    return out
+#: ``str(code)`` of every transfer code, as the pending ids hash it (computed once).
+_CODE_TEXT: Final[dict[TransferCode, str]] = {code: str(code) for code in TransferCode}
+assert _CODE_TEXT[TransferCode.PRINCIPAL] == "10", "pending ids hash the code's digits"
 
 
 def payment_legs(payment: Payment, timeout_s: int = PAYMENT_TIMEOUT_S_DEFAULT) -> PaymentLegs:
@@ -171,16 +199,18 @@ def payment_legs(payment: Payment, timeout_s: int = PAYMENT_TIMEOUT_S_DEFAULT) -
     uetr = payment.uetr
 
     def pending(debit: int, credit: int, amount: int, ledger: int, code: TransferCode) -> Transfer:
-        return Transfer(
-            id=_id("pending", uetr, str(code)),
-            debit_account_id=debit,
-            credit_account_id=credit,
-            amount=amount,
-            ledger=ledger,
-            code=int(code),
-            flags=TransferFlags.PENDING,
-            timeout_s=timeout_s,
-            user_data=uetr,
+        return new_transfer(
+            _id("pending", uetr, _CODE_TEXT[code]),
+            debit,
+            credit,
+            amount,
+            ledger,
+            int(code),
+            _PENDING,
+            0,
+            timeout_s,
+            uetr,
+            0,
         )
 
     source = [

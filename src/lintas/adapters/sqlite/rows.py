@@ -10,7 +10,14 @@ import msgspec
 
 from lintas.domain.errors import ReasonCode
 from lintas.domain.fx import AmountType, Disclosure, Quote, SizeTier, StandingRate
-from lintas.domain.ledger import Account, AccountFlags, Transfer, TransferFlags
+from lintas.domain.ledger import (
+    Account,
+    AccountFields,
+    AccountFlags,
+    Transfer,
+    TransferFields,
+    TransferFlags,
+)
 from lintas.domain.money import CurrencyCode, Money
 from lintas.domain.payment import Party, Payment, PaymentStatus
 
@@ -251,6 +258,30 @@ def transfer_row(t: Transfer) -> tuple[Any, ...]:
         t.user_data,
         t.timestamp_ns,
     )
+
+
+def transfer_row_of_fields(f: TransferFields) -> tuple[Any, ...]:
+    """``transfer_row`` of a transfer given as ``Ledger.drain_changes(as_fields=True)``
+    tuples (no ``Transfer`` is built on the writer's hot path)."""
+    pending_id = f[7]
+    return (
+        f[0].to_bytes(16, "big"),
+        f[1].to_bytes(16, "big"),
+        f[2].to_bytes(16, "big"),
+        f[3],
+        f[4],
+        f[5],
+        f[6],
+        pending_id.to_bytes(16, "big") if pending_id else None,
+        f[8],
+        f[9],
+        f[10],
+    )
+
+
+def account_row_of_fields(f: AccountFields) -> tuple[Any, ...]:
+    """``account_row`` of an account given as ``Ledger.account_fields``."""
+    return (f[0].to_bytes(16, "big"), *f[1:])
 
 
 def transfer_from_row(row: tuple[Any, ...]) -> Transfer:

@@ -21,7 +21,7 @@ import queue
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +38,7 @@ from lintas.domain.ledger import (
     CreateTransferResult,
     InvariantBroken,
     Ledger,
+    LedgerChanges,
     PendingState,
     Transfer,
     TransferFlags,
@@ -67,6 +68,13 @@ IDLE_WAIT_S: Final = 0.5
 ROWS_PER_STATEMENT_MAX: Final = 256
 #: Seconds between two WAL checkpoints by the checkpointer thread (see ``_checkpoints``).
 CHECKPOINT_INTERVAL_S: Final = 0.5
+#: The writer connection's page cache, in KiB (SQLite's default is 2,000). Transfers and
+#: payments are keyed by random ids (blake2b digests, UUIDs), so every batch inserts into
+#: pages all over their indexes; measured, with the default cache a transfer row cost about
+#: 22 us of the writer's CPU and 14-15 us with 16 or 64 MiB. The cache is resident memory,
+#: counted against the server's RSS bound: 64 MiB added about as much to it; 16 MiB gave
+#: the same gain (measured over 10,000 payments in-process).
+WRITER_CACHE_KIB: Final = 16 * 1024
 #: Payments returned by one listing at most.
 PAYMENTS_LIST_MAX: Final = 1000
 
@@ -166,6 +174,7 @@ class SqliteStore:
             # file and fsyncing it) doubled the time of a batch. The WAL itself is still
             # fsynced at every commit, so durability is unchanged.
             conn.execute("PRAGMA wal_autocheckpoint=0")
+            conn.execute(f"PRAGMA cache_size=-{WRITER_CACHE_KIB}")
         else:
             conn.execute("PRAGMA query_only=ON")
         return conn
@@ -325,10 +334,10 @@ class SqliteStore:
                     payment=payment,
                 )
             )
-        changes = ledger.drain_changes()
+        changes = ledger.drain_changes(as_fields=True)
         if (
             changes.accounts_created
-            or changes.transfers_created
+            or changes.transfer_fields
             or changes.pending_expired
             or changes.accounts_touched
             or payments
@@ -338,14 +347,14 @@ class SqliteStore:
             self._persist(changes, payments, quotes, rates)
         self.stats.batches += 1
         self.stats.commands += len(batch)
-        self.stats.transfers += len(changes.transfers_created)
+        self.stats.transfers += len(changes.transfer_fields)
         self.stats.batch_size_max_seen = max(self.stats.batch_size_max_seen, len(batch))
         # After this point the batch is durable: answer every caller.
         self._resolve(batch, outcomes)
 
     def _persist(
         self,
-        changes: Any,
+        changes: LedgerChanges,
         payments: list[Payment],
         quotes: list[Quote],
         rates: list[StandingRate],
@@ -358,15 +367,18 @@ class SqliteStore:
             touched = set(changes.accounts_touched)
             touched.update(a.id for a in changes.accounts_created)
             account_rows = []
+            account_fields = ledger.account_fields
+            account_row = rows.account_row_of_fields
             for account_id in touched:
-                account = ledger.account(account_id)
-                assert account is not None, account_id
-                account_rows.append(rows.account_row(account))
+                fields = account_fields(account_id)
+                assert fields is not None, account_id
+                account_rows.append(account_row(fields))
             if account_rows:
                 _insert_rows(conn, _ACCOUNTS_SQL, account_rows)
-            if changes.transfers_created:
+            if changes.transfer_fields:
+                transfer_row = rows.transfer_row_of_fields
                 _insert_rows(
-                    conn, _TRANSFERS_SQL, [rows.transfer_row(t) for t in changes.transfers_created]
+                    conn, _TRANSFERS_SQL, [transfer_row(f) for f in changes.transfer_fields]
                 )
             if changes.pending_expired:
                 conn.executemany(
@@ -449,6 +461,11 @@ class SqliteStore:
     def payment(self, uetr: str) -> Payment | None:
         row = self._reader().execute("SELECT body FROM payments WHERE uetr = ?", (uetr,)).fetchone()
         return None if row is None else rows.payment_from_body(row[0])
+
+    def payment_uetrs(self) -> Iterator[str]:
+        """The UETR of every stored payment (read once at start: ``PaymentsService``)."""
+        for (uetr,) in self._reader().execute("SELECT uetr FROM payments"):
+            yield uetr
 
     def payments_in_flight(self) -> list[Payment]:
         cur = self._reader().execute(

@@ -161,6 +161,9 @@ class Router:
                 self._dynamic.append((re.compile(f"^{pattern}$"), route))
             else:
                 self._static[(route.method, route.path)] = route
+        # Every request to a path with parameters (GET /v1/payments/{uetr}, once per payment)
+        # asks whether the path is a static one: a set answers without walking the table.
+        self._static_paths = frozenset(path for (_, path) in self._static)
 
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]] | None:
         """The route for ``method path`` and its path parameters; ``MethodNotAllowed`` when only
@@ -168,7 +171,7 @@ class Router:
         route = self._static.get((method, path))
         if route is not None:
             return route, {}
-        path_known = any(p == path for (_, p) in self._static)
+        path_known = path in self._static_paths
         for pattern, route in self._dynamic:
             m = pattern.match(path)
             if m is not None:
@@ -182,6 +185,8 @@ class Router:
 
 def parse_query(raw: bytes) -> dict[str, str]:
     """The query string as a dict (last value wins); refuses oversize or non-UTF-8 input."""
+    if not raw:
+        return {}  # Most requests (POSTs, GET by id) have none.
     if len(raw) > QUERY_BYTES_MAX:
         raise InputInvalid("query_too_long", f"the query string is over {QUERY_BYTES_MAX} bytes")
     try:
