@@ -93,8 +93,10 @@ def metrics(rows: list[Row], predicted: list[bool]) -> tuple[float, float, int, 
 
 def print_metrics(title: str, rows: list[Row], predicted: list[bool]) -> None:
     recall, precision, tp, fp, fn = metrics(rows, predicted)
-    print(f"  {title:<44} recall {recall:.3f}  precision {precision:.3f}  "
-          f"(tp {tp}, fp {fp}, fn {fn}, pairs {len(rows)})")
+    print(
+        f"  {title:<44} recall {recall:.3f}  precision {precision:.3f}  "
+        f"(tp {tp}, fp {fp}, fn {fn}, pairs {len(rows)})"
+    )
 
 
 def per_category(rows: list[Row], predicted: list[bool]) -> None:
@@ -121,10 +123,12 @@ def nomenklatura_scorer() -> Callable[[str, str, int], float] | str:
 
     def score(query: str, listed: str, number: int) -> float:
         # Ids must differ per pair: logic-v2 caches features by entity id.
-        left = model.get_proxy({"id": f"q{number}", "schema": "Person",
-                                "properties": {"name": [query]}})
-        right = model.get_proxy({"id": f"r{number}", "schema": "Person",
-                                 "properties": {"name": [listed]}})
+        left = model.get_proxy(
+            {"id": f"q{number}", "schema": "Person", "properties": {"name": [query]}}
+        )
+        right = model.get_proxy(
+            {"id": f"r{number}", "schema": "Person", "properties": {"name": [listed]}}
+        )
         return float(algorithm.compare(left, right, config).score)
 
     return score
@@ -134,31 +138,42 @@ def accuracy(entries: tuple[SanctionsEntry, ...], all_rows: list[Row]) -> None:
     screener = Screener(entries)
     rows = [r for r in all_rows if r.label != ALIAS_OTHER_NAME]
     aliases = [r for r in all_rows if r.label == ALIAS_OTHER_NAME]
-    print(f"\nAccuracy on {EVAL_PATH.relative_to(ROOT)}: {len(rows)} pairs, "
-          f"{sum(r.label == 'match' for r in rows)} true variants, "
-          f"{sum(r.label == 'non_match' for r in rows)} hard non-matches "
-          f"(+{len(aliases)} aliases that are other names, end to end only)")
+    print(
+        f"\nAccuracy on {EVAL_PATH.relative_to(ROOT)}: {len(rows)} pairs, "
+        f"{sum(r.label == 'match' for r in rows)} true variants, "
+        f"{sum(r.label == 'non_match' for r in rows)} hard non-matches "
+        f"(+{len(aliases)} aliases that are other names, end to end only)"
+    )
     lintas_scores = [screener.compare(r.query, r.listed_name)[0] for r in rows]
     lintas_pred = [s >= screener.threshold for s in lintas_scores]
     print_metrics(f"lintas pairwise (threshold {screener.threshold})", rows, lintas_pred)
     per_category(rows, lintas_pred)
     for half in ("A", "B"):
         part = [(r, p) for r, p in zip(rows, lintas_pred, strict=True) if half_of(r) == half]
-        print_metrics(f"  half {half} ({'tuning' if half == 'A' else 'held out'})",
-                      [r for r, _ in part], [p for _, p in part])
+        print_metrics(
+            f"  half {half} ({'tuning' if half == 'A' else 'held out'})",
+            [r for r, _ in part],
+            [p for _, p in part],
+        )
     a_rows = [r for r in rows if half_of(r) == "A"]
     a_scores = [s for r, s in zip(rows, lintas_scores, strict=True) if half_of(r) == "A"]
     tuned = tune_threshold(a_rows, a_scores)
     b = [(r, s) for r, s in zip(rows, lintas_scores, strict=True) if half_of(r) == "B"]
-    print_metrics(f"  threshold tuned on A ({tuned}), applied to B", [r for r, _ in b],
-                  [s >= tuned for _, s in b])
-    alias_pred = [screener.compare(r.query, r.listed_name)[0] >= screener.threshold
-                  for r in aliases]
+    print_metrics(
+        f"  threshold tuned on A ({tuned}), applied to B",
+        [r for r, _ in b],
+        [s >= tuned for _, s in b],
+    )
+    alias_pred = [
+        screener.compare(r.query, r.listed_name)[0] >= screener.threshold for r in aliases
+    ]
     found_variants = sum(p for r, p in zip(rows, lintas_pred, strict=True) if r.label == "match")
     variants = sum(r.label == "match" for r in rows)
     recall_all = (found_variants + sum(alias_pred)) / max(1, variants + len(aliases))
-    print(f"  aliases that are other names, pairwise: {sum(alias_pred)}/{len(aliases)} scored as a "
-          f"match; counting them as matches, pairwise recall would be {recall_all:.3f}")
+    print(
+        f"  aliases that are other names, pairwise: {sum(alias_pred)}/{len(aliases)} scored as a "
+        f"match; counting them as matches, pairwise recall would be {recall_all:.3f}"
+    )
     scorer = nomenklatura_scorer()
     if isinstance(scorer, str):
         print(f"  nomenklatura logic-v2: not run: {scorer}")
@@ -172,7 +187,8 @@ def accuracy(entries: tuple[SanctionsEntry, ...], all_rows: list[Row]) -> None:
         print(f"    nomenklatura: {len(rows) / elapsed:,.0f} pairs/s (first call loads its data)")
     on_list = [
         replace(r, label="match") if r.label == ALIAS_OTHER_NAME else r
-        for r in all_rows if r.entry_id != "-"
+        for r in all_rows
+        if r.entry_id != "-"
     ]
     found = []
     for r in on_list:
@@ -218,9 +234,16 @@ def synthetic_entries(count: int, rng: random.Random) -> list[SanctionsEntry]:
         if rng.random() < 0.4:
             parts.insert(1, rng.choice(given))
         aliases = (Alias(" ".join(reversed(parts)), "good"),) if rng.random() < 0.3 else ()
-        entries.append(SanctionsEntry(
-            list_id="synthetic", entry_id=f"S{n}", primary_name=" ".join(parts),
-            aliases=aliases, entity_type="person", source_list="synthetic"))
+        entries.append(
+            SanctionsEntry(
+                list_id="synthetic",
+                entry_id=f"S{n}",
+                primary_name=" ".join(parts),
+                aliases=aliases,
+                entity_type="person",
+                source_list="synthetic",
+            )
+        )
     return entries
 
 
@@ -235,11 +258,13 @@ def speed_queries(entries: list[SanctionsEntry], rng: random.Random, count: int)
             word = rng.randrange(len(words))
             if len(words[word]) > 4:
                 i = rng.randrange(1, len(words[word]) - 1)
-                words[word] = words[word][:i] + words[word][i + 1:]
+                words[word] = words[word][:i] + words[word][i + 1 :]
         else:
-            words = [rng.choice(["Nguyen", "Siti", "Somchai", "Wang", "Budi", "Tan"]),
-                     rng.choice(["Van", "Binti", "Mei", "Ah"]),
-                     rng.choice(["Long", "Kumar", "Hidayat", "Sukma", "Phon", "Kow"])]
+            words = [
+                rng.choice(["Nguyen", "Siti", "Somchai", "Wang", "Budi", "Tan"]),
+                rng.choice(["Van", "Binti", "Mei", "Ah"]),
+                rng.choice(["Long", "Kumar", "Hidayat", "Sukma", "Phon", "Kow"]),
+            ]
         queries.append(" ".join(words))
     return queries
 
@@ -253,16 +278,14 @@ def time_screening(screener: Screener, queries: list[str]) -> tuple[float, float
     wall, cpu = time.perf_counter(), time.process_time()
     for q in queries:
         screener.screen(q)
-    return (len(queries) / (time.perf_counter() - wall),
-            len(queries) / (time.process_time() - cpu))
+    return (len(queries) / (time.perf_counter() - wall), len(queries) / (time.process_time() - cpu))
 
 
 def time_baseline(names: list[str], queries: list[str]) -> float:
     """Brute force, per CPU second: every name scored with rapidfuzz's C++ token_sort_ratio."""
     started = time.process_time()
     for q in queries:
-        process.extract(q.lower(), names, scorer=fuzz.token_sort_ratio, limit=10,
-                        score_cutoff=80)
+        process.extract(q.lower(), names, scorer=fuzz.token_sort_ratio, limit=10, score_cutoff=80)
     return len(queries) / (time.process_time() - started)
 
 
@@ -275,17 +298,21 @@ def speed(title: str, entries: list[SanctionsEntry], rng: random.Random) -> None
     wall_rate, cpu_rate = time_screening(screener, queries)
     names = [n.lower() for e in entries for n, _ in e.names()]
     base = time_baseline(names, queries[:BASELINE_QUERIES])
-    print(f"  {title:<30} {cpu_rate:>7,.0f} screenings/CPU-s ({wall_rate:,.0f}/s wall clock); "
-          f"index {build_s:.1f} s for {screener.name_count:,} names; baseline brute-force "
-          f"rapidfuzz extract {base:,.1f}/CPU-s ({cpu_rate / base:,.0f}x)")
+    print(
+        f"  {title:<30} {cpu_rate:>7,.0f} screenings/CPU-s ({wall_rate:,.0f}/s wall clock); "
+        f"index {build_s:.1f} s for {screener.name_count:,} names; baseline brute-force "
+        f"rapidfuzz extract {base:,.1f}/CPU-s ({cpu_rate / base:,.0f}x)"
+    )
     # The unlisted half draws from few word combinations, so names repeat (as payees do), and
     # the screener caches a normalised query. Each distinct name once, on a fresh screener:
     distinct = list(dict.fromkeys(queries))
     fresh = Screener(entries)
     fresh.screen(distinct[0])
     d_wall, d_cpu = time_screening(fresh, distinct)
-    print(f"  {'':<30} {d_cpu:>7,.0f} screenings/CPU-s ({d_wall:,.0f}/s wall clock) with each of "
-          f"the {len(distinct):,} distinct names of the {len(queries):,} once")
+    print(
+        f"  {'':<30} {d_cpu:>7,.0f} screenings/CPU-s ({d_wall:,.0f}/s wall clock) with each of "
+        f"the {len(distinct):,} distinct names of the {len(queries):,} once"
+    )
 
 
 def main() -> None:
@@ -296,13 +323,18 @@ def main() -> None:
         print(f"skipped: the UN list is not at {UN_PATH}")
         return
     un = load_list(UN_PATH)
-    print(f"list: {un.name}, as of {un.as_of}, {un.entry_count} entries "
-          f"({un.person_count} persons, {un.organisation_count} organisations)")
+    print(
+        f"list: {un.name}, as of {un.as_of}, {un.entry_count} entries "
+        f"({un.person_count} persons, {un.organisation_count} organisations)"
+    )
     rows = read_rows(EVAL_PATH)
     accuracy(un.entries, rows)
     rng = random.Random(SEED)
-    print("\nSpeed (one core, single-threaded; load average "
-          f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}):")
+    print(
+        "\nSpeed (one core, single-threaded; load average "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}):"
+    )
     speed("UN list", list(un.entries), rng)
-    speed(f"synthetic list of {SYNTHETIC_ENTRIES:,}", synthetic_entries(SYNTHETIC_ENTRIES, rng),
-          rng)
+    speed(
+        f"synthetic list of {SYNTHETIC_ENTRIES:,}", synthetic_entries(SYNTHETIC_ENTRIES, rng), rng
+    )

@@ -43,15 +43,21 @@ def _records(n: int) -> list[dict[str, object]]:
         if kind == 0:
             row = {"type": "phone", "value": f"08{i:08d}", "country": "TH"}
         elif kind == 1:
-            row = {"type": "account", "value": f"{rng.randrange(10**9, 10**10)}",
-                   "bank": "CHPYTHBK"}
+            row = {
+                "type": "account",
+                "value": f"{rng.randrange(10**9, 10**10)}",
+                "bank": "CHPYTHBK",
+            }
         elif kind == 2:
             row = {"type": "url", "value": f"https://scam-{i}.example/pay?id={i}"}
         else:
             row = {"type": "wallet", "value": f"0x{rng.getrandbits(160):040x}", "chain": "ETH"}
-        row.update(abuse="investment_scam", confidence=rng.randrange(40, 100),
-                   tlp=rng.choice(["amber", "green", "clear"]),
-                   firstSeen="2026-01-01T00:00:00Z")
+        row.update(
+            abuse="investment_scam",
+            confidence=rng.randrange(40, 100),
+            tlp=rng.choice(["amber", "green", "clear"]),
+            firstSeen="2026-01-01T00:00:00Z",
+        )
         rows.append(row)
     return rows
 
@@ -66,8 +72,18 @@ def _children_cpu() -> float:
 
 
 def _import(path: Path, db: Path) -> float:
-    cmd = [sys.executable, "-c", "from lintas.entrypoints.cli_signals import signals_app; "
-           "signals_app()", "import", str(path), "--db", str(db), "--as", "OPERATOR", "--json"]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from lintas.entrypoints.cli_signals import signals_app; signals_app()",
+        "import",
+        str(path),
+        "--db",
+        str(db),
+        "--as",
+        "OPERATOR",
+        "--json",
+    ]
     load_before, cpu_before = _load(), _children_cpu()
     start = time.perf_counter()
     result = subprocess.run(cmd, capture_output=True, text=True, check=False)
@@ -75,8 +91,10 @@ def _import(path: Path, db: Path) -> float:
     cpu = _children_cpu() - cpu_before
     assert result.returncode == 0, result.stderr[-2000:]
     print(f"    {result.stdout.strip().replace(chr(10), ' ')}")
-    print(f"    wall {elapsed:.1f} s, CPU {cpu:.1f} s (user + system, all processes), "
-          f"load average {load_before} before, {_load()} after")
+    print(
+        f"    wall {elapsed:.1f} s, CPU {cpu:.1f} s (user + system, all processes), "
+        f"load average {load_before} before, {_load()} after"
+    )
     return elapsed
 
 
@@ -106,31 +124,40 @@ def main() -> None:
         ceiling = _sqlite_ceiling(n, d / "ceiling.db")
         print(f"  baseline: raw SQLite insert of {n} rows: {ceiling:.2f} s")
         elapsed = _import(jsonl, d / "a.db")
-        print(f"  lintas signals import (JSON lines, {n}): {elapsed:.1f} s "
-              f"({n / elapsed:,.0f} signals/s; target < 60 s)")
+        print(
+            f"  lintas signals import (JSON lines, {n}): {elapsed:.1f} s "
+            f"({n / elapsed:,.0f} signals/s; target < 60 s)"
+        )
         again = _import(jsonl, d / "a.db")
         print(f"  the same file again (idempotent, 0 stored): {again:.1f} s")
         region = build_region(2026, 10)
         store = SignalsStore(d / "a.db").open()
-        service = SignalsService(store=store, reference=SandboxReference(region),
-                                 clock=SystemClock())
+        service = SignalsService(
+            store=store, reference=SandboxReference(region), clock=SystemClock()
+        )
         n_stix = min(n, int(os.environ.get("LINTAS_BENCH_SIGNALS_STIX", "100000")))
         everything = store.iterate(viewer_of(Participant("OPERATOR", Role.OPERATOR)))
         exported = stix.bundle([s for _, s in zip(range(n_stix), everything, strict=False)])
         bundle = d / "signals.stix.json"
         bundle.write_text(json.dumps(exported))
         elapsed = _import(bundle, d / "b.db")
-        print(f"  lintas signals import (STIX bundle, {n_stix} indicators, every object "
-              f"validated: documented shapes by the strict checker, the rest and a sample by "
-              f"stix2): {elapsed:.1f} s ({n_stix / elapsed:,.0f} signals/s; target < 60 s)")
+        print(
+            f"  lintas signals import (STIX bundle, {n_stix} indicators, every object "
+            f"validated: documented shapes by the strict checker, the rest and a sample by "
+            f"stix2): {elapsed:.1f} s ({n_stix / elapsed:,.0f} signals/s; target < 60 s)"
+        )
         caller = Participant("CHPYTHBK", Role.PSP, "TH")
-        targets = [TargetInput(type="phone", value=f"08{i:08d}", country="TH")
-                   for i in range(0, min(n, LOOKUPS * 4), 4)]
+        targets = [
+            TargetInput(type="phone", value=f"08{i:08d}", country="TH")
+            for i in range(0, min(n, LOOKUPS * 4), 4)
+        ]
         start = time.perf_counter()
         hits = sum(service.lookup(t, caller).active_reports > 0 for t in targets)
         elapsed = time.perf_counter() - start
-        print(f"  lookups (normalise + indexed read + TLP): {len(targets) / elapsed:,.0f}/s "
-              f"({hits}/{len(targets)} found), one core, in process")
+        print(
+            f"  lookups (normalise + indexed read + TLP): {len(targets) / elapsed:,.0f}/s "
+            f"({hits}/{len(targets)} found), one core, in process"
+        )
         store.close()
 
 

@@ -2,9 +2,7 @@
 payee verification in POST /v1/addressing/resolve, `lintas screen`, `lintas lists`,
 `lintas resolve --name`.
 
-Until the lead registers ``build_screening_routes`` in ``app.py`` (and the commands in
-``cli.py``), the app here adds the routes itself after startup (``ScreeningApp``) and the CLI
-commands are mounted on a small Typer app of the test's own.
+The hub loads a small FollowTheMoney list given in its configuration.
 """
 
 from __future__ import annotations
@@ -26,47 +24,38 @@ from typer.testing import CliRunner
 
 from lintas.bootstrap import Hub, HubConfig
 from lintas.entrypoints.api.app import LintasApp
-from lintas.entrypoints.api.http import Router
-from lintas.entrypoints.api.routes import build_routes
-from lintas.entrypoints.api.routes_iso import build_iso_routes
-from lintas.entrypoints.api.routes_screening import build_screening_routes
 from lintas.entrypoints.cli_screening import lists_app, screen
-from lintas.ports.clock import SystemClock
-from lintas.services.screening import ScreeningService
 
 START_TIMEOUT_S: Final = 60.0
 UN_LIST = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "sanctions"
+    Path(__file__).resolve().parents[2]
+    / ".."
+    / "shared"
+    / "data"
+    / "sanctions"
     / "un-sc-consolidated-2020-11-24.xml"
 )
 FTM_LINES: Final = [
-    {"id": "NK-1", "schema": "Person", "datasets": ["test_list"],
-     "last_change": "2024-03-01T10:00:00",
-     "properties": {"name": ["Umar Patek"], "alias": ["Omar Patek"], "nationality": ["id"]}},
-    {"id": "NK-2", "schema": "Organization", "datasets": ["test_list"],
-     "properties": {"name": ["Jemaah Islamiyah"]}},
+    {
+        "id": "NK-1",
+        "schema": "Person",
+        "datasets": ["test_list"],
+        "last_change": "2024-03-01T10:00:00",
+        "properties": {"name": ["Umar Patek"], "alias": ["Omar Patek"], "nationality": ["id"]},
+    },
+    {
+        "id": "NK-2",
+        "schema": "Organization",
+        "datasets": ["test_list"],
+        "properties": {"name": ["Jemaah Islamiyah"]},
+    },
 ]
-
-
-class ScreeningApp(LintasApp):
-    """The shipped app, with the screening routes added when ``app.py`` does not have them."""
-
-    screening: ScreeningService
-
-    async def startup(self) -> None:
-        await super().startup()
-        assert self.hub is not None and self._router is not None
-        if self._router.match("POST", "/v1/screening") is None:
-            routes = build_routes(self.hub) + build_iso_routes(self.hub)
-            routes += build_screening_routes(self.hub, self.screening)
-            self.routes = routes
-            self._router = Router(routes)
 
 
 @dataclass
 class Server:
     url: str
-    app: ScreeningApp
+    app: LintasApp
     http: httpx.Client
     keys: dict[str, str]
 
@@ -92,8 +81,7 @@ def ftm_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, ftm_file: Path) -> Iterator[Server]:
     db = tmp_path_factory.mktemp("screening-http") / "hub.db"
-    app = ScreeningApp(HubConfig(db_path=db, customers_per_country=50))
-    app.screening = ScreeningService.from_files([ftm_file], clock=SystemClock())
+    app = LintasApp(HubConfig(db_path=db, customers_per_country=50, sanctions_lists=(ftm_file,)))
     port = free_port()
     config = uvicorn.Config(
         app, host="127.0.0.1", port=port, lifespan="on", log_level="warning", loop="asyncio"
@@ -130,8 +118,11 @@ def _invoke(server: Server, *args: str) -> Any:
 def test_screening_a_listed_name_answers_hits_best_first_with_score_and_explanation(
     server: Server,
 ) -> None:
-    r = server.http.post("/v1/screening", json={"name": "PATEK, Omar", "country": "ID"},
-                         headers=server.headers(server.a_psp()))
+    r = server.http.post(
+        "/v1/screening",
+        json={"name": "PATEK, Omar", "country": "ID"},
+        headers=server.headers(server.a_psp()),
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     hit = body["hits"][0]
@@ -143,8 +134,9 @@ def test_screening_a_listed_name_answers_hits_best_first_with_score_and_explanat
 
 
 def test_screening_an_unlisted_name_answers_no_hits(server: Server) -> None:
-    r = server.http.post("/v1/screening", json={"name": "Somchai Bunma"},
-                         headers=server.headers(server.a_psp()))
+    r = server.http.post(
+        "/v1/screening", json={"name": "Somchai Bunma"}, headers=server.headers(server.a_psp())
+    )
     assert r.status_code == 200 and r.json()["hits"] == []
 
 
@@ -181,14 +173,17 @@ def test_the_list_status_shows_each_lists_date_and_entry_counts(server: Server) 
 def test_only_the_operator_loads_a_list_and_a_missing_file_is_refused(
     server: Server, ftm_file: Path
 ) -> None:
-    psp = server.http.post("/v1/lists", json={"path": str(ftm_file)},
-                           headers=server.headers(server.a_psp()))
+    psp = server.http.post(
+        "/v1/lists", json={"path": str(ftm_file)}, headers=server.headers(server.a_psp())
+    )
     assert psp.status_code == 403 and psp.json()["reason"] == "operator_only"
-    missing = server.http.post("/v1/lists", json={"path": "/nonexistent/list.xml"},
-                               headers=server.headers("OPERATOR"))
+    missing = server.http.post(
+        "/v1/lists", json={"path": "/nonexistent/list.xml"}, headers=server.headers("OPERATOR")
+    )
     assert missing.status_code == 404 and missing.json()["reason"] == "list_file_missing"
-    refused = server.http.post("/v1/lists", json={"path": str(ftm_file.parent)},
-                               headers=server.headers("OPERATOR"))
+    refused = server.http.post(
+        "/v1/lists", json={"path": str(ftm_file.parent)}, headers=server.headers("OPERATOR")
+    )
     assert refused.status_code == 422 and refused.json()["reason"] == "list_refused"
 
 
@@ -223,8 +218,9 @@ def test_resolve_with_the_expected_name_answers_the_payee_verification(server: S
         body: dict[str, Any] = {"country": "TH", "addressType": address_type, "value": value}
         if name is not None:
             body["expectedName"] = name
-        r = server.http.post("/v1/addressing/resolve", json=body,
-                             headers=server.headers(server.a_psp()))
+        r = server.http.post(
+            "/v1/addressing/resolve", json=body, headers=server.headers(server.a_psp())
+        )
         assert r.status_code == 200, r.text
         return r.json()  # type: ignore[no-any-return]
 
@@ -241,7 +237,17 @@ def test_resolve_with_the_expected_name_answers_the_payee_verification(server: S
 def test_lintas_resolve_with_a_name_prints_the_payee_check(server: Server) -> None:
     customer = server.hub.region.customers_of("TH")[0]
     address_type, value = customer.proxies[0]
-    result = lintas("resolve", "--country", "TH", "--type", address_type, "--value", value,
-                    "--name", "Golden Harvest Investment Ltd", server=server.url)
+    result = lintas(
+        "resolve",
+        "--country",
+        "TH",
+        "--type",
+        address_type,
+        "--value",
+        value,
+        "--name",
+        "Golden Harvest Investment Ltd",
+        server=server.url,
+    )
     assert result.returncode == 0, result.stderr
     assert "payee check NMTC" in result.stdout

@@ -23,11 +23,9 @@ from typer.testing import CliRunner
 from lintas.bootstrap import HubConfig
 from lintas.entrypoints.api.app import LintasApp
 from lintas.entrypoints.api.http import Router
-from lintas.entrypoints.api.routes import build_routes
 from lintas.entrypoints.api.routes_signals import (
     TokenBuckets,
     build_signal_routes,
-    remember_client,
 )
 from lintas.entrypoints.api.taxii import build_taxii_routes
 from lintas.entrypoints.cli_signals import check, signals_app
@@ -36,7 +34,7 @@ START_TIMEOUT_S: Final = 60.0
 
 
 class SignalsApp(LintasApp):
-    """The shipped app, with the signal and TAXII routes added when ``app.py`` lacks them."""
+    """The shipped app, with the public check's rate limit tuned for the tests."""
 
     registered_by_app: bool = False
 
@@ -44,19 +42,15 @@ class SignalsApp(LintasApp):
         await super().startup()
         assert self.hub is not None and self._router is not None
         self.registered_by_app = self._router.match("GET", "/v1/check") is not None
-        if not self.registered_by_app:
-            service = self.hub.signals
-            buckets = TokenBuckets(burst=30, rate_per_s=0.5)
-            self._router = Router(
-                build_routes(self.hub)
-                + build_signal_routes(self.hub, service, buckets)
-                + build_taxii_routes(self.hub, service)
-            )
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            remember_client(scope)
-        await super().__call__(scope, receive, send)
+        # The shipped routes, with the public check's buckets set for a quick rate-limit test.
+        service = self.hub.signals
+        buckets = TokenBuckets(burst=30, rate_per_s=0.5)
+        ours = ("/v1/signals", "/v1/check", "/taxii2")
+        self._router = Router(
+            [r for r in self.routes if not r.path.startswith(ours)]
+            + build_signal_routes(self.hub, service, buckets)
+            + build_taxii_routes(self.hub, service)
+        )
 
 
 @dataclass
@@ -106,8 +100,14 @@ def _psps(hub: Hub) -> None:
 
 
 def report(hub: Hub, who: str, **body: Any) -> httpx.Response:
-    payload = {"type": "phone", "value": "0812345678", "country": "TH",
-               "abuse": "investment_scam", "confidence": 80, **body}
+    payload = {
+        "type": "phone",
+        "value": "0812345678",
+        "country": "TH",
+        "abuse": "investment_scam",
+        "confidence": 80,
+        **body,
+    }
     return hub.http.post("/v1/signals", json=payload, headers=hub.as_(who))
 
 
@@ -123,8 +123,11 @@ def test_a_report_is_found_by_another_participant_whichever_way_the_number_is_wr
     created = report(hub, TH_PSP, value="0899999991")
     assert created.status_code == 201, created.text
     assert created.json()["value"] == "+66899999991"
-    found = hub.http.get("/v1/signals/lookup", params={"type": "phone", "value": "+66 89-999-9991"},
-                         headers=hub.as_(SG_PSP))
+    found = hub.http.get(
+        "/v1/signals/lookup",
+        params={"type": "phone", "value": "+66 89-999-9991"},
+        headers=hub.as_(SG_PSP),
+    )
     assert found.status_code == 200, found.text
     assert (found.json()["activeReports"], found.json()["sources"]) == (1, 1)
 
@@ -154,12 +157,14 @@ def test_what_each_kind_of_participant_sees_over_http_follows_tlp(hub: Hub) -> N
 
 def test_another_participant_may_not_withdraw_a_signal_but_its_source_may(hub: Hub) -> None:
     sid = report(hub, TH_PSP, value="0877777771").json()["id"]
-    refused = hub.http.patch(f"/v1/signals/{sid}", json={"status": "withdrawn"},
-                             headers=hub.as_(SG_PSP))
+    refused = hub.http.patch(
+        f"/v1/signals/{sid}", json={"status": "withdrawn"}, headers=hub.as_(SG_PSP)
+    )
     assert refused.status_code == 403
     assert refused.headers["content-type"] == "application/problem+json"
-    done = hub.http.patch(f"/v1/signals/{sid}", json={"status": "withdrawn"},
-                          headers=hub.as_(TH_PSP))
+    done = hub.http.patch(
+        f"/v1/signals/{sid}", json={"status": "withdrawn"}, headers=hub.as_(TH_PSP)
+    )
     assert done.status_code == 200 and done.json()["status"] == "withdrawn"
 
 
@@ -184,11 +189,15 @@ def test_bad_input_is_refused_with_a_typed_problem_and_changes_nothing(
 
 
 def test_an_oversized_or_invalid_bundle_is_refused(hub: Hub) -> None:
-    big = hub.http.post("/v1/signals/stix", content=b"{" + b" " * 300_000 + b"}",
-                        headers=hub.as_(TH_PSP))
+    big = hub.http.post(
+        "/v1/signals/stix", content=b"{" + b" " * 300_000 + b"}", headers=hub.as_(TH_PSP)
+    )
     assert big.status_code == 413
-    bad = hub.http.post("/v1/signals/stix", content=b'{"type":"bundle","objects":[{"type":1}]}',
-                        headers=hub.as_(TH_PSP))
+    bad = hub.http.post(
+        "/v1/signals/stix",
+        content=b'{"type":"bundle","objects":[{"type":1}]}',
+        headers=hub.as_(TH_PSP),
+    )
     assert (bad.status_code, bad.json()["reason"]) == (422, "stix_invalid")
 
 
@@ -196,16 +205,20 @@ def test_a_stix_bundle_exported_by_one_participant_imports_at_another(hub: Hub) 
     report(hub, TH_PSP, type="domain", value="Refund-Help.example", tlp="green", country=None)
     bundle = hub.http.get("/v1/signals/stix", headers=hub.as_(SG_PSP))
     assert bundle.headers["content-type"].startswith("application/stix+json")
-    imported = hub.http.post("/v1/signals/stix", content=bundle.content,
-                             headers=hub.as_("OPERATOR"))
+    imported = hub.http.post(
+        "/v1/signals/stix", content=bundle.content, headers=hub.as_("OPERATOR")
+    )
     assert imported.status_code == 200, imported.text
     assert imported.json()["received"] >= 1
 
 
 def test_the_public_check_answers_in_thai_without_naming_the_reporter(hub: Hub) -> None:
     report(hub, TH_PSP, value="0866666661", tlp="clear")
-    r = hub.http.get("/v1/check", params={"type": "phone", "value": "0866666661",
-                                          "country": "TH"}, headers={"accept-language": "th"})
+    r = hub.http.get(
+        "/v1/check",
+        params={"type": "phone", "value": "0866666661", "country": "TH"},
+        headers={"accept-language": "th"},
+    )
     assert r.status_code == 200, r.text
     answer = r.json()
     assert answer["reported"] and answer["language"] == "th" and "ธนาคาร" in answer["advice"]
@@ -215,29 +228,45 @@ def test_the_public_check_answers_in_thai_without_naming_the_reporter(hub: Hub) 
 def test_the_cli_check_says_what_to_do_next(hub: Hub) -> None:
     cli = typer.Typer()
     cli.command()(check)
-    result = CliRunner().invoke(cli, ["phone", "+66 86-666-6661", "--lang", "vi",
-                                      "--server", hub.url])
+    result = CliRunner().invoke(
+        cli, ["phone", "+66 86-666-6661", "--lang", "vi", "--server", hub.url]
+    )
     assert result.exit_code == 2, result.output
     assert "lừa đảo" in result.output
 
 
 def test_the_cli_reports_looks_up_and_withdraws(hub: Hub) -> None:
     runner = CliRunner()
-    made = runner.invoke(signals_app, ["report", "qr", "id-1122334455", "--abuse",
-                                       "shopping_scam", "--as", SG_PSP, "--server", hub.url,
-                                       "--json"])
+    made = runner.invoke(
+        signals_app,
+        [
+            "report",
+            "qr",
+            "id-1122334455",
+            "--abuse",
+            "shopping_scam",
+            "--as",
+            SG_PSP,
+            "--server",
+            hub.url,
+            "--json",
+        ],
+    )
     assert made.exit_code == 0, made.output
     sid = __import__("json").loads(made.output)["id"]
-    looked = runner.invoke(signals_app, ["lookup", "qr", "ID1122334455", "--as", TH_PSP,
-                                         "--server", hub.url])
+    looked = runner.invoke(
+        signals_app, ["lookup", "qr", "ID1122334455", "--as", TH_PSP, "--server", hub.url]
+    )
     assert "1 active report(s)" in looked.output, looked.output
     gone = runner.invoke(signals_app, ["withdraw", sid, "--as", SG_PSP, "--server", hub.url])
     assert gone.exit_code == 0, gone.output
 
 
 def test_the_public_check_is_rate_limited_per_client(hub: Hub) -> None:
-    codes = [hub.http.get("/v1/check", params={"type": "domain", "value": "a.example"}).status_code
-             for _ in range(40)]
+    codes = [
+        hub.http.get("/v1/check", params={"type": "domain", "value": "a.example"}).status_code
+        for _ in range(40)
+    ]
     assert 429 in codes and codes[0] == 200
     limited = hub.http.get("/v1/check", params={"type": "domain", "value": "a.example"})
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1

@@ -58,7 +58,8 @@ def test_a_taxii_client_discovers_pages_and_resumes_after_a_date(hub: Any) -> No
     assert all(o["type"] == "indicator" for page in pages for o in page["objects"])
     first = collection.get_objects(limit=5)
     raw = collection._conn.session.get(
-        collection.objects_url, params={"limit": 5},
+        collection.objects_url,
+        params={"limit": 5},
         headers={"Accept": "application/taxii+json;version=2.1"},
     )
     assert raw.headers["Content-Type"] == "application/taxii+json;version=2.1"
@@ -66,7 +67,8 @@ def test_a_taxii_client_discovers_pages_and_resumes_after_a_date(hub: Any) -> No
     later = collection.get_objects(added_after=last_added, limit=1000)
     assert [o["id"] for o in first["objects"]] + [o["id"] for o in later["objects"]] == ids
     everything = collection._conn.session.get(
-        collection.objects_url, params={"limit": 1000},
+        collection.objects_url,
+        params={"limit": 1000},
         headers={"Accept": "application/taxii+json;version=2.1"},
     )
     cutoff = everything.headers["X-TAXII-Date-Added-Last"]

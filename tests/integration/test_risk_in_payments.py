@@ -38,7 +38,11 @@ from lintas.services.risk import RiskRules, RulesAssessor, load_risk_rules
 from lintas.services.screening import ScreeningService
 
 UN_LIST = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "sanctions"
+    Path(__file__).resolve().parents[2]
+    / ".."
+    / "shared"
+    / "data"
+    / "sanctions"
     / "un-sc-consolidated-2020-11-24.xml"
 )
 needs_un_list = pytest.mark.skipif(
@@ -68,8 +72,11 @@ def _hub(tmp_path: Path, assessor: RulesAssessor, **config: Any) -> Iterator[Hub
 
 def _only(**on: Any) -> RiskRules:
     fields: dict[str, Any] = {
-        "sanctions_enabled": False, "signals_enabled": False, "velocity_enabled": False,
-        "new_payee_enabled": False, "verification_enabled": False,
+        "sanctions_enabled": False,
+        "signals_enabled": False,
+        "velocity_enabled": False,
+        "new_payee_enabled": False,
+        "verification_enabled": False,
     }
     fields.update(on)
     return replace(load_risk_rules(), **fields)
@@ -89,7 +96,8 @@ def _pay(
     request = payment_request(quote, debtor, creditor, creditor_name=creditor_name)
     if debtor_name is not None:
         request = PaymentRequest(
-            uetr=request.uetr, quote_id=request.quote_id,
+            uetr=request.uetr,
+            quote_id=request.quote_id,
             debtor=PartyInput(debtor_name, debtor.account, debtor.psp_id),
             creditor=request.creditor,
         )
@@ -152,8 +160,12 @@ def test_the_creditors_registered_name_is_screened_not_the_name_the_sender_typed
     for hub in _hub(tmp_path, RulesAssessor(_only())):
         creditor = richest(hub, "TH")
     entry = SanctionsEntry(
-        list_id="t", entry_id="T-1", primary_name=creditor.name, aliases=(),
-        entity_type="person", source_list="Test list",
+        list_id="t",
+        entry_id="T-1",
+        primary_name=creditor.name,
+        aliases=(),
+        entity_type="person",
+        source_list="Test list",
     )
     screening = ScreeningService(
         [(SanctionsList("Test list", dt.date(2026, 1, 1), (entry,)), "memory")],

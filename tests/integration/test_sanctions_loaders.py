@@ -34,9 +34,7 @@ def test_the_un_list_loads_with_the_counts_the_xml_has() -> None:
     assert un.person_count == text.count("<INDIVIDUAL>") == 713
     assert un.organisation_count == text.count("<ENTITY>") == 305
     aliases = sum(1 for m in re.findall(r"<ALIAS_NAME>([^<]*)</ALIAS_NAME>", text) if m.strip())
-    originals = sum(
-        1 for m in re.findall(r"<NAME_ORIGINAL_SCRIPT>([^<]*)<", text) if m.strip()
-    )
+    originals = sum(1 for m in re.findall(r"<NAME_ORIGINAL_SCRIPT>([^<]*)<", text) if m.strip())
     assert sum(len(e.aliases) for e in un.entries) == aliases + originals
 
 
@@ -85,8 +83,14 @@ def test_a_sibling_sharing_four_of_five_names_is_not_the_listed_person(
 
 @needs_un_list
 def test_common_regional_names_raise_no_hit_on_the_un_list(un_screener: Screener) -> None:
-    for name in ("Nguyen Van An", "Siti Nurhaliza binti Tarudin", "Somchai Jaidee",
-                 "Tan Ah Kow", "Budi Santoso", "王建国"):
+    for name in (
+        "Nguyen Van An",
+        "Siti Nurhaliza binti Tarudin",
+        "Somchai Jaidee",
+        "Tan Ah Kow",
+        "Budi Santoso",
+        "王建国",
+    ):
         assert un_screener.screen(name) == [], name
 
 
@@ -127,13 +131,26 @@ def test_the_ofac_sdn_csv_loads_persons_and_organisations_with_aliases(tmp_path:
 
 
 FTM_LINES = [
-    {"id": "NK-1", "schema": "Person", "datasets": ["un_sc_sanctions"],
-     "last_change": "2024-03-01T10:00:00",
-     "properties": {"name": ["Umar Patek"], "alias": ["Omar Patek"], "weakAlias": ["Pak Taek"],
-                    "birthDate": ["1970"], "nationality": ["id"],
-                    "createdAt": ["2004-01-10"]}},
-    {"id": "NK-2", "schema": "Organization", "datasets": ["un_sc_sanctions"],
-     "properties": {"name": ["Jemaah Islamiyah"], "alias": ["Jemaa Islamiya"]}},
+    {
+        "id": "NK-1",
+        "schema": "Person",
+        "datasets": ["un_sc_sanctions"],
+        "last_change": "2024-03-01T10:00:00",
+        "properties": {
+            "name": ["Umar Patek"],
+            "alias": ["Omar Patek"],
+            "weakAlias": ["Pak Taek"],
+            "birthDate": ["1970"],
+            "nationality": ["id"],
+            "createdAt": ["2004-01-10"],
+        },
+    },
+    {
+        "id": "NK-2",
+        "schema": "Organization",
+        "datasets": ["un_sc_sanctions"],
+        "properties": {"name": ["Jemaah Islamiyah"], "alias": ["Jemaa Islamiya"]},
+    },
     {"id": "NK-3", "schema": "Sanction", "properties": {"entity": ["NK-1"]}},
     {"id": "NK-4", "schema": "Address", "properties": {"full": ["Jakarta"]}},
 ]
@@ -149,7 +166,9 @@ def test_followthemoney_lines_load_people_and_organisations_only(tmp_path: Path)
     assert (ftm.person_count, ftm.organisation_count) == (1, 1)
     person = ftm.entries[0]
     assert [(a.name, a.quality) for a in person.aliases] == [
-        ("Omar Patek", "alias"), ("Pak Taek", "weak")]
+        ("Omar Patek", "alias"),
+        ("Pak Taek", "weak"),
+    ]
     assert person.listed_on == dt.date(2004, 1, 10)
     assert person.dates_of_birth == ("1970",)
     assert Screener(ftm.entries).screen("Patek, Omar")[0].entry_id == "NK-1"
@@ -159,7 +178,7 @@ def test_xml_with_an_entity_declaration_is_not_expanded(tmp_path: Path) -> None:
     path = tmp_path / "evil.xml"
     path.write_text(
         '<?xml version="1.0"?>\n<!DOCTYPE CONSOLIDATED_LIST [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-        "<CONSOLIDATED_LIST dateGenerated=\"2020-01-01\"><INDIVIDUALS><INDIVIDUAL>"
+        '<CONSOLIDATED_LIST dateGenerated="2020-01-01"><INDIVIDUALS><INDIVIDUAL>'
         "<DATAID>1</DATAID><FIRST_NAME>&x;</FIRST_NAME><SECOND_NAME>DOE</SECOND_NAME>"
         "<REFERENCE_NUMBER>X.1</REFERENCE_NUMBER></INDIVIDUAL></INDIVIDUALS>"
         "</CONSOLIDATED_LIST>",
@@ -176,7 +195,8 @@ def test_files_that_are_not_lists_are_refused_with_a_reason(tmp_path: Path) -> N
     with pytest.raises(ListRefusedError, match="unknown_list_format"):
         load_list(other)
     broken = tmp_path / "broken.json"
-    broken.write_text('{"schema": "Person", "properties": {"name": ["A"]}}\n{not json\n',
-                      encoding="utf-8")
+    broken.write_text(
+        '{"schema": "Person", "properties": {"name": ["A"]}}\n{not json\n', encoding="utf-8"
+    )
     with pytest.raises(ListRefusedError, match="line_is_not_json"):
         load_list(broken)

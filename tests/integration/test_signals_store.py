@@ -80,8 +80,12 @@ def test_only_the_reporting_organisation_changes_a_signal_and_a_hidden_one_does_
     changed = service.change(amber.id, SignalChange(status="mitigated"), TH_SAME_BANK)
     assert changed.status.value == "mitigated"
     withdrawn = service.withdraw(red.id, TH_PSP)
-    assert service.lookup(TargetInput(type="phone", value="0812345679", country="TH"),
-                          TH_PSP).active_reports == 0
+    assert (
+        service.lookup(
+            TargetInput(type="phone", value="0812345679", country="TH"), TH_PSP
+        ).active_reports
+        == 0
+    )
     assert withdrawn.status.value == "withdrawn"
 
 
@@ -102,8 +106,10 @@ def test_a_bad_record_refuses_the_whole_import_and_changes_nothing(
     service: SignalsService,
 ) -> None:
     source = service.source_of(CENTRE)
-    records = [_report("0812345678"), SignalInput(
-        target=TargetInput(type="pigeon", value="x"), abuse="other", confidence=1)]
+    records = [
+        _report("0812345678"),
+        SignalInput(target=TargetInput(type="pigeon", value="x"), abuse="other", confidence=1),
+    ]
     with pytest.raises(InputInvalid) as e:
         service.prepare(records, source)
     assert e.value.reason == "signal_type_unknown" and "record 2" in e.value.message
@@ -125,8 +131,16 @@ def test_a_stix_export_is_valid_stix_and_imports_back_to_the_same_targets(
         TargetInput(type="qr", value="ID1020304050"),
     ]
     originals = [
-        service.report(SignalInput(target=t, abuse="phishing", confidence=60, tlp="green",
-                                   description="it's a 'quoted' lure"), TH_PSP)
+        service.report(
+            SignalInput(
+                target=t,
+                abuse="phishing",
+                confidence=60,
+                tlp="green",
+                description="it's a 'quoted' lure",
+            ),
+            TH_PSP,
+        )
         for t in kinds
     ]
     body = stix.bundle(originals)
@@ -138,7 +152,8 @@ def test_a_stix_export_is_valid_stix_and_imports_back_to_the_same_targets(
     assert again == [s.target for s in originals]
     assert {r.tlp for r in reports} == {"green"}
     other = SignalsService(
-        store=SignalsStore(tmp_path / "other.db").open(), reference=SandboxReference(REGION),
+        store=SignalsStore(tmp_path / "other.db").open(),
+        reference=SandboxReference(REGION),
         clock=FixedClock(datetime(2026, 5, 2, tzinfo=UTC)),
     )
     prepared = other.prepare(reports, other.source_of(CENTRE))
@@ -151,12 +166,27 @@ def test_a_stix_export_is_valid_stix_and_imports_back_to_the_same_targets(
     [
         (b"not json", "stix_not_json"),
         (b'{"type": "report"}', "stix_not_a_bundle"),
-        (json.dumps({"type": "bundle", "id": "bundle--1", "objects": [
-            {"type": "indicator", "spec_version": "2.1",
-             "id": "indicator--4d4770e7-dfb2-4f22-b311-602f56971f0c",
-             "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z",
-             "pattern": "[url:value = ", "pattern_type": "stix",
-             "valid_from": "2026-01-01T00:00:00Z"}]}).encode(), "stix_invalid"),
+        (
+            json.dumps(
+                {
+                    "type": "bundle",
+                    "id": "bundle--1",
+                    "objects": [
+                        {
+                            "type": "indicator",
+                            "spec_version": "2.1",
+                            "id": "indicator--4d4770e7-dfb2-4f22-b311-602f56971f0c",
+                            "created": "2026-01-01T00:00:00Z",
+                            "modified": "2026-01-01T00:00:00Z",
+                            "pattern": "[url:value = ",
+                            "pattern_type": "stix",
+                            "valid_from": "2026-01-01T00:00:00Z",
+                        }
+                    ],
+                }
+            ).encode(),
+            "stix_invalid",
+        ),
         (b"{" + b" " * 2000 + b"}", "bundle_too_large"),
     ],
 )
@@ -192,7 +222,8 @@ def test_a_stix_bundle_imports_once_and_a_bundle_with_one_bad_object_stores_noth
     originals = [service.report(_report(f"08{i:08d}", tlp="green"), TH_PSP) for i in range(300)]
     body = stix.bundle(originals)
     other = SignalsService(
-        store=SignalsStore(tmp_path / "other.db").open(), reference=SandboxReference(REGION),
+        store=SignalsStore(tmp_path / "other.db").open(),
+        reference=SandboxReference(REGION),
         clock=FixedClock(datetime(2026, 5, 2, tzinfo=UTC)),
     )
     source = other.source_of(CENTRE)

@@ -17,7 +17,11 @@ def name_tokens(raw: str) -> tuple[str, ...]:
 def test_malay_titles_are_kept_only_as_titles_and_noted() -> None:
     n = normalise_name("Tan Sri Dato' Haji Mohd Ali bin Abdullah")
     assert name_tokens("Tan Sri Dato' Haji Mohd Ali bin Abdullah") == (
-        "muhammad", "ali", "abd", "allah")
+        "muhammad",
+        "ali",
+        "abd",
+        "allah",
+    )
     assert "honorific 'tan sri' ignored" in n.notes
     assert "honorific 'haji' ignored" in n.notes
     assert "'mohd' read as 'muhammad'" in n.notes

@@ -15,16 +15,36 @@ from lintas.matching import (
 )
 
 ENTRIES = (
-    SanctionsEntry("test", "P1", "USAMA MUHAMMED AWAD BIN LADIN",
-                   (Alias("Osama bin Laden", "good"),), "person",
-                   nationalities=("Saudi Arabia",), source_list="Test list"),
-    SanctionsEntry("test", "P2", "AHMAD FAIZAL BIN HASSAN", (), "person",
-                   nationalities=("Malaysia",), source_list="Test list"),
+    SanctionsEntry(
+        "test",
+        "P1",
+        "USAMA MUHAMMED AWAD BIN LADIN",
+        (Alias("Osama bin Laden", "good"),),
+        "person",
+        nationalities=("Saudi Arabia",),
+        source_list="Test list",
+    ),
+    SanctionsEntry(
+        "test",
+        "P2",
+        "AHMAD FAIZAL BIN HASSAN",
+        (),
+        "person",
+        nationalities=("Malaysia",),
+        source_list="Test list",
+    ),
     SanctionsEntry("test", "P3", "Nguyễn Văn Thành", (), "person", source_list="Test list"),
-    SanctionsEntry("test", "P4", "Wang Jianguo", (Alias("Wang Kin Kwok", "low"),), "person",
-                   source_list="Test list"),
-    SanctionsEntry("test", "O1", "AL-KAWTHAR MONEY EXCHANGE", (), "organisation",
-                   source_list="Test list"),
+    SanctionsEntry(
+        "test",
+        "P4",
+        "Wang Jianguo",
+        (Alias("Wang Kin Kwok", "low"),),
+        "person",
+        source_list="Test list",
+    ),
+    SanctionsEntry(
+        "test", "O1", "AL-KAWTHAR MONEY EXCHANGE", (), "organisation", source_list="Test list"
+    ),
     SanctionsEntry("test", "P5", "MOHAMMAD WALI", (), "person", source_list="Test list"),
 )
 
@@ -131,8 +151,9 @@ def test_an_unscreenable_name_is_refused(screener: Screener) -> None:
 
 
 def test_screening_does_not_score_every_entry() -> None:
-    many = [SanctionsEntry("t", f"E{i}", f"Coined{i} Surname{i}", (), "person")
-            for i in range(2_000)]
+    many = [
+        SanctionsEntry("t", f"E{i}", f"Coined{i} Surname{i}", (), "person") for i in range(2_000)
+    ]
     screener = Screener(many)
     assert len(screener._candidates(*_query(screener, "Coined7 Surname7"))) < 20
     assert screener.screen("Coined7 Surname7")[0].entry_id == "E7"

@@ -20,31 +20,59 @@ from lintas.domain.reference import (
 )
 
 TH_MOBILE = AddressType(
-    "MOBILE", "Mobile number (PromptPay)", r"\+66[689]\d{8}", "+66812345678",
-    separators=" -.()/", calling_code="+66", trunk_prefix="0",
+    "MOBILE",
+    "Mobile number (PromptPay)",
+    r"\+66[689]\d{8}",
+    "+66812345678",
+    separators=" -.()/",
+    calling_code="+66",
+    trunk_prefix="0",
 )
 SG_MOBILE = AddressType(
-    "MOBILE", "Mobile number (PayNow)", r"\+65[89]\d{7}", "+6581234567",
-    separators=" -.()/", calling_code="+65",
+    "MOBILE",
+    "Mobile number (PayNow)",
+    r"\+65[89]\d{7}",
+    "+6581234567",
+    separators=" -.()/",
+    calling_code="+65",
 )
 SG_NRIC = AddressType(
-    "NATIONAL_ID", "NRIC or FIN", r"[STFGM]\d{7}[A-Z]", "S1234567D", case="upper",
+    "NATIONAL_ID",
+    "NRIC or FIN",
+    r"[STFGM]\d{7}[A-Z]",
+    "S1234567D",
+    case="upper",
     check="sg_nric",
 )
 TH_ID = AddressType(
-    "NATIONAL_ID", "Citizen id", r"[1-8]\d{12}",
-    "110170012345" + thai_id_check_digit("110170012345"), check="th_id",
+    "NATIONAL_ID",
+    "Citizen id",
+    r"[1-8]\d{12}",
+    "110170012345" + thai_id_check_digit("110170012345"),
+    check="th_id",
 )
 MY_NRIC = AddressType("NATIONAL_ID", "MyKad", r"\d{12}", "900101145673", check="my_nric")
 UPI = AddressType(
-    "UPI", "UPI id", r"[a-z0-9][a-z0-9._-]{1,255}@[a-z][a-z0-9]{1,63}", "rahul.sharma@ganga",
-    separators="", case="lower",
+    "UPI",
+    "UPI id",
+    r"[a-z0-9][a-z0-9._-]{1,255}@[a-z][a-z0-9]{1,63}",
+    "rahul.sharma@ganga",
+    separators="",
+    case="lower",
 )
 
 
 @pytest.mark.parametrize(
-    "typed", ["+66 81-234-5678", "081-234-5678", "0812345678", "66812345678", "0066812345678",
-              " (081) 234 5678 ", "081.234.5678"],
+    "typed",
+    [
+        "+66 81-234-5678",
+        "081-234-5678",
+        "0812345678",
+        "66812345678",
+        "0066812345678",
+        " (081) 234 5678 ",
+        "081.234.5678",
+    ],
 )
 def test_every_local_and_international_form_of_a_thai_mobile_normalises_to_e164(
     typed: str,
@@ -66,9 +94,7 @@ def test_a_mobile_of_the_wrong_length_or_range_is_refused() -> None:
     assert not TH_MOBILE.accepts("+65 8123 4567")  # A Singapore number is not a Thai one.
 
 
-@pytest.mark.parametrize(
-    "nric", ["S1234567D", "T1234567J", "F1234567N", "G1234567X", "M1234567K"]
-)
+@pytest.mark.parametrize("nric", ["S1234567D", "T1234567J", "F1234567N", "G1234567X", "M1234567K"])
 def test_nrics_with_the_right_check_letter_are_accepted_in_every_series(nric: str) -> None:
     assert nric_check_letter(nric[0], nric[1:8]) == nric[8]
     assert SG_NRIC.accepts(nric)

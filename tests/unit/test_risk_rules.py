@@ -30,8 +30,13 @@ from lintas.services.screening import ScreeningService
 
 T0 = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 LISTED = SanctionsEntry(
-    list_id="test", entry_id="T.1", primary_name="Viktor Bout Kalashnikov", aliases=(),
-    entity_type="person", source_list="Test list", list_date=dt.date(2026, 1, 1),
+    list_id="test",
+    entry_id="T.1",
+    primary_name="Viktor Bout Kalashnikov",
+    aliases=(),
+    entity_type="person",
+    source_list="Test list",
+    list_date=dt.date(2026, 1, 1),
 )
 HOLDER = AccountHolder("TH", "PSPTHBBB", "2222", "Creditor", "Creditor")
 DEBTOR = AccountHolder("SG", "PSPSGAAA", "1111", "Debtor", "Debtor")
@@ -46,8 +51,11 @@ def _screening(threshold: float = 0.8) -> ScreeningService:
 def _rules(**overrides: Any) -> RiskRules:
     """Every rule off except those switched on in ``overrides``."""
     fields: dict[str, Any] = {
-        "sanctions_enabled": False, "signals_enabled": False, "velocity_enabled": False,
-        "new_payee_enabled": False, "verification_enabled": False,
+        "sanctions_enabled": False,
+        "signals_enabled": False,
+        "velocity_enabled": False,
+        "new_payee_enabled": False,
+        "verification_enabled": False,
     }
     fields.update(overrides)
     return RiskRules(**fields)
@@ -95,8 +103,7 @@ def test_a_weaker_sanctions_hit_holds_instead_of_blocking(make_payment: MakePaym
 def test_a_participant_with_a_stricter_threshold_does_not_hold_a_weak_hit(
     make_payment: MakePayment,
 ) -> None:
-    rules = _rules(sanctions_enabled=True,
-                   participant_screening_thresholds={"PSPSGAAA": 0.95})
+    rules = _rules(sanctions_enabled=True, participant_screening_thresholds={"PSPSGAAA": 0.95})
     assessor = RulesAssessor(rules, screening=_screening())
     payment = make_payment(debtor=Party("Viktor Kalashnikov", "1111", "PSPSGAAA"))
     assert assessor.assess(payment, _context()).outcome is RiskOutcome.PASS
@@ -126,8 +133,9 @@ def test_a_report_on_another_account_changes_nothing(make_payment: MakePayment) 
 def test_the_eleventh_payment_within_the_window_is_held_and_the_window_slides(
     make_payment: MakePayment,
 ) -> None:
-    assessor = RulesAssessor(_rules(velocity_enabled=True, velocity_payments_max=10,
-                                    velocity_window_s=3600))
+    assessor = RulesAssessor(
+        _rules(velocity_enabled=True, velocity_payments_max=10, velocity_window_s=3600)
+    )
     for i in range(10):
         at = T0 + timedelta(minutes=i)
         assert assessor.assess(make_payment(created_at=at), _context()).outcome is RiskOutcome.PASS
@@ -211,8 +219,10 @@ def test_the_shipped_configuration_file_loads_with_every_rule_on() -> None:
 
 def test_a_configuration_file_changes_a_threshold_without_code(tmp_path: Path) -> None:
     path = tmp_path / "risk.toml"
-    path.write_text("[velocity]\npayments_max = 3\n\n[participants.PSPSGAAA]\n"
-                    "screening_threshold = 0.9\n", encoding="utf-8")
+    path.write_text(
+        "[velocity]\npayments_max = 3\n\n[participants.PSPSGAAA]\nscreening_threshold = 0.9\n",
+        encoding="utf-8",
+    )
     rules = load_risk_rules(path)
     assert rules.velocity_payments_max == 3
     assert rules.participant_screening_thresholds == {"PSPSGAAA": 0.9}

@@ -22,12 +22,25 @@ SCRIPT_RANGES: dict[str, tuple[int, int]] = {
 DEVANAGARI = (0x0900, 0x097F)
 CJK = (0x4E00, 0x9FFF)
 ACCOUNT_LENGTHS = {
-    "SG": (9, 10), "MY": (12, 12), "TH": (10, 10), "ID": (10, 13), "PH": (12, 12),
-    "VN": (9, 14), "KH": (9, 12), "LA": (13, 16), "BN": (11, 13), "MM": (13, 17), "IN": (9, 18),
+    "SG": (9, 10),
+    "MY": (12, 12),
+    "TH": (10, 10),
+    "ID": (10, 13),
+    "PH": (12, 12),
+    "VN": (9, 14),
+    "KH": (9, 12),
+    "LA": (13, 16),
+    "BN": (11, 13),
+    "MM": (13, 17),
+    "IN": (9, 18),
 }
 IPS_MAX_MAJOR = {
-    "SG": (200_000, "SGD"), "MY": (50_000, "MYR"), "TH": (2_000_000, "THB"),
-    "ID": (250_000_000, "IDR"), "PH": (50_000, "PHP"), "VN": (500_000_000, "VND"),
+    "SG": (200_000, "SGD"),
+    "MY": (50_000, "MYR"),
+    "TH": (2_000_000, "THB"),
+    "ID": (250_000_000, "IDR"),
+    "PH": (50_000, "PHP"),
+    "VN": (500_000_000, "VND"),
     "IN": (100_000, "INR"),
 }
 
@@ -141,7 +154,8 @@ def test_about_one_customer_in_ten_is_a_business(region: Region) -> None:
 
 @pytest.mark.parametrize("country", sorted(SCRIPT_RANGES))
 def test_names_are_written_in_the_country_script_with_an_ascii_romanisation(
-    region: Region, country: str,
+    region: Region,
+    country: str,
 ) -> None:
     block = SCRIPT_RANGES[country]
     for customer in region.customers_of(country):
@@ -156,8 +170,9 @@ def test_vietnamese_names_keep_their_diacritics_and_the_romanisation_drops_them(
     customers = region.customers_of("VN")
     assert sum(1 for c in customers if not c.name.isascii()) > len(customers) // 2
     assert all(c.name_latin.isascii() for c in customers)
-    assert any(c.name.startswith("Nguyễn ") and c.name_latin.startswith("Nguyen ")
-               for c in customers)
+    assert any(
+        c.name.startswith("Nguyễn ") and c.name_latin.startswith("Nguyen ") for c in customers
+    )
 
 
 def test_singapore_malaysia_and_india_mix_local_scripts_with_latin_names(
@@ -199,7 +214,9 @@ def test_names_are_varied_within_each_country(region: Region) -> None:
     ],
 )
 def test_each_naming_custom_has_at_least_40_given_and_30_family_name_parts(
-    country: str, given: tuple[object, ...], family: tuple[object, ...],
+    country: str,
+    given: tuple[object, ...],
+    family: tuple[object, ...],
 ) -> None:
     assert len(set(given)) >= 40, country
     assert len(set(family)) >= 30, country

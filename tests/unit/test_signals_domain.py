@@ -88,8 +88,12 @@ def test_wallets_are_read_per_chain() -> None:
         (SignalType.URL, "ftp://x.example", Hints(), "url_value_malformed"),
         (SignalType.DOMAIN, "localhost", Hints(), "domain_value_malformed"),
         (SignalType.EMAIL, "no-at-sign", Hints(), "email_value_malformed"),
-        (SignalType.WALLET, "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u", Hints(chain="TRX"),
-         "wallet_value_malformed"),
+        (
+            SignalType.WALLET,
+            "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6u",
+            Hints(chain="TRX"),
+            "wallet_value_malformed",
+        ),
         (SignalType.WALLET, "0x12", Hints(chain="DOGE"), "chain_unknown"),
         (SignalType.QR, "<script>", Hints(), "qr_value_malformed"),
         (SignalType.PROXY, "S1234567D", Hints(), "proxy_needs_a_country_and_type"),
@@ -127,19 +131,39 @@ EXPECTED = {
 
 @pytest.mark.parametrize("tlp", list(Tlp))
 def test_each_kind_of_participant_sees_exactly_what_tlp_allows(tlp: Tlp) -> None:
-    viewers = {"source": SOURCE, "colleague": COLLEAGUE, "other_psp": OTHER_PSP,
-               "centre": CENTRE, "fxp": FXP, "public": PUBLIC}
+    viewers = {
+        "source": SOURCE,
+        "colleague": COLLEAGUE,
+        "other_psp": OTHER_PSP,
+        "centre": CENTRE,
+        "fxp": FXP,
+        "public": PUBLIC,
+    }
     seen = {name for name, v in viewers.items() if visible_to(tlp, "KSKBTHBK", "KSKB", v)}
     assert seen == EXPECTED[tlp]
 
 
-def _signal(tlp: Tlp, *, status: SignalStatus = SignalStatus.ACTIVE, org: str = "KSKB",
-            days_left: int = 30, sid: str = "00000000-0000-4000-8000-000000000001") -> Signal:
+def _signal(
+    tlp: Tlp,
+    *,
+    status: SignalStatus = SignalStatus.ACTIVE,
+    org: str = "KSKB",
+    days_left: int = 30,
+    sid: str = "00000000-0000-4000-8000-000000000001",
+) -> Signal:
     return Signal(
-        id=sid, target=Target(SignalType.PHONE, "+66812345678"), abuse=AbuseType.JOB_SCAM,
-        confidence=80, source=Source(f"{org}THBK", org, "TH"), tlp=tlp, status=status,
-        first_seen=NOW - timedelta(days=3), last_seen=NOW - timedelta(days=1),
-        expires_at=NOW + timedelta(days=days_left), created_at=NOW, modified_at=NOW,
+        id=sid,
+        target=Target(SignalType.PHONE, "+66812345678"),
+        abuse=AbuseType.JOB_SCAM,
+        confidence=80,
+        source=Source(f"{org}THBK", org, "TH"),
+        tlp=tlp,
+        status=status,
+        first_seen=NOW - timedelta(days=3),
+        last_seen=NOW - timedelta(days=1),
+        expires_at=NOW + timedelta(days=days_left),
+        created_at=NOW,
+        modified_at=NOW,
     )
 
 

@@ -85,8 +85,11 @@ def test_every_indicator_and_standard_sco_of_an_export_is_proven_valid_and_stix2
 
 
 def test_a_withdrawn_signal_without_a_source_country_is_still_of_the_documented_shape() -> None:
-    signal = replace(_signal(TARGETS[0], description=""), status=SignalStatus.WITHDRAWN,
-                     source=Source("OPERATOR", "OPERATOR", None))
+    signal = replace(
+        _signal(TARGETS[0], description=""),
+        status=SignalStatus.WITHDRAWN,
+        source=Source("OPERATOR", "OPERATOR", None),
+    )
     body = stix.indicator(signal)
     assert body["revoked"] is True and stix.proven_valid(body) and _accepted_by_stix2(body)
 
@@ -95,12 +98,37 @@ def test_a_withdrawn_signal_without_a_source_country_is_still_of_the_documented_
 
 #: Values that are wrong, odd or on the edge, tried in every property of an indicator.
 ODD_VALUES: list[Any] = [
-    None, "", " ", 0, 1, -1, 101, 100, True, False, 1.5, [], [""], ["x"], [1], {}, {"a": 1},
-    "2026-01-01T00:00:00Z", "2026-01-01T00:00:00.1Z", "2026-01-01T00:00:00.1234567Z",
-    "2026-1-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-01-01T24:00:00Z",
-    "2026-01-01T00:00:60Z", "2026-01-01 00:00:00Z", "2026-01-01T00:00:00+00:00",
-    "2026-01-01T00:00:00", "0000-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z",
-    "2030-01-01T00:00:00.000Z", "1990-01-01T00:00:00.000Z",
+    None,
+    "",
+    " ",
+    0,
+    1,
+    -1,
+    101,
+    100,
+    True,
+    False,
+    1.5,
+    [],
+    [""],
+    ["x"],
+    [1],
+    {},
+    {"a": 1},
+    "2026-01-01T00:00:00Z",
+    "2026-01-01T00:00:00.1Z",
+    "2026-01-01T00:00:00.1234567Z",
+    "2026-1-01T00:00:00Z",
+    "2026-02-30T00:00:00Z",
+    "2026-01-01T24:00:00Z",
+    "2026-01-01T00:00:60Z",
+    "2026-01-01 00:00:00Z",
+    "2026-01-01T00:00:00+00:00",
+    "2026-01-01T00:00:00",
+    "0000-01-01T00:00:00Z",
+    "9999-12-31T23:59:59.999999Z",
+    "2030-01-01T00:00:00.000Z",
+    "1990-01-01T00:00:00.000Z",
     "indicator--4d4770e7-dfb2-4f22-b311-602f56971f0c",
     "indicator--4d4770e7-dfb2-4f22-7311-602f56971f0c",
     "indicator--4D4770E7-DFB2-4F22-B311-602F56971F0C",
@@ -110,16 +138,28 @@ ODD_VALUES: list[Any] = [
     ["marking-definition--4d4770e7-dfb2-4f22-b311-602f56971f0c"],
     ["marking-definition--4d4770e7-dfb2-4f22-0311-602f56971f0c"],
     ["identity--4d4770e7-dfb2-4f22-b311-602f56971f0c"],
-    "stix", "pcre", "2.0", "2.1", "2.2",
-    "[url:value = 'http://a.example']", "[url:value = 'a\\n']", "[url:value = 'a\\\\']",
-    "[url:value='x']", "[url:value\t=\n'x']", "[ url:value = 'x' ]", "[url:value = 'x'] ",
-    "[url:value = 'x' AND url:value = 'y']", "[url:value = 'x' OR url:value = 'y']",
+    "stix",
+    "pcre",
+    "2.0",
+    "2.1",
+    "2.2",
+    "[url:value = 'http://a.example']",
+    "[url:value = 'a\\n']",
+    "[url:value = 'a\\\\']",
+    "[url:value='x']",
+    "[url:value\t=\n'x']",
+    "[ url:value = 'x' ]",
+    "[url:value = 'x'] ",
+    "[url:value = 'x' AND url:value = 'y']",
+    "[url:value = 'x' OR url:value = 'y']",
     "[x-lintas-phone-number:value = '+66812345678']",
     "[x-lintas-bank-account:account_number = '1' AND x-lintas-bank-account:bic = 'B']",
     "[x-lintas-bank-account:bic = 'B' AND x-lintas-bank-account:bic = 'B']",
     "[x-lintas-bank-account:bic = 'B' AND url:value = 'B']",
-    "[x-lintas-merchant-qr:merchant_id = '']", "[domain-name:value = 'ธนาคาร.ไทย']",
-    "[email-addr:value = 'a\\'b@c']", "[email-addr:value = 'a'b@c']",
+    "[x-lintas-merchant-qr:merchant_id = '']",
+    "[domain-name:value = 'ธนาคาร.ไทย']",
+    "[email-addr:value = 'a\\'b@c']",
+    "[email-addr:value = 'a'b@c']",
     {stix.SIGNAL_EXTENSION: {"extension_type": "property-extension", "status": "active"}},
     {stix.SIGNAL_EXTENSION: {"extension_type": "new-sco"}},
     {stix.SIGNAL_EXTENSION: {"extension_type": "property-extension", "status": 5}},
@@ -148,9 +188,12 @@ def test_every_single_odd_property_either_stays_unproven_or_is_one_stix2_accepts
 @settings(max_examples=600, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     changes=st.lists(
-        st.tuples(st.sampled_from(INDICATOR_KEYS), st.one_of(st.just("<delete>"),
-                                                             st.sampled_from(ODD_VALUES))),
-        min_size=1, max_size=3,
+        st.tuples(
+            st.sampled_from(INDICATOR_KEYS),
+            st.one_of(st.just("<delete>"), st.sampled_from(ODD_VALUES)),
+        ),
+        min_size=1,
+        max_size=3,
     )
 )
 def test_an_indicator_the_checker_proves_valid_is_one_stix2_accepts(
@@ -167,11 +210,23 @@ def test_an_indicator_the_checker_proves_valid_is_one_stix2_accepts(
 
 
 SCO_VALUES: list[Any] = [
-    None, "", "x", 5, ["x"], "2.0", "2.1", "url--4d4770e7-dfb2-4f22-b311-602f56971f0c",
+    None,
+    "",
+    "x",
+    5,
+    ["x"],
+    "2.0",
+    "2.1",
+    "url--4d4770e7-dfb2-4f22-b311-602f56971f0c",
     "url--4d4770e7-dfb2-4f22-0311-602f56971f0c",
     "domain-name--4d4770e7-dfb2-4f22-b311-602f56971f0c",
-    "email-addr--4d4770e7-dfb2-4f22-b311-602f56971f0c", "url", "domain-name", "email-addr",
-    True, {}, {"extension-definition--4d4770e7-dfb2-4f22-b311-602f56971f0c": {}},
+    "email-addr--4d4770e7-dfb2-4f22-b311-602f56971f0c",
+    "url",
+    "domain-name",
+    "email-addr",
+    True,
+    {},
+    {"extension-definition--4d4770e7-dfb2-4f22-b311-602f56971f0c": {}},
 ]
 
 
@@ -179,17 +234,32 @@ SCO_VALUES: list[Any] = [
 @given(
     kind=st.sampled_from(["url", "domain-name", "email-addr"]),
     changes=st.lists(
-        st.tuples(st.sampled_from(["type", "spec_version", "id", "value", "defanged",
-                                   "extensions", "resolves_to_refs"]),
-                  st.one_of(st.just("<delete>"), st.sampled_from(SCO_VALUES))),
+        st.tuples(
+            st.sampled_from(
+                [
+                    "type",
+                    "spec_version",
+                    "id",
+                    "value",
+                    "defanged",
+                    "extensions",
+                    "resolves_to_refs",
+                ]
+            ),
+            st.one_of(st.just("<delete>"), st.sampled_from(SCO_VALUES)),
+        ),
         max_size=2,
     ),
 )
 def test_a_standard_sco_the_checker_proves_valid_is_one_stix2_accepts(
     kind: str, changes: list[tuple[str, Any]]
 ) -> None:
-    obj: dict[str, Any] = {"type": kind, "spec_version": "2.1",
-                           "id": f"{kind}--4d4770e7-dfb2-4f22-b311-602f56971f0c", "value": "x"}
+    obj: dict[str, Any] = {
+        "type": kind,
+        "spec_version": "2.1",
+        "id": f"{kind}--4d4770e7-dfb2-4f22-b311-602f56971f0c",
+        "value": "x",
+    }
     for key, value in changes:
         if value == "<delete>":
             obj.pop(key, None)
@@ -215,22 +285,47 @@ def test_any_target_value_gives_a_pattern_both_the_checker_and_the_stix_grammar_
     assert run_validator(pattern, "2.1") == []
 
 
-SCO_NAMES = ["url", "x-lintas-merchant-qr", "x-lintas-bank-account", "domain-name", "and",
-             "x-", "url-"]
-PROPERTY_NAMES = ["value", "merchant_id", "bic", "account_number", "value", "merchant_id", "and",
-                  "true", "AND", "v_1"]
+SCO_NAMES = [
+    "url",
+    "x-lintas-merchant-qr",
+    "x-lintas-bank-account",
+    "domain-name",
+    "and",
+    "x-",
+    "url-",
+]
+PROPERTY_NAMES = [
+    "value",
+    "merchant_id",
+    "bic",
+    "account_number",
+    "value",
+    "merchant_id",
+    "and",
+    "true",
+    "AND",
+    "v_1",
+]
 EQUALS = ["=", " = ", "  =\t", "\n=\r", "\x0b=", "\u00a0=", " == ", " != "]
 JOINERS = [" AND ", " AND  ", " and ", " OR ", "AND", " AND\n"]
-LITERALS = st.lists(st.sampled_from(["a", "'", "\\", "\\'", "\\\\", " AND ", "é", "\n", "]",
-                                     "["]), max_size=8).map("".join)
+LITERALS = st.lists(
+    st.sampled_from(["a", "'", "\\", "\\'", "\\\\", " AND ", "é", "\n", "]", "["]), max_size=8
+).map("".join)
 
 
 @st.composite
 def _patterns(draw: st.DrawFn) -> str:
     terms = []
     for _ in range(draw(st.integers(1, 3))):
-        terms.append(draw(st.sampled_from(SCO_NAMES)) + ":" + draw(st.sampled_from(PROPERTY_NAMES))
-                     + draw(st.sampled_from(EQUALS)) + "'" + draw(LITERALS) + "'")
+        terms.append(
+            draw(st.sampled_from(SCO_NAMES))
+            + ":"
+            + draw(st.sampled_from(PROPERTY_NAMES))
+            + draw(st.sampled_from(EQUALS))
+            + "'"
+            + draw(LITERALS)
+            + "'"
+        )
     body = terms[0]
     for term in terms[1:]:
         body += draw(st.sampled_from(JOINERS)) + term
@@ -250,8 +345,9 @@ def test_a_pattern_the_checker_proves_documented_is_one_the_stix_grammar_accepts
 
 
 def _bundle_bytes(objects: list[dict[str, Any]]) -> bytes:
-    return json.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid4()}",
-                       "objects": objects}).encode()
+    return json.dumps(
+        {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}
+    ).encode()
 
 
 def test_a_large_bundle_of_documented_shapes_sends_only_a_sample_through_stix2() -> None:
@@ -274,8 +370,10 @@ def test_a_large_bundle_of_documented_shapes_sends_only_a_sample_through_stix2()
         ({"pattern": "[url:value = 'x'"}, "pattern"),
         ({"created": "yesterday"}, "created"),
         ({"created_by_ref": "identity--4d4770e7-dfb2-4f22-0311-602f56971f0c"}, "created_by_ref"),
-        ({"object_marking_refs": ["identity--4d4770e7-dfb2-4f22-b311-602f56971f0c"]},
-         "object_marking_refs"),
+        (
+            {"object_marking_refs": ["identity--4d4770e7-dfb2-4f22-b311-602f56971f0c"]},
+            "object_marking_refs",
+        ),
     ],
 )
 def test_one_bad_indicator_among_thousands_of_good_ones_refuses_the_bundle_naming_it(
@@ -292,11 +390,16 @@ def test_one_bad_indicator_among_thousands_of_good_ones_refuses_the_bundle_namin
 
 
 def test_an_object_outside_the_documented_shapes_is_still_judged_by_stix2() -> None:
-    custom = {"type": "indicator", "spec_version": "2.1",
-              "id": "indicator--4d4770e7-dfb2-4f22-b311-602f56971f0c",
-              "created": "2026-01-01T00:00:00Z", "modified": "2026-01-01T00:00:00Z",
-              "pattern": "[ipv4-addr:value = '203.0.113.7' OR ipv4-addr:value = '203.0.113.8']",
-              "pattern_type": "stix", "valid_from": "2026-01-01T00:00:00Z"}
+    custom = {
+        "type": "indicator",
+        "spec_version": "2.1",
+        "id": "indicator--4d4770e7-dfb2-4f22-b311-602f56971f0c",
+        "created": "2026-01-01T00:00:00Z",
+        "modified": "2026-01-01T00:00:00Z",
+        "pattern": "[ipv4-addr:value = '203.0.113.7' OR ipv4-addr:value = '203.0.113.8']",
+        "pattern_type": "stix",
+        "valid_from": "2026-01-01T00:00:00Z",
+    }
     assert not stix.proven_valid(custom)
     reports, skipped = stix.read_bundle(_bundle_bytes([custom]))
     assert (reports, skipped) == ([], 1)
@@ -308,8 +411,11 @@ def test_an_object_outside_the_documented_shapes_is_still_judged_by_stix2() -> N
 
 @pytest.mark.parametrize(
     "data",
-    [b'{"type": "bundle", "objects": [], "x": NaN}', b'{"type": "bundle"} trailing',
-     b'{"type": "bundle", "objects": ["\xff"]}'],
+    [
+        b'{"type": "bundle", "objects": [], "x": NaN}',
+        b'{"type": "bundle"} trailing',
+        b'{"type": "bundle", "objects": ["\xff"]}',
+    ],
 )
 def test_what_strict_json_forbids_is_refused_as_not_json(data: bytes) -> None:
     with pytest.raises(InputInvalid) as e:

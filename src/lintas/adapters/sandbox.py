@@ -131,6 +131,7 @@ class SandboxDirectory:
             name=c.name,
             display_name=mask_name(c.name_latin),
             kind=c.kind,
+            name_latin=c.name_latin,
         )
 
     @staticmethod

@@ -76,7 +76,9 @@ _SCO: Final[dict[SignalType, tuple[str, str | None, tuple[str, ...]]]] = {
     SignalType.PHONE: ("x-lintas-phone-number", PHONE_EXTENSION, ("value",)),
     SignalType.ACCOUNT: ("x-lintas-bank-account", ACCOUNT_EXTENSION, ("bic", "account_number")),
     SignalType.PROXY: (
-        "x-lintas-payment-proxy", PROXY_EXTENSION, ("country", "proxy_type", "value")
+        "x-lintas-payment-proxy",
+        PROXY_EXTENSION,
+        ("country", "proxy_type", "value"),
     ),
     SignalType.WALLET: ("x-lintas-crypto-wallet", WALLET_EXTENSION, ("chain", "address")),
     SignalType.QR: ("x-lintas-merchant-qr", QR_EXTENSION, ("merchant_id",)),
@@ -145,13 +147,21 @@ def _marking(tlp: Tlp) -> dict[str, Any]:
 def extension_definitions() -> list[dict[str, Any]]:
     """The Lintas extension definitions (one per new SCO, one for the signal properties)."""
     definitions = [
-        (SIGNAL_EXTENSION, "x-lintas-signal", "Scam-signal properties of an indicator",
-         "property-extension"),
+        (
+            SIGNAL_EXTENSION,
+            "x-lintas-signal",
+            "Scam-signal properties of an indicator",
+            "property-extension",
+        ),
         (PHONE_EXTENSION, "x-lintas-phone-number", "A phone number in E.164 form", "new-sco"),
         (ACCOUNT_EXTENSION, "x-lintas-bank-account", "A bank account: BIC and number", "new-sco"),
         (PROXY_EXTENSION, "x-lintas-payment-proxy", "A payment proxy of one country", "new-sco"),
-        (WALLET_EXTENSION, "x-lintas-crypto-wallet", "A crypto wallet: chain and address",
-         "new-sco"),
+        (
+            WALLET_EXTENSION,
+            "x-lintas-crypto-wallet",
+            "A crypto wallet: chain and address",
+            "new-sco",
+        ),
         (QR_EXTENSION, "x-lintas-merchant-qr", "A merchant QR id (EMVCo merchant id)", "new-sco"),
     ]
     return [
@@ -305,8 +315,19 @@ _INDICATOR_REQUIRED: Final = frozenset(
     {"type", "spec_version", "id", "created", "modified", "pattern", "pattern_type", "valid_from"}
 )
 _INDICATOR_OPTIONAL: Final = frozenset(
-    {"created_by_ref", "name", "description", "indicator_types", "pattern_version",
-     "valid_until", "confidence", "labels", "object_marking_refs", "extensions", "revoked"}
+    {
+        "created_by_ref",
+        "name",
+        "description",
+        "indicator_types",
+        "pattern_version",
+        "valid_until",
+        "confidence",
+        "labels",
+        "object_marking_refs",
+        "extensions",
+        "revoked",
+    }
 )
 _INDICATOR_PROPERTIES: Final = _INDICATOR_REQUIRED | _INDICATOR_OPTIONAL
 #: Standard SCOs of the documented patterns: a ``value`` and nothing else.
@@ -337,7 +358,8 @@ def load_bundle(data: bytes, *, bytes_max: int = BUNDLE_BYTES_MAX) -> list[dict[
         raise _invalid("stix_invalid", "a bundle's 'objects' is a list of objects")
     if len(objects) > BUNDLE_OBJECTS_MAX:
         raise InputInvalid(
-            "bundle_too_large", f"a bundle holds at most {BUNDLE_OBJECTS_MAX} objects",
+            "bundle_too_large",
+            f"a bundle holds at most {BUNDLE_OBJECTS_MAX} objects",
             field="bundle",
         )
     return objects
@@ -505,8 +527,10 @@ def validate(obj: dict[str, Any], index: int) -> None:
 
 
 def validate_all(
-    objects: list[dict[str, Any]], on_progress: Callable[[int], None] | None = None,
-    *, progress_every: int = 1000,
+    objects: list[dict[str, Any]],
+    on_progress: Callable[[int], None] | None = None,
+    *,
+    progress_every: int = 1000,
 ) -> int:
     """Refuse the bundle at its first object that is not valid STIX 2.1; return how many
     objects ``stix2`` itself parsed (the rest the strict checker proved valid)."""
@@ -550,7 +574,9 @@ def _target_of_pattern(pattern: str) -> TargetInput | None:
         return TargetInput(type=kind.value, value=values["address"], chain=values["chain"])
     if kind is SignalType.PROXY:
         return TargetInput(
-            type=kind.value, value=values["value"], country=values["country"],
+            type=kind.value,
+            value=values["value"],
+            country=values["country"],
             proxy_type=values["proxy_type"],
         )
     if kind is SignalType.QR:

@@ -28,7 +28,15 @@ AddressTypeCode = Literal[
 
 #: Every address type code, in a stable order (for documentation and validation).
 ADDRESS_TYPE_CODES: Final[tuple[AddressTypeCode, ...]] = (
-    "MOBILE", "NATIONAL_ID", "BUSINESS_ID", "EWALLET", "UPI", "ACCOUNT", "UEN", "EMAIL", "QR",
+    "MOBILE",
+    "NATIONAL_ID",
+    "BUSINESS_ID",
+    "EWALLET",
+    "UPI",
+    "ACCOUNT",
+    "UEN",
+    "EMAIL",
+    "QR",
 )
 
 #: The check-digit schemes an address type can require on top of its pattern.
@@ -238,8 +246,9 @@ class Country:
         assert all(p.country == self.code for p in self.psps)
         codes = [a.code for a in self.address_types]
         assert len(codes) == len(set(codes)), codes
-        assert all(a.calling_code == self.mobile_prefix for a in self.address_types
-                   if a.code == "MOBILE")
+        assert all(
+            a.calling_code == self.mobile_prefix for a in self.address_types if a.code == "MOBILE"
+        )
 
     def address_type(self, code: str) -> AddressType | None:
         """The address type ``code`` of this country, or None where the country has none."""

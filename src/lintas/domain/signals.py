@@ -284,9 +284,7 @@ def _proxy(text: str, hints: Hints) -> Target:
 
 def _refang(text: str) -> str:
     # Threat feeds write links "defanged" so that nobody clicks them by accident.
-    return (
-        text.replace("[.]", ".").replace("(.)", ".").replace("[@]", "@").replace("[:]", ":")
-    )
+    return text.replace("[.]", ".").replace("(.)", ".").replace("[@]", "@").replace("[:]", ":")
 
 
 def _domain(text: str, kind: SignalType) -> str:
@@ -378,7 +376,8 @@ def _wallet(text: str, chain_hint: str | None) -> str:
         head, found, tail = text.partition(":")
         if not found:
             raise InputInvalid(
-                "wallet_needs_a_chain", "a wallet is named with its chain: CHAIN:ADDRESS",
+                "wallet_needs_a_chain",
+                "a wallet is named with its chain: CHAIN:ADDRESS",
                 field="chain",
             )
         chain_hint, address = head, tail

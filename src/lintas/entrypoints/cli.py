@@ -88,14 +88,35 @@ def serve(
     payment_timeout_s: Annotated[
         int, typer.Option(help="Seconds reserved legs may wait for their post.")
     ] = 60,
+    sanctions_list: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--sanctions-list",
+            help="Sanctions list to load at start (UN XML, OFAC sdn.csv, FtM JSONL); repeatable.",
+        ),
+    ] = None,
+    risk_config: Annotated[
+        Path | None,
+        typer.Option(help="Risk rules file (e.g. src/lintas/config/risk.toml); off when absent."),
+    ] = None,
 ) -> None:
     """Run the hub (sandbox region, SQLite store) over HTTP.
 
     Example: lintas serve --db var/lintas.db --port 8000
+
+    Example: lintas serve --risk-config src/lintas/config/risk.toml
+    --sanctions-list ../shared/data/sanctions/un-sc-consolidated-2020-11-24.xml
     """
+    from lintas.bootstrap import HubConfig
     from lintas.entrypoints.server import run_server
 
-    run_server(db=db, host=host, port=port, payment_timeout_s=payment_timeout_s)
+    config = HubConfig(
+        db_path=db,
+        payment_timeout_s=payment_timeout_s,
+        sanctions_lists=tuple(sanctions_list or ()),
+        risk_config=risk_config,
+    )
+    run_server(host=host, port=port, config=config)
 
 
 @app.command()

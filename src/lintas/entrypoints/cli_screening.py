@@ -133,9 +133,7 @@ def screen(
 
 
 @lists_app.command("status")
-def lists_status(
-    key: Key = None, server: Server = SERVER_DEFAULT, as_json: AsJson = False
-) -> None:
+def lists_status(key: Key = None, server: Server = SERVER_DEFAULT, as_json: AsJson = False) -> None:
     """Show each loaded sanctions list with its date and entry counts.
 
     Example: lintas lists status

@@ -80,10 +80,22 @@ def _fail(e: HubError | httpx.HTTPError | LintasError) -> typer.Exit:
     return typer.Exit(1)
 
 
-def _query(type_: str, value: str, country: str | None, bank: str | None, chain: str | None,
-           proxy_type: str | None) -> dict[str, str]:
-    q = {"type": type_, "value": value, "country": country, "bank": bank, "chain": chain,
-         "proxyType": proxy_type}
+def _query(
+    type_: str,
+    value: str,
+    country: str | None,
+    bank: str | None,
+    chain: str | None,
+    proxy_type: str | None,
+) -> dict[str, str]:
+    q = {
+        "type": type_,
+        "value": value,
+        "country": country,
+        "bank": bank,
+        "chain": chain,
+        "proxyType": proxy_type,
+    }
     return {k: v for k, v in q.items() if v}
 
 
@@ -123,8 +135,9 @@ def _is_stix(path: Path) -> bool:
 
 @signals_app.command(name="import")
 def import_(
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="JSON lines or a STIX "
-                                         "2.1 bundle.")],
+    file: Annotated[
+        Path, typer.Argument(exists=True, dir_okay=False, help="JSON lines or a STIX 2.1 bundle.")
+    ],
     db: Db = DB_PATH_DEFAULT,
     participant: As = "OPERATOR",
     seed: Annotated[int, typer.Option(help="Seed of the sandbox region.")] = SEED_DEFAULT,
@@ -142,8 +155,12 @@ def import_(
         if who is None:
             raise LintasError("participant_unknown", f"no sandbox participant {participant!r}")
         source = service.source_of(who)
-        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                   TimeElapsedColumn())
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+        )
         with Progress(*columns, console=err, transient=as_json) as progress:
             skipped = 0
             if _is_stix(file):
@@ -162,9 +179,11 @@ def import_(
                 source_records = _jsonl(file)
             checking = progress.add_task("checking", total=total)
             prepared = service.prepare(
-                source_records, source,
-                on_record=lambda n: progress.update(checking, completed=n) if n % 1000 == 0
-                else None,
+                source_records,
+                source,
+                on_record=lambda n: (
+                    progress.update(checking, completed=n) if n % 1000 == 0 else None
+                ),
             )
             progress.update(checking, completed=len(prepared))
             writing = progress.add_task("writing", total=len(prepared))
@@ -179,8 +198,10 @@ def import_(
     if as_json:
         _print_json(result)
     else:
-        out.print(f"{len(prepared)} signal(s) read, {changed} stored or updated, "
-                  f"{skipped} indicator(s) skipped")
+        out.print(
+            f"{len(prepared)} signal(s) read, {changed} stored or updated, "
+            f"{skipped} indicator(s) skipped"
+        )
 
 
 @signals_app.command()
@@ -213,8 +234,12 @@ def export(
 
 @signals_app.command()
 def lookup(
-    type_: Annotated[str, typer.Argument(metavar="TYPE", help="account, phone, proxy, url, "
-                                         "domain, email, wallet or qr.")],
+    type_: Annotated[
+        str,
+        typer.Argument(
+            metavar="TYPE", help="account, phone, proxy, url, domain, email, wallet or qr."
+        ),
+    ],
     value: Annotated[str, typer.Argument(help="The target as written.")],
     country: Country = None,
     bank: Bank = None,
@@ -232,8 +257,12 @@ def lookup(
     """
     client = HubClient(server)
     try:
-        answer = client._call("GET", "/v1/signals/lookup", key=_key(client, key, participant),
-                              params=_query(type_, value, country, bank, chain, proxy_type))
+        answer = client._call(
+            "GET",
+            "/v1/signals/lookup",
+            key=_key(client, key, participant),
+            params=_query(type_, value, country, bank, chain, proxy_type),
+        )
     except (HubError, httpx.HTTPError) as e:
         raise _fail(e) from None
     finally:
@@ -241,9 +270,12 @@ def lookup(
     if as_json:
         _print_json(answer)
         return
-    out.print(f"{answer['type']} {answer['value']}: {answer['activeReports']} active report(s) "
-              f"from {answer['sources']} organisation(s)"
-              + (f" since {answer['firstSeen']}" if answer["firstSeen"] else ""), markup=False)
+    out.print(
+        f"{answer['type']} {answer['value']}: {answer['activeReports']} active report(s) "
+        f"from {answer['sources']} organisation(s)"
+        + (f" since {answer['firstSeen']}" if answer["firstSeen"] else ""),
+        markup=False,
+    )
 
 
 @signals_app.command()
@@ -266,13 +298,26 @@ def report(
 
     Example: lintas signals report phone 0812345678 --country TH --abuse investment_scam
     """
-    body = {"type": type_, "value": value, "abuse": abuse, "confidence": confidence, "tlp": tlp,
-            **{k: v for k, v in {"country": country, "bank": bank, "chain": chain,
-                                 "proxyType": proxy_type}.items() if v}}
+    body = {
+        "type": type_,
+        "value": value,
+        "abuse": abuse,
+        "confidence": confidence,
+        "tlp": tlp,
+        **{
+            k: v
+            for k, v in {
+                "country": country,
+                "bank": bank,
+                "chain": chain,
+                "proxyType": proxy_type,
+            }.items()
+            if v
+        },
+    }
     client = HubClient(server)
     try:
-        answer = client._call("POST", "/v1/signals", key=_key(client, key, participant),
-                              json=body)
+        answer = client._call("POST", "/v1/signals", key=_key(client, key, participant), json=body)
     except (HubError, httpx.HTTPError) as e:
         raise _fail(e) from None
     finally:
@@ -280,8 +325,10 @@ def report(
     if as_json:
         _print_json(answer)
     else:
-        out.print(f"reported {answer['id']}: {answer['type']} {answer['value']} "
-                  f"({answer['tlp']})", markup=False)
+        out.print(
+            f"reported {answer['id']}: {answer['type']} {answer['value']} ({answer['tlp']})",
+            markup=False,
+        )
 
 
 @signals_app.command()
@@ -298,8 +345,12 @@ def withdraw(
     """
     client = HubClient(server)
     try:
-        answer = client._call("PATCH", f"/v1/signals/{signal_id}",
-                              key=_key(client, key, participant), json={"status": "withdrawn"})
+        answer = client._call(
+            "PATCH",
+            f"/v1/signals/{signal_id}",
+            key=_key(client, key, participant),
+            json={"status": "withdrawn"},
+        )
     except (HubError, httpx.HTTPError) as e:
         raise _fail(e) from None
     finally:
@@ -311,15 +362,20 @@ def withdraw(
 
 
 def check(
-    type_: Annotated[str, typer.Argument(metavar="TYPE", help="account, phone, proxy, url, "
-                                         "domain, email, wallet or qr.")],
+    type_: Annotated[
+        str,
+        typer.Argument(
+            metavar="TYPE", help="account, phone, proxy, url, domain, email, wallet or qr."
+        ),
+    ],
     value: Annotated[str, typer.Argument(help="What to check, as written.")],
     country: Country = None,
     bank: Bank = None,
     chain: Chain = None,
     proxy_type: ProxyType = None,
-    lang: Annotated[str | None, typer.Option(help="en, ms, id, th, vi, fil, km, lo, my, zh.")]
-    = None,
+    lang: Annotated[
+        str | None, typer.Option(help="en, ms, id, th, vi, fil, km, lo, my, zh.")
+    ] = None,
     server: Server = SERVER_DEFAULT,
     as_json: AsJson = False,
 ) -> None:
@@ -345,7 +401,8 @@ def check(
     out.print(answer["headline"], markup=False)
     out.print(answer["advice"], markup=False)
     if answer["reported"]:
-        out.print(f"({answer['activeReports']} report(s) since {answer['firstReportedOn']})",
-                  markup=False)
+        out.print(
+            f"({answer['activeReports']} report(s) since {answer['firstReportedOn']})", markup=False
+        )
     if answer["reported"]:
         raise typer.Exit(2)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from pathlib import Path
 from typing import Final
 
 import uvicorn
@@ -33,10 +32,11 @@ def _config(app: LintasApp, host: str, port: int) -> uvicorn.Config:
     )
 
 
-def run_server(*, db: Path, host: str, port: int, payment_timeout_s: int = 60) -> None:
-    """Serve in the foreground until interrupted."""
+def run_server(*, host: str, port: int, config: HubConfig) -> None:
+    """Serve ``config``'s hub in the foreground until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    app = LintasApp(HubConfig(db_path=db, payment_timeout_s=payment_timeout_s))
+    app = LintasApp(config)
+    db = config.db_path
     print(f"Lintas hub on http://{host}:{port}  (store: {db}; OpenAPI: /openapi.json)", flush=True)
     uvicorn.Server(_config(app, host, port)).run()
 

@@ -38,22 +38,103 @@ class NameRefusedError(ValueError):
 HONORIFICS: frozenset[str] = frozenset(
     {
         # Malay and Indonesian: religious and royal/state titles and everyday address.
-        "haji", "hj", "hjh", "hajjah", "hajah", "datuk", "dato", "datin", "tun",
-        "tunku", "tengku", "engku", "encik", "en", "cik", "puan", "pn", "ustaz",
-        "ustadz", "ustad", "ustazah", "pak", "bapak", "bpk", "ibu", "bu", "saudara", "sdr",
-        "yb", "yab", "dr", "prof", "ir", "drs",
+        "haji",
+        "hj",
+        "hjh",
+        "hajjah",
+        "hajah",
+        "datuk",
+        "dato",
+        "datin",
+        "tun",
+        "tunku",
+        "tengku",
+        "engku",
+        "encik",
+        "en",
+        "cik",
+        "puan",
+        "pn",
+        "ustaz",
+        "ustadz",
+        "ustad",
+        "ustazah",
+        "pak",
+        "bapak",
+        "bpk",
+        "ibu",
+        "bu",
+        "saudara",
+        "sdr",
+        "yb",
+        "yab",
+        "dr",
+        "prof",
+        "ir",
+        "drs",
         # English and generic.
-        "mr", "mrs", "ms", "miss", "mx", "sir", "madam", "mdm", "dame", "lord", "rev",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "sir",
+        "madam",
+        "mdm",
+        "dame",
+        "lord",
+        "rev",
         # Generational suffixes: lists add or leave out "Jr." freely.
-        "jr", "jnr", "sr", "snr",
+        "jr",
+        "jnr",
+        "sr",
+        "snr",
         # Military and police ranks that some lists and payers put before a name.
-        "general", "gen", "colonel", "col", "major", "maj", "captain", "capt", "lieutenant",
-        "lt", "sergeant", "sgt", "commander", "cmdr",
+        "general",
+        "gen",
+        "colonel",
+        "col",
+        "major",
+        "maj",
+        "captain",
+        "capt",
+        "lieutenant",
+        "lt",
+        "sergeant",
+        "sgt",
+        "commander",
+        "cmdr",
         # Arabic and South Asian religious titles used in the lists.
-        "sheikh", "shaikh", "shaykh", "sheik", "mullah", "mulla", "maulavi", "maulvi", "mawlawi",
-        "maulana", "mawlana", "mufti", "qari", "hafiz", "imam", "sayyid", "alhaj", "alhaji",
+        "sheikh",
+        "shaikh",
+        "shaykh",
+        "sheik",
+        "mullah",
+        "mulla",
+        "maulavi",
+        "maulvi",
+        "mawlawi",
+        "maulana",
+        "mawlana",
+        "mufti",
+        "qari",
+        "hafiz",
+        "imam",
+        "sayyid",
+        "alhaj",
+        "alhaji",
         # Thai, Lao, Khmer, Burmese, Vietnamese and Filipino address written in Latin letters.
-        "khun", "nai", "nang", "nangsao", "thao", "lok", "loksrey", "u", "daw", "ko", "ba",
+        "khun",
+        "nai",
+        "nang",
+        "nangsao",
+        "thao",
+        "lok",
+        "loksrey",
+        "u",
+        "daw",
+        "ko",
+        "ba",
     }
 )
 # Titles that are also name parts elsewhere (Burmese "U", Vietnamese "Ba", Chinese "Lok"): only
@@ -64,8 +145,16 @@ HONORIFICS_FIRST_ONLY: frozenset[str] = frozenset(
 # Two-word titles: removed as a pair so that "Sri" alone (a real given name) survives.
 HONORIFIC_PAIRS: frozenset[tuple[str, str]] = frozenset(
     {
-        ("tan", "sri"), ("puan", "sri"), ("dato", "sri"), ("dato", "seri"), ("datuk", "seri"),
-        ("datuk", "sri"), ("toh", "puan"), ("yang", "mulia"), ("lok", "srey"), ("nang", "sao"),
+        ("tan", "sri"),
+        ("puan", "sri"),
+        ("dato", "sri"),
+        ("dato", "seri"),
+        ("datuk", "seri"),
+        ("datuk", "sri"),
+        ("toh", "puan"),
+        ("yang", "mulia"),
+        ("lok", "srey"),
+        ("nang", "sao"),
     }
 )
 # Words that join a person to a parent. "b" is the Malaysian abbreviation "b." for bin.
@@ -75,11 +164,13 @@ CONNECTORS: frozenset[str] = frozenset(
 # Connectors that are also given names: only a connector between two other tokens.
 CONNECTORS_INNER_ONLY: frozenset[str] = frozenset({"ben", "bn", "b", "al", "anak"})
 # Arabic article and its sun-letter forms when written as a separate Latin token or prefix.
-ARTICLES: frozenset[str] = frozenset({"al", "el", "ul", "ur", "ud", "ad", "ash", "as", "at",
-                                      "az", "ar", "an", "adh", "ath"})
+ARTICLES: frozenset[str] = frozenset(
+    {"al", "el", "ul", "ur", "ud", "ad", "ash", "as", "at", "az", "ar", "an", "adh", "ath"}
+)
 # Abbreviations of Muhammad common in Malaysia, Indonesia and Pakistan.
-MUHAMMAD_ABBREVIATIONS: frozenset[str] = frozenset({"mohd", "muhd", "mhd", "moh", "muh", "md",
-                                                    "mohd.", "mod"})
+MUHAMMAD_ABBREVIATIONS: frozenset[str] = frozenset(
+    {"mohd", "muhd", "mhd", "moh", "muh", "md", "mohd.", "mod"}
+)
 
 _PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _SLASH_CONNECTOR = re.compile(r"\b(a\s*/\s*l|a\s*/\s*p|s\s*/\s*o|d\s*/\s*o)\b", re.IGNORECASE)
@@ -87,8 +178,16 @@ _APOSTROPHES = re.compile(r"['`’‘ʼʻ´\u02bf\u02be]")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _OLD_INDONESIAN = (("dj", "j"), ("tj", "c"), ("oe", "u"))
 _VOWELS = frozenset("aeiou")
-_DIGRAPHS = (("kh", "k"), ("sh", "s"), ("th", "t"), ("dh", "d"), ("gh", "g"), ("ph", "f"),
-             ("ch", "j"), ("zh", "z"))
+_DIGRAPHS = (
+    ("kh", "k"),
+    ("sh", "s"),
+    ("th", "t"),
+    ("dh", "d"),
+    ("gh", "g"),
+    ("ph", "f"),
+    ("ch", "j"),
+    ("zh", "z"),
+)
 # Longest spelling first so "abdurrahman" splits after "abdur", not after "abd".
 _ABD_COMPOUND = re.compile(r"^(abdul|abdel|abdal|abdur|abdus|abdu|abdi|abd)(.{3,})$")
 _DOUBLED_ABD = re.compile(r"^ab+d+")
@@ -100,16 +199,29 @@ _THAI_SILENT = "\u0e4c"  # thanthakhat: marks the letter before it as silent in 
 _VOWEL_CARRIER = re.compile(r"(?:(?<=\s)|^)[\u0e2d\u0ead](?=[^\u0e01-\u0e2e\u0e81-\u0eae\s])()")
 _SCRIPT_HONORIFICS: tuple[str, ...] = (
     # Longest first so "นางสาว" goes before "นาง".
-    "นางสาว", "นาย", "นาง", "คุณ", "ด.ช.", "ด.ญ.",  # Thai
-    "ທ້າວ", "ທ່ານ", "ນາງ",  # Lao
-    "លោកស្រី", "អ្នកស្រី", "កញ្ញា", "លោក",  # Khmer
-    "ဦး", "ဒေါ်", "ကို",  # Burmese
-    "先生", "女士", "小姐",  # Chinese (these follow the name)
+    "นางสาว",
+    "นาย",
+    "นาง",
+    "คุณ",
+    "ด.ช.",
+    "ด.ญ.",  # Thai
+    "ທ້າວ",
+    "ທ່ານ",
+    "ນາງ",  # Lao
+    "លោកស្រី",
+    "អ្នកស្រី",
+    "កញ្ញា",
+    "លោក",  # Khmer
+    "ဦး",
+    "ဒေါ်",
+    "ကို",  # Burmese
+    "先生",
+    "女士",
+    "小姐",  # Chinese (these follow the name)
 )
 # Burmese medial ha after ရ/ယ is "sh" (ရှ in ဘာရှီ, Bashir), not "rh".
 _BURMESE_DIGRAPHS = (("ရှ", "sh"), ("ယှ", "sh"))
-_BURMESE_LETTERS = {"စ": "s", "ဆ": "s", "ဇ": "z", "ဈ": "z", "ဘ": "b", "ဗ": "b", "ည": "ny",
-                    "အ": "a"}
+_BURMESE_LETTERS = {"စ": "s", "ဆ": "s", "ဇ": "z", "ဈ": "z", "ဘ": "b", "ဗ": "b", "ည": "ny", "အ": "a"}
 _LAO_LETTERS = {"ຊ": "s"}  # anyascii writes ຊ as "x" (Lao romanisation); names mean "s".
 # Arabic letters that anyascii writes as two Latin letters (ث "th", خ "kh") are mapped to one
 # first, so that the key never reads a t-h pair as the digraph "th" (طاهر is t-a-h-r, Tahir).
@@ -117,9 +229,29 @@ _LAO_LETTERS = {"ຊ": "s"}  # anyascii writes ຊ as "x" (Lao romanisation); na
 # Saqib, ضیا is Zia, ظاهر is Dahir or Zahir): they become "x", which the key writes as the
 # class "D", equal to both T and S (see ``keys_equal``). No Arabic letter gives Latin "x".
 _ARABIC_LETTERS = {
-    "ث": "x", "ذ": "x", "ش": "s", "خ": "k", "غ": "g", "ض": "x", "ظ": "x", "ص": "s", "ط": "t",
-    "ح": "h", "ق": "q", "ع": "", "ء": "", "ئ": "", "ؤ": "", "ة": "", "ى": "", "پ": "p",
-    "چ": "j", "ژ": "z", "ک": "k", "گ": "g", "ﺁ": "a",
+    "ث": "x",
+    "ذ": "x",
+    "ش": "s",
+    "خ": "k",
+    "غ": "g",
+    "ض": "x",
+    "ظ": "x",
+    "ص": "s",
+    "ط": "t",
+    "ح": "h",
+    "ق": "q",
+    "ع": "",
+    "ء": "",
+    "ئ": "",
+    "ؤ": "",
+    "ة": "",
+    "ى": "",
+    "پ": "p",
+    "چ": "j",
+    "ژ": "z",
+    "ک": "k",
+    "گ": "g",
+    "ﺁ": "a",
 }
 _HAN_DOTS = "·・•‧.．"
 _ARABIC_ARTICLE = "ال"
@@ -128,9 +260,32 @@ _ARABIC_INITIAL_VOWELS = frozenset("اأإآٱع")
 
 _KEY_CLASSES = str.maketrans(
     {
-        "b": "B", "p": "B", "f": "F", "v": "F", "c": "K", "k": "K", "q": "K", "g": "J", "j": "J",
-        "d": "T", "t": "T", "s": "S", "z": "S", "x": "S", "l": "L", "r": "R", "m": "M", "n": "N",
-        "h": "H", "a": None, "e": None, "i": None, "o": None, "u": None, "y": None, "w": None,
+        "b": "B",
+        "p": "B",
+        "f": "F",
+        "v": "F",
+        "c": "K",
+        "k": "K",
+        "q": "K",
+        "g": "J",
+        "j": "J",
+        "d": "T",
+        "t": "T",
+        "s": "S",
+        "z": "S",
+        "x": "S",
+        "l": "L",
+        "r": "R",
+        "m": "M",
+        "n": "N",
+        "h": "H",
+        "a": None,
+        "e": None,
+        "i": None,
+        "o": None,
+        "u": None,
+        "y": None,
+        "w": None,
     }
 )
 
@@ -152,8 +307,10 @@ def keys_equal(a: str, b: str) -> bool:
         return True
     if len(a) != len(b) or (WILDCARD_CLASS not in a and WILDCARD_CLASS not in b):
         return False
-    return all(x == y or (x == WILDCARD_CLASS and y in "TSD") or (y == WILDCARD_CLASS and x in "TS")
-               for x, y in zip(a, b, strict=True))
+    return all(
+        x == y or (x == WILDCARD_CLASS and y in "TSD") or (y == WILDCARD_CLASS and x in "TS")
+        for x, y in zip(a, b, strict=True)
+    )
 
 
 ROLE_NAME = "name"
@@ -194,9 +351,7 @@ class NormalisedName:
 
     @property
     def compact(self) -> str:
-        return "".join(
-            t for t, r in zip(self.tokens, self.roles, strict=True) if r != ROLE_TITLE
-        )
+        return "".join(t for t, r in zip(self.tokens, self.roles, strict=True) if r != ROLE_TITLE)
 
     @property
     def lossy(self) -> bool:
@@ -315,10 +470,10 @@ def _fix_arabic(text: str, notes: list[str]) -> str:
         if word.startswith(_ABD_ARTICLE) and len(word) > len(_ABD_ARTICLE) + 1:
             # عبدالغفار is عبد + الغفار written as one word: split it so the article goes.
             out.append("abd")
-            word = word[len("عبد"):]
+            word = word[len("عبد") :]
         if word.startswith(_ARABIC_ARTICLE) and len(word) > 3:
             notes.append("article 'al' ignored")
-            word = word[len(_ARABIC_ARTICLE):]
+            word = word[len(_ARABIC_ARTICLE) :]
             if word in ("له", "لّه"):
                 word = "allah"  # الله: the article belongs to the word; Latin writes "Allah".
         if word[:1] in _ARABIC_INITIAL_VOWELS:
@@ -332,9 +487,19 @@ def _fix_arabic(text: str, notes: list[str]) -> str:
 # Compound endings that Arabic and Persian script write as a separate word (-ullah = الله,
 # -uddin = الدين, -zada = زاده); splitting them lets both renderings align word by word.
 _SUFFIXES: tuple[tuple[str, str], ...] = (
-    ("ullah", "allah"), ("ollah", "allah"), ("allah", "allah"), ("ulla", "allah"),
-    ("uddin", "din"), ("uddeen", "din"), ("eddine", "din"), ("eddin", "din"), ("addin", "din"),
-    ("iddin", "din"), ("zadah", "zada"), ("zadeh", "zada"), ("zada", "zada"),
+    ("ullah", "allah"),
+    ("ollah", "allah"),
+    ("allah", "allah"),
+    ("ulla", "allah"),
+    ("uddin", "din"),
+    ("uddeen", "din"),
+    ("eddine", "din"),
+    ("eddin", "din"),
+    ("addin", "din"),
+    ("iddin", "din"),
+    ("zadah", "zada"),
+    ("zadeh", "zada"),
+    ("zada", "zada"),
 )
 # "lh" and "llh": Arabic script without vowels (عبدلله).
 _ALLAH = frozenset({"lah", "llah", "allah", "ullah", "ulla", "ollah", "ullo", "lh", "llh"})
@@ -367,7 +532,8 @@ def normalise_name(raw: str) -> NormalisedName:
     if "(" in text or "[" in text:
         text = _PARENTHESES.sub(" ", text)
     scripts = (
-        frozenset() if text.isascii()
+        frozenset()
+        if text.isascii()
         else frozenset(s for s in map(script_of, text) if s is not None)
     )
     for honorific in () if not scripts else _SCRIPT_HONORIFICS:

@@ -124,13 +124,25 @@ class _Name:
 
 
 def _indexed_name(
-    entry_index: int, text: str, quality: str | None, norm: NormalisedName,
+    entry_index: int,
+    text: str,
+    quality: str | None,
+    norm: NormalisedName,
     weights: tuple[float, ...],
 ) -> _Name:
     low = quality is not None and quality.casefold() in QUALITY_LOW
     return _Name(
-        entry_index, text, quality, norm, weights, sum(weights), norm.compact, low,
-        tuple(enumerate(norm.tokens)), norm.lossy, ROLE_PATRONYM in norm.roles,
+        entry_index,
+        text,
+        quality,
+        norm,
+        weights,
+        sum(weights),
+        norm.compact,
+        low,
+        tuple(enumerate(norm.tokens)),
+        norm.lossy,
+        ROLE_PATRONYM in norm.roles,
         broad_key("".join(norm.keys)),
     )
 
@@ -160,17 +172,45 @@ def _deletions(key: str) -> list[str]:
 
 
 _COUNTRY_CODES: dict[str, tuple[str, ...]] = {
-    "bn": ("brunei",), "kh": ("cambodia",), "id": ("indonesia",), "la": ("lao", "laos"),
-    "my": ("malaysia",), "mm": ("myanmar", "burma"), "ph": ("philippines",),
-    "sg": ("singapore",), "th": ("thailand",), "tl": ("timor",), "vn": ("viet nam", "vietnam"),
-    "cn": ("china",), "in": ("india",), "pk": ("pakistan",), "af": ("afghanistan",),
-    "iq": ("iraq",), "ir": ("iran",), "sy": ("syria",), "sa": ("saudi arabia",),
-    "ye": ("yemen",), "so": ("somalia",), "ly": ("libya",), "kp": ("korea, democratic", "dprk",
-    "democratic people"), "kr": ("republic of korea",), "ru": ("russia",),
-    "ae": ("united arab emirates",), "eg": ("egypt",), "jo": ("jordan",), "tn": ("tunisia",),
-    "dz": ("algeria",), "ma": ("morocco",), "lb": ("lebanon",), "ku": ("kuwait",),
-    "qa": ("qatar",), "bh": ("bahrain",), "tr": ("turkey", "türkiye"), "gb": ("united kingdom",),
-    "us": ("united states",), "au": ("australia",),
+    "bn": ("brunei",),
+    "kh": ("cambodia",),
+    "id": ("indonesia",),
+    "la": ("lao", "laos"),
+    "my": ("malaysia",),
+    "mm": ("myanmar", "burma"),
+    "ph": ("philippines",),
+    "sg": ("singapore",),
+    "th": ("thailand",),
+    "tl": ("timor",),
+    "vn": ("viet nam", "vietnam"),
+    "cn": ("china",),
+    "in": ("india",),
+    "pk": ("pakistan",),
+    "af": ("afghanistan",),
+    "iq": ("iraq",),
+    "ir": ("iran",),
+    "sy": ("syria",),
+    "sa": ("saudi arabia",),
+    "ye": ("yemen",),
+    "so": ("somalia",),
+    "ly": ("libya",),
+    "kp": ("korea, democratic", "dprk", "democratic people"),
+    "kr": ("republic of korea",),
+    "ru": ("russia",),
+    "ae": ("united arab emirates",),
+    "eg": ("egypt",),
+    "jo": ("jordan",),
+    "tn": ("tunisia",),
+    "dz": ("algeria",),
+    "ma": ("morocco",),
+    "lb": ("lebanon",),
+    "ku": ("kuwait",),
+    "qa": ("qatar",),
+    "bh": ("bahrain",),
+    "tr": ("turkey", "türkiye"),
+    "gb": ("united kingdom",),
+    "us": ("united states",),
+    "au": ("australia",),
 }
 
 
@@ -438,8 +478,9 @@ class Screener:
             e = evidence[name_id]
             return e * (1.0 + min(1.0, e / (names[name_id].weight_total or 1.0)))
 
-        pool = heapq.nlargest(RANK_POOL_FACTOR * CANDIDATES_SCORED_MAX, kept,
-                              key=evidence.__getitem__)
+        pool = heapq.nlargest(
+            RANK_POOL_FACTOR * CANDIDATES_SCORED_MAX, kept, key=evidence.__getitem__
+        )
         return heapq.nlargest(CANDIDATES_SCORED_MAX, pool, key=rank)
 
     def _token_sim(self, q: str, qk: str, c: str, ck: str, lossy: bool) -> tuple[float, str]:
@@ -475,8 +516,12 @@ class Screener:
         return tuple(row)
 
     def _score(
-        self, query: NormalisedName, query_weights: tuple[float, ...], candidate: _Name,
-        rows: _Rows, query_compact: str,
+        self,
+        query: NormalisedName,
+        query_weights: tuple[float, ...],
+        candidate: _Name,
+        rows: _Rows,
+        query_compact: str,
     ) -> _Scored:
         """The score alone; explanations are built only for the hits (see ``_explain``).
 
@@ -508,9 +553,7 @@ class Screener:
         q_weights, c_weights = query_weights, candidate.weights
         c_total = candidate.weight_total
         if candidate.has_patronym or ROLE_PATRONYM in query.roles:
-            q_weights, c_weights = _patronym_weights(
-                query, q_weights, used_q, c, c_weights, used_c
-            )
+            q_weights, c_weights = _patronym_weights(query, q_weights, used_q, c, c_weights, used_c)
             c_total = sum(c_weights)
         query_total = sum(q_weights) or 1.0
         cover_q = sum(s * q_weights[i] for s, i, _, _ in aligned) / query_total
@@ -536,8 +579,9 @@ class Screener:
     @staticmethod
     def _explain(query: NormalisedName, candidate: _Name, scored: _Scored) -> tuple[str, ...]:
         c = candidate.norm
-        why: list[str] = [f"name '{candidate.text}'" + (
-            f" ({candidate.quality})" if candidate.quality else "")]
+        why: list[str] = [
+            f"name '{candidate.text}'" + (f" ({candidate.quality})" if candidate.quality else "")
+        ]
         if scored.spacing:
             why.append(f"spacing differs: '{' '.join(query.tokens)}' ~ '{' '.join(c.tokens)}'")
         else:
@@ -564,8 +608,12 @@ class Screener:
 
 
 def _patronym_weights(
-    query: NormalisedName, q_weights: tuple[float, ...], used_q: set[int],
-    cand: NormalisedName, c_weights: tuple[float, ...], used_c: set[int],
+    query: NormalisedName,
+    q_weights: tuple[float, ...],
+    used_q: set[int],
+    cand: NormalisedName,
+    c_weights: tuple[float, ...],
+    used_c: set[int],
 ) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Father's names that one side leaves out count for little; two that disagree (bin Hussein,
     bin Hassan) count in full against the match: they name two different fathers."""
@@ -590,8 +638,17 @@ def _patronym_weights(
 
 # Spellings of one sound that transliterations swap (Roodi/Rudi, Slaiwah/Slewa, Beenah/Binah):
 # folded before a second spelling comparison, never for keys.
-_VOWEL_FOLDS = (("oo", "u"), ("ou", "u"), ("ee", "i"), ("ai", "e"), ("ay", "e"), ("ey", "e"),
-                ("ei", "e"), ("ie", "i"), ("sy", "sh"))  # Indonesian sy is sh (Rosyid).
+_VOWEL_FOLDS = (
+    ("oo", "u"),
+    ("ou", "u"),
+    ("ee", "i"),
+    ("ai", "e"),
+    ("ay", "e"),
+    ("ey", "e"),
+    ("ei", "e"),
+    ("ie", "i"),
+    ("sy", "sh"),
+)  # Indonesian sy is sh (Rosyid).
 _H_MARKED = frozenset("cstkpgdz")
 
 
@@ -741,7 +798,10 @@ def _token_similarity(q: str, qk: str, c: str, ck: str, lossy: bool) -> tuple[fl
     elif len(q) == 1 and c.startswith(q):
         sim, how = INITIAL_SIM, "initial"
     elif (
-        len(qk) >= 3 and len(ck) >= 3 and sim < CLOSE_KEY_SIM and similar_length
+        len(qk) >= 3
+        and len(ck) >= 3
+        and sim < CLOSE_KEY_SIM
+        and similar_length
         and Indel.distance(qk, ck) == 1
     ):
         # One consonant class apart (a typo inside a transliteration) keeps some credit.
@@ -752,6 +812,5 @@ def _token_similarity(q: str, qk: str, c: str, ck: str, lossy: bool) -> tuple[fl
 def _final_ng_nh(q: str, c: str) -> bool:
     """Vietnamese finals -ng and -nh make different names (Thang and Thanh)."""
     return (
-        len(q) == len(c) and len(q) >= 3 and q[:-2] == c[:-2]
-        and {q[-2:], c[-2:]} == {"ng", "nh"}
+        len(q) == len(c) and len(q) >= 3 and q[:-2] == c[:-2] and {q[-2:], c[-2:]} == {"ng", "nh"}
     )

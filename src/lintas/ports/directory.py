@@ -20,6 +20,8 @@ class AccountHolder:
     name: str
     display_name: str
     kind: str = "person"
+    #: The registered name in Latin script, where the directory keeps one beside ``name``.
+    name_latin: str = ""
 
 
 class ProxyDirectory(Protocol):

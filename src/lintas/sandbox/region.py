@@ -46,7 +46,17 @@ CustomerKind = Literal["person", "business"]
 
 #: The order every listing of the region follows.
 COUNTRY_CODES: Final[tuple[str, ...]] = (
-    "SG", "MY", "TH", "ID", "PH", "VN", "KH", "LA", "BN", "MM", "IN",
+    "SG",
+    "MY",
+    "TH",
+    "ID",
+    "PH",
+    "VN",
+    "KH",
+    "LA",
+    "BN",
+    "MM",
+    "IN",
 )
 
 DEFAULT_SEED: Final[int] = 2026
@@ -166,8 +176,13 @@ _PHONE_SEPARATORS: Final = " -.()/"
 
 def _mobile(calling_code: str, trunk: str, pattern: str, example: str, label: str) -> AddressType:
     return AddressType(
-        "MOBILE", label, pattern, example,
-        separators=_PHONE_SEPARATORS, calling_code=calling_code, trunk_prefix=trunk,
+        "MOBILE",
+        label,
+        pattern,
+        example,
+        separators=_PHONE_SEPARATORS,
+        calling_code=calling_code,
+        trunk_prefix=trunk,
     )
 
 
@@ -216,14 +231,20 @@ _ADDRESS_TYPES_WITHOUT_QR: Final[dict[str, tuple[AddressType, ...]]] = {
     "SG": (
         _mobile("+65", "", r"\+65[89]\d{7}", "+6581234567", "Mobile number (PayNow)"),
         AddressType(
-            "NATIONAL_ID", "NRIC or FIN (PayNow)", r"[STFGM]\d{7}[A-Z]", "S1234567D",
-            case="upper", check="sg_nric",
+            "NATIONAL_ID",
+            "NRIC or FIN (PayNow)",
+            r"[STFGM]\d{7}[A-Z]",
+            "S1234567D",
+            case="upper",
+            check="sg_nric",
         ),
         # The ROC form's check letter is not public in a form the sandbox can verify, so UENs
         # are checked by shape only.
         AddressType(
-            "UEN", "Unique Entity Number (PayNow Corporate)",
-            r"(?:\d{8}[A-Z]|(?:19|20)\d{7}[A-Z]|[TSR]\d{2}[A-Z]{2}\d{4}[A-Z])", "201912345K",
+            "UEN",
+            "Unique Entity Number (PayNow Corporate)",
+            r"(?:\d{8}[A-Z]|(?:19|20)\d{7}[A-Z]|[TSR]\d{2}[A-Z]{2}\d{4}[A-Z])",
+            "201912345K",
             case="upper",
         ),
     ),
@@ -233,20 +254,28 @@ _ADDRESS_TYPES_WITHOUT_QR: Final[dict[str, tuple[AddressType, ...]]] = {
             "NATIONAL_ID", "MyKad number (DuitNow)", r"\d{12}", "900101145673", check="my_nric"
         ),
         AddressType(
-            "BUSINESS_ID", "Business registration number, SSM (DuitNow)",
-            r"(?:19|20)\d{2}0[1-6]\d{6}", "201901012345",
+            "BUSINESS_ID",
+            "Business registration number, SSM (DuitNow)",
+            r"(?:19|20)\d{2}0[1-6]\d{6}",
+            "201901012345",
         ),
         _account(r"\d{12}", "514012345678"),
     ),
     "TH": (
         _mobile("+66", "0", r"\+66[689]\d{8}", "+66812345678", "Mobile number (PromptPay)"),
         AddressType(
-            "NATIONAL_ID", "Citizen id (PromptPay)", r"[1-8]\d{12}",
-            "110170012345" + thai_id_check_digit("110170012345"), check="th_id",
+            "NATIONAL_ID",
+            "Citizen id (PromptPay)",
+            r"[1-8]\d{12}",
+            "110170012345" + thai_id_check_digit("110170012345"),
+            check="th_id",
         ),
         AddressType(
-            "BUSINESS_ID", "Juristic person tax id (PromptPay)", r"0\d{12}",
-            "010555601234" + thai_id_check_digit("010555601234"), check="th_id",
+            "BUSINESS_ID",
+            "Juristic person tax id (PromptPay)",
+            r"0\d{12}",
+            "010555601234" + thai_id_check_digit("010555601234"),
+            check="th_id",
         ),
         AddressType("EWALLET", "e-Wallet id (PromptPay)", r"\d{15}", "140000812345678"),
         _account(r"\d{10}", "1234567890"),
@@ -254,9 +283,12 @@ _ADDRESS_TYPES_WITHOUT_QR: Final[dict[str, tuple[AddressType, ...]]] = {
     "ID": (
         _mobile("+62", "0", r"\+628\d{8,11}", "+6281234567890", "Mobile number (BI-FAST)"),
         AddressType(
-            "EMAIL", "E-mail address (BI-FAST)",
+            "EMAIL",
+            "E-mail address (BI-FAST)",
             r"[a-z0-9._%+-]{1,64}@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,}",
-            "budi.santoso@pos.example", separators="", case="lower",
+            "budi.santoso@pos.example",
+            separators="",
+            case="lower",
         ),
         _account(r"\d{10,13}", "1234567890"),
     ),
@@ -270,8 +302,12 @@ _ADDRESS_TYPES_WITHOUT_QR: Final[dict[str, tuple[AddressType, ...]]] = {
     ),
     "KH": (
         AddressType(
-            "EWALLET", "Bakong account id", r"[a-z0-9_.]{3,40}@[a-z]{3,10}", "sokha_chan@tnls",
-            separators="", case="lower",
+            "EWALLET",
+            "Bakong account id",
+            r"[a-z0-9_.]{3,40}@[a-z]{3,10}",
+            "sokha_chan@tnls",
+            separators="",
+            case="lower",
         ),
         _mobile("+855", "0", r"\+855[1-9]\d{7,8}", "+85512345678", "Mobile number (Bakong)"),
     ),
@@ -289,8 +325,12 @@ _ADDRESS_TYPES_WITHOUT_QR: Final[dict[str, tuple[AddressType, ...]]] = {
     ),
     "IN": (
         AddressType(
-            "UPI", "UPI id (VPA)", r"[a-z0-9][a-z0-9._-]{1,255}@[a-z][a-z0-9]{1,63}",
-            "rahul.sharma@ganga", separators="", case="lower",
+            "UPI",
+            "UPI id (VPA)",
+            r"[a-z0-9][a-z0-9._-]{1,255}@[a-z][a-z0-9]{1,63}",
+            "rahul.sharma@ganga",
+            separators="",
+            case="lower",
         ),
         _mobile("+91", "0", r"\+91[6-9]\d{9}", "+919876543210", "Mobile number (UPI)"),
         _account(r"\d{9,18}", "123456789012"),
@@ -332,70 +372,204 @@ _IPS: Final[tuple[tuple[str, str, str, str, str, int], ...]] = (
 # Fictional PSPs; BIC-like ids: 4 letters + country + location. E-wallets end in a digit,
 # the convention for non-SWIFT-connected participants.
 _PSPS: Final[dict[str, tuple[tuple[str, str, PspKind], ...]]] = {
-    "SG": (("MRLNSGSG", "Merlion Commercial Bank", "bank"),
-           ("KLNGSGSG", "Kallang Savings Bank", "bank"),
-           ("STRPSGS1", "StraitsPay", "ewallet")),
-    "MY": (("SRBNMYKL", "Serambi Bank Berhad", "bank"),
-           ("BRNGMYKL", "Bunga Raya Bank Berhad", "bank"),
-           ("KDAIMYK1", "KedaiPay", "ewallet")),
-    "TH": (("CHPYTHBK", "Chao Phraya Bank", "bank"),
-           ("LNNATHBK", "Lanna Bank", "bank"),
-           ("ISNBTHBK", "Isan Commercial Bank", "bank"),
-           ("SBAITHB1", "SabaiPay", "ewallet")),
-    "ID": (("NSTRIDJA", "Bank Nusantara Raya", "bank"),
-           ("MRPIIDJA", "Bank Merapi", "bank"),
-           ("TOBAIDJA", "Bank Toba Sejahtera", "bank"),
-           ("DMPTIDJ1", "DompetKita", "ewallet")),
-    "PH": (("LUZNPHMM", "Luzon Commercial Bank", "bank"),
-           ("VSYAPHMM", "Visayas Savings Bank", "bank"),
-           ("MNDNPHMM", "Mindanao Development Bank", "bank"),
-           ("PISOPHM1", "PisoPay", "ewallet")),
-    "VN": (("HLNGVNVX", "Ha Long Commercial Bank", "bank"),
-           ("MKDTVNVX", "Mekong Delta Bank", "bank"),
-           ("HNGAVNVX", "Hong Ha Bank", "bank"),
-           ("VIPYVNV1", "ViPay", "ewallet")),
-    "KH": (("TNLSKHPP", "Tonle Sap Bank", "bank"),
-           ("ANKRKHPP", "Angkor Commercial Bank", "bank"),
-           ("KMPTKHPP", "Kampot Bank", "bank"),
-           ("RMDLKHP1", "RomdoulPay", "ewallet")),
-    "LA": (("CHMPLALA", "Champa Bank", "bank"),
-           ("VTNBLALA", "Vientiane Commercial Bank", "bank"),
-           ("LPBGLALA", "Luang Prabang Bank", "bank"),
-           ("DKCPLAL1", "DokchampaPay", "ewallet")),
-    "BN": (("TMBGBNBB", "Temburong Bank", "bank"),
-           ("BLITBNBB", "Belait Bank", "bank"),
-           ("TUTGBNBB", "Tutong Bank", "bank"),
-           ("KMPGBNB1", "KampongPay", "ewallet")),
-    "MM": (("IRWDMMMY", "Irrawaddy Bank", "bank"),
-           ("BGNBMMMY", "Bagan Bank", "bank"),
-           ("SLWNMMMY", "Salween Bank", "bank"),
-           ("PDKPMMM1", "PadaukPay", "ewallet")),
-    "IN": (("GNGBINBB", "Ganga Bank", "bank"),
-           ("DCCNINBB", "Deccan Bank", "bank"),
-           ("HMLYINBB", "Himalaya Bank", "bank"),
-           ("CHLOINB1", "ChaloPay", "ewallet")),
+    "SG": (
+        ("MRLNSGSG", "Merlion Commercial Bank", "bank"),
+        ("KLNGSGSG", "Kallang Savings Bank", "bank"),
+        ("STRPSGS1", "StraitsPay", "ewallet"),
+    ),
+    "MY": (
+        ("SRBNMYKL", "Serambi Bank Berhad", "bank"),
+        ("BRNGMYKL", "Bunga Raya Bank Berhad", "bank"),
+        ("KDAIMYK1", "KedaiPay", "ewallet"),
+    ),
+    "TH": (
+        ("CHPYTHBK", "Chao Phraya Bank", "bank"),
+        ("LNNATHBK", "Lanna Bank", "bank"),
+        ("ISNBTHBK", "Isan Commercial Bank", "bank"),
+        ("SBAITHB1", "SabaiPay", "ewallet"),
+    ),
+    "ID": (
+        ("NSTRIDJA", "Bank Nusantara Raya", "bank"),
+        ("MRPIIDJA", "Bank Merapi", "bank"),
+        ("TOBAIDJA", "Bank Toba Sejahtera", "bank"),
+        ("DMPTIDJ1", "DompetKita", "ewallet"),
+    ),
+    "PH": (
+        ("LUZNPHMM", "Luzon Commercial Bank", "bank"),
+        ("VSYAPHMM", "Visayas Savings Bank", "bank"),
+        ("MNDNPHMM", "Mindanao Development Bank", "bank"),
+        ("PISOPHM1", "PisoPay", "ewallet"),
+    ),
+    "VN": (
+        ("HLNGVNVX", "Ha Long Commercial Bank", "bank"),
+        ("MKDTVNVX", "Mekong Delta Bank", "bank"),
+        ("HNGAVNVX", "Hong Ha Bank", "bank"),
+        ("VIPYVNV1", "ViPay", "ewallet"),
+    ),
+    "KH": (
+        ("TNLSKHPP", "Tonle Sap Bank", "bank"),
+        ("ANKRKHPP", "Angkor Commercial Bank", "bank"),
+        ("KMPTKHPP", "Kampot Bank", "bank"),
+        ("RMDLKHP1", "RomdoulPay", "ewallet"),
+    ),
+    "LA": (
+        ("CHMPLALA", "Champa Bank", "bank"),
+        ("VTNBLALA", "Vientiane Commercial Bank", "bank"),
+        ("LPBGLALA", "Luang Prabang Bank", "bank"),
+        ("DKCPLAL1", "DokchampaPay", "ewallet"),
+    ),
+    "BN": (
+        ("TMBGBNBB", "Temburong Bank", "bank"),
+        ("BLITBNBB", "Belait Bank", "bank"),
+        ("TUTGBNBB", "Tutong Bank", "bank"),
+        ("KMPGBNB1", "KampongPay", "ewallet"),
+    ),
+    "MM": (
+        ("IRWDMMMY", "Irrawaddy Bank", "bank"),
+        ("BGNBMMMY", "Bagan Bank", "bank"),
+        ("SLWNMMMY", "Salween Bank", "bank"),
+        ("PDKPMMM1", "PadaukPay", "ewallet"),
+    ),
+    "IN": (
+        ("GNGBINBB", "Ganga Bank", "bank"),
+        ("DCCNINBB", "Deccan Bank", "bank"),
+        ("HMLYINBB", "Himalaya Bank", "bank"),
+        ("CHLOINB1", "ChaloPay", "ewallet"),
+    ),
 }
 
 _SAP_LOCATION: Final[dict[str, str]] = {
-    "SG": "SG", "MY": "KL", "TH": "BK", "ID": "JA", "PH": "MM", "VN": "VX", "KH": "PP",
-    "LA": "LA", "BN": "BB", "MM": "MY", "IN": "BB",
+    "SG": "SG",
+    "MY": "KL",
+    "TH": "BK",
+    "ID": "JA",
+    "PH": "MM",
+    "VN": "VX",
+    "KH": "PP",
+    "LA": "LA",
+    "BN": "BB",
+    "MM": "MY",
+    "IN": "BB",
 }
 
 #: Mobile numbers as (national prefixes, digits after the prefix) per country.
 _MOBILE_PLANS: Final[dict[str, tuple[tuple[str, ...], int]]] = {
     "SG": (("8", "9"), 7),
     "MY": (("12", "13", "14", "16", "17", "18", "19"), 7),
-    "TH": (("61", "62", "63", "64", "65", "80", "81", "82", "83", "84", "86", "89", "91", "92",
-            "93", "94", "95", "96", "97", "98", "99"), 7),
-    "ID": (("811", "812", "813", "821", "822", "852", "853", "856", "857", "877", "878",
-            "895", "896"), 8),
-    "PH": (("905", "906", "915", "916", "917", "918", "919", "920", "926", "927", "928",
-            "935", "945", "955", "956", "965", "977", "995", "996", "997", "998", "999"), 7),
-    "VN": (("32", "33", "34", "35", "36", "37", "38", "39", "70", "76", "77", "78", "79",
-            "81", "82", "83", "84", "85", "86", "88", "89", "90", "91", "93", "94", "96", "97",
-            "98"), 7),
-    "KH": (("10", "11", "12", "15", "16", "17", "61", "69", "70", "77", "78", "85", "86",
-            "87", "89", "92", "93", "95", "98"), 6),
+    "TH": (
+        (
+            "61",
+            "62",
+            "63",
+            "64",
+            "65",
+            "80",
+            "81",
+            "82",
+            "83",
+            "84",
+            "86",
+            "89",
+            "91",
+            "92",
+            "93",
+            "94",
+            "95",
+            "96",
+            "97",
+            "98",
+            "99",
+        ),
+        7,
+    ),
+    "ID": (
+        ("811", "812", "813", "821", "822", "852", "853", "856", "857", "877", "878", "895", "896"),
+        8,
+    ),
+    "PH": (
+        (
+            "905",
+            "906",
+            "915",
+            "916",
+            "917",
+            "918",
+            "919",
+            "920",
+            "926",
+            "927",
+            "928",
+            "935",
+            "945",
+            "955",
+            "956",
+            "965",
+            "977",
+            "995",
+            "996",
+            "997",
+            "998",
+            "999",
+        ),
+        7,
+    ),
+    "VN": (
+        (
+            "32",
+            "33",
+            "34",
+            "35",
+            "36",
+            "37",
+            "38",
+            "39",
+            "70",
+            "76",
+            "77",
+            "78",
+            "79",
+            "81",
+            "82",
+            "83",
+            "84",
+            "85",
+            "86",
+            "88",
+            "89",
+            "90",
+            "91",
+            "93",
+            "94",
+            "96",
+            "97",
+            "98",
+        ),
+        7,
+    ),
+    "KH": (
+        (
+            "10",
+            "11",
+            "12",
+            "15",
+            "16",
+            "17",
+            "61",
+            "69",
+            "70",
+            "77",
+            "78",
+            "85",
+            "86",
+            "87",
+            "89",
+            "92",
+            "93",
+            "95",
+            "98",
+        ),
+        6,
+    ),
     "LA": (("202", "205", "207", "209"), 7),
     "BN": (("7", "8"), 6),
     "MM": (("92", "94", "96", "97", "99"), 8),
@@ -404,20 +578,41 @@ _MOBILE_PLANS: Final[dict[str, tuple[tuple[str, ...], int]]] = {
 
 #: Domestic account number lengths (inclusive range of digits) per country.
 _ACCOUNT_LENGTHS: Final[dict[str, tuple[int, int]]] = {
-    "SG": (9, 10), "MY": (12, 12), "TH": (10, 10), "ID": (10, 13), "PH": (12, 12),
-    "VN": (9, 14), "KH": (9, 12), "LA": (13, 16), "BN": (11, 13), "MM": (13, 17), "IN": (9, 18),
+    "SG": (9, 10),
+    "MY": (12, 12),
+    "TH": (10, 10),
+    "ID": (10, 13),
+    "PH": (12, 12),
+    "VN": (9, 14),
+    "KH": (9, 12),
+    "LA": (13, 16),
+    "BN": (11, 13),
+    "MM": (13, 17),
+    "IN": (9, 18),
 }
 
 #: How wealthy a typical account holder is relative to Singapore, in percent, so that
 #: balances drawn in US dollars look local once converted.
 _WEALTH_PCT: Final[dict[str, int]] = {
-    "SG": 100, "BN": 70, "MY": 40, "TH": 30, "ID": 20, "VN": 20, "PH": 18, "IN": 15,
-    "KH": 10, "LA": 10, "MM": 8,
+    "SG": 100,
+    "BN": 70,
+    "MY": 40,
+    "TH": 30,
+    "ID": 20,
+    "VN": 20,
+    "PH": 18,
+    "IN": 15,
+    "KH": 10,
+    "LA": 10,
+    "MM": 8,
 }
 
 #: Handles (after ``@``) of the Indian PSPs' UPI ids.
 _UPI_HANDLES: Final[dict[str, str]] = {
-    "GNGBINBB": "ganga", "DCCNINBB": "deccan", "HMLYINBB": "himalaya", "CHLOINB1": "chalo",
+    "GNGBINBB": "ganga",
+    "DCCNINBB": "deccan",
+    "HMLYINBB": "himalaya",
+    "CHLOINB1": "chalo",
 }
 
 #: The e-mail domains of Indonesian customers: the reserved ``.example`` TLD, so no real
@@ -443,12 +638,9 @@ _MID_RATES: Final[tuple[tuple[str, str], ...]] = (
 
 # (id, name, spread_bps, tiers as (USD minor threshold, improvement bps)); all fictional.
 _FXPS: Final[tuple[tuple[str, str, int, tuple[tuple[int, int], ...]], ...]] = (
-    ("ANDMSGSG", "Andaman FX", 40,
-     ((1_000_000, 5), (10_000_000, 12), (100_000_000, 20))),
-    ("SUNDIDJA", "Sunda Exchange", 35,
-     ((500_000, 3), (5_000_000, 8), (50_000_000, 15))),
-    ("MKNGTHBK", "Mekong FX Partners", 45,
-     ((2_000_000, 10), (20_000_000, 18), (200_000_000, 25))),
+    ("ANDMSGSG", "Andaman FX", 40, ((1_000_000, 5), (10_000_000, 12), (100_000_000, 20))),
+    ("SUNDIDJA", "Sunda Exchange", 35, ((500_000, 3), (5_000_000, 8), (50_000_000, 15))),
+    ("MKNGTHBK", "Mekong FX Partners", 45, ((2_000_000, 10), (20_000_000, 18), (200_000_000, 25))),
 )
 
 # Currencies where people think in hundreds at the least, so balances are rounded to 100.
@@ -466,7 +658,10 @@ def _countries() -> tuple[Country, ...]:
                 name=name,
                 currency=cur,
                 ips=Ips(
-                    ips_id, ips_name, code, cur,
+                    ips_id,
+                    ips_name,
+                    code,
+                    cur,
                     Money(amount_max_major * 10 ** exponent(cur_code), cur_code),
                 ),
                 address_types=_ADDRESS_TYPES[code],
@@ -595,8 +790,7 @@ class _Generator:
         operator = str(100 + sum(map(ord, psp.id)) % 900)
         return self._unique("EWALLET", lambda: operator + self._digits(12))
 
-    def handle(self, code: str, named: GeneratedName, sep: str, domain: str,
-               local_max: int) -> str:
+    def handle(self, code: str, named: GeneratedName, sep: str, domain: str, local_max: int) -> str:
         base = sep.join(handle_parts(named.name_latin)[:3])[:local_max].strip("._-") or "user"
 
         def draw() -> str:
@@ -630,8 +824,7 @@ class _Generator:
         # Businesses bank with banks; people also keep e-wallets.
         psp = rng.choice(self.banks[country.code] if kind == "business" else country.psps)
         named: GeneratedName = (
-            person_name(country.code, rng) if kind == "person"
-            else business_name(country.code, rng)
+            person_name(country.code, rng) if kind == "person" else business_name(country.code, rng)
         )
         account = self.account(country.code)
         proxies = self.proxies(country, psp, kind, named, account)
@@ -648,8 +841,9 @@ class _Generator:
             branch_code=self.ifsc(psp) if country.code == "IN" else "",
         )
 
-    def proxies(self, country: Country, psp: Psp, kind: CustomerKind, named: GeneratedName,
-                account: str) -> tuple[tuple[str, str], ...]:
+    def proxies(
+        self, country: Country, psp: Psp, kind: CustomerKind, named: GeneratedName, account: str
+    ) -> tuple[tuple[str, str], ...]:
         rng = self.rng
         person = kind == "person"
         found: list[tuple[str, str]] = []

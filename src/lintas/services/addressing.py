@@ -139,7 +139,7 @@ class AddressingService:
             )
         verification = None
         if expected_name is not None:
-            verification = verify_payee(expected_name, holder.name, masked=holder.display_name)
+            verification = _verify_holder(expected_name, holder)
         return Resolution(country.code, kind.code, normalised, holder, verification)
 
     def _find_account(self, country: Country, account: str) -> AccountHolder | None:
@@ -198,7 +198,7 @@ class AddressingService:
             )
         verification = None
         if expected_name is not None:
-            verification = verify_payee(expected_name, holder.name, masked=holder.display_name)
+            verification = _verify_holder(expected_name, holder)
         return Resolution(
             country.code,
             QR_ADDRESS_TYPE,
@@ -242,3 +242,15 @@ def _details(qr: DecodedQr, proxy_type: str, proxy_value: str) -> QrDetails:
         mcc=qr.merchant.mcc,
         expires_at=qr.expires_at,
     )
+
+
+def _verify_holder(expected_name: str, holder: AccountHolder) -> Verification:
+    """The best verification against any registered form of the holder's name.
+
+    A directory may register the name in its own script and in Latin; a sender who typed
+    the Latin form exactly deserves MTCH, not the close match a transliteration gives.
+    """
+    answers = [verify_payee(expected_name, holder.name, masked=holder.display_name)]
+    if holder.name_latin and holder.name_latin != holder.name:
+        answers.append(verify_payee(expected_name, holder.name_latin, masked=holder.display_name))
+    return max(answers, key=lambda v: v.score)

@@ -75,9 +75,7 @@ class RiskRules:
     new_payee_pairs_max: int = 500_000
     new_payee_amount_max_minor: Mapping[str, int] = field(default_factory=dict)
     verification_enabled: bool = True
-    verification_hold_on: frozenset[VerificationResult] = frozenset(
-        {VerificationResult.NO_MATCH}
-    )
+    verification_hold_on: frozenset[VerificationResult] = frozenset({VerificationResult.NO_MATCH})
     #: Participant id -> its own screening hold score.
     participant_screening_thresholds: Mapping[str, float] = field(default_factory=dict)
 
@@ -255,9 +253,13 @@ class RulesAssessor:
             holder = context.creditor_holder
             v = verify_payee(payment.creditor.name, holder.name, masked=holder.display_name)
             if v.result in self.rules.verification_hold_on:
-                findings.append(_Finding(
-                    RiskOutcome.HOLD, f"payee_verification_{v.result.value}: "
-                    f"'{payment.creditor.name}' against the registered name ({v.score:.2f})"))
+                findings.append(
+                    _Finding(
+                        RiskOutcome.HOLD,
+                        f"payee_verification_{v.result.value}: "
+                        f"'{payment.creditor.name}' against the registered name ({v.score:.2f})",
+                    )
+                )
         debtor = f"{payment.source_country}:{payment.debtor.agent}:{payment.debtor.account}"
         creditor = (
             f"{payment.destination_country}:{payment.creditor.agent}:{payment.creditor.account}"
@@ -269,9 +271,13 @@ class RulesAssessor:
         if self.rules.new_payee_enabled and (debtor, creditor) not in self._known_payees:
             cap = self.rules.new_payee_amount_max_minor.get(amount.currency)
             if cap is not None and amount.minor > cap:
-                findings.append(_Finding(
-                    RiskOutcome.HOLD, f"first_payment_to_new_payee_above_amount: "
-                    f"{amount.format()} {amount.currency} to {creditor}"))
+                findings.append(
+                    _Finding(
+                        RiskOutcome.HOLD,
+                        f"first_payment_to_new_payee_above_amount: "
+                        f"{amount.format()} {amount.currency} to {creditor}",
+                    )
+                )
         decision = _decide(findings)
         if decision.outcome is not RiskOutcome.BLOCK and self.rules.velocity_enabled:
             self._remember_payment(debtor, at_ns, amount.minor)
@@ -304,8 +310,9 @@ class RulesAssessor:
             outcome = (
                 RiskOutcome.BLOCK if best.score >= rules.sanctions_block_score else RiskOutcome.HOLD
             )
-            found.append(_Finding(outcome, f"sanctions_hit_{party}: {_hit_text(best)}",
-                                  ReasonCode.RR04))
+            found.append(
+                _Finding(outcome, f"sanctions_hit_{party}: {_hit_text(best)}", ReasonCode.RR04)
+            )
         return found
 
     def _signals_on_creditor(self, payment: Payment, context: RiskContext) -> list[_Finding]:
@@ -320,11 +327,14 @@ class RulesAssessor:
                 summary.confidence_max >= rules.signals_block_confidence
                 and summary.sources >= rules.signals_block_sources
             )
-            found.append(_Finding(
-                RiskOutcome.BLOCK if confident else RiskOutcome.HOLD,
-                f"scam_signal_on_creditor_{kind}: {summary.active_reports} active report(s) "
-                f"from {summary.sources} source(s), confidence up to {summary.confidence_max}",
-                ReasonCode.FRAD))
+            found.append(
+                _Finding(
+                    RiskOutcome.BLOCK if confident else RiskOutcome.HOLD,
+                    f"scam_signal_on_creditor_{kind}: {summary.active_reports} active report(s) "
+                    f"from {summary.sources} source(s), confidence up to {summary.confidence_max}",
+                    ReasonCode.FRAD,
+                )
+            )
         return found
 
     def _velocity(
@@ -338,14 +348,22 @@ class RulesAssessor:
         total = sum(a for _, a in window) + amount_minor
         found: list[_Finding] = []
         if count > rules.velocity_payments_max:
-            found.append(_Finding(
-                RiskOutcome.HOLD, f"velocity_payments_exceeded: {count} payments in "
-                f"{rules.velocity_window_s} s (max {rules.velocity_payments_max})"))
+            found.append(
+                _Finding(
+                    RiskOutcome.HOLD,
+                    f"velocity_payments_exceeded: {count} payments in "
+                    f"{rules.velocity_window_s} s (max {rules.velocity_payments_max})",
+                )
+            )
         cap = rules.velocity_amount_max_minor.get(currency)
         if cap is not None and total > cap:
-            found.append(_Finding(
-                RiskOutcome.HOLD, f"velocity_amount_exceeded: {total} minor units of {currency} "
-                f"in {rules.velocity_window_s} s (max {cap})"))
+            found.append(
+                _Finding(
+                    RiskOutcome.HOLD,
+                    f"velocity_amount_exceeded: {total} minor units of {currency} "
+                    f"in {rules.velocity_window_s} s (max {cap})",
+                )
+            )
         return found
 
     def _remember_payment(self, debtor: str, at_ns: int, amount_minor: int) -> None:

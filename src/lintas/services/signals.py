@@ -316,7 +316,6 @@ class SignalsService:
         return changed
 
 
-
 # --- The public check ---------------------------------------------------------------------
 
 #: Languages the public check answers in (BCP 47 primary tags), English first (the fallback).
@@ -402,8 +401,7 @@ _NOT_REPORTED: Final[dict[str, tuple[str, str]]] = {
     ),
     "th": (
         "ไม่พบรายงานการหลอกลวงที่ยังมีผลอยู่สำหรับรายการนี้",
-        "แต่ไม่ได้หมายความว่าปลอดภัย โปรดตรวจสอบผู้รับเงินผ่านช่องทางทางการ "
-        "และหยุดทันทีหากมีผู้เร่งรัดให้คุณโอนเงิน",
+        "แต่ไม่ได้หมายความว่าปลอดภัย โปรดตรวจสอบผู้รับเงินผ่านช่องทางทางการ และหยุดทันทีหากมีผู้เร่งรัดให้คุณโอนเงิน",
     ),
     "vi": (
         "Không tìm thấy báo cáo lừa đảo nào còn hiệu lực về đối tượng này.",
@@ -422,8 +420,7 @@ _NOT_REPORTED: Final[dict[str, tuple[str, str]]] = {
     ),
     "lo": (
         "ບໍ່ພົບລາຍງານການສໍ້ໂກງທີ່ຍັງມີຜົນຢູ່ສຳລັບລາຍການນີ້.",
-        "ນີ້ບໍ່ໄດ້ໝາຍຄວາມວ່າປອດໄພ. ກະລຸນາກວດສອບຜູ້ຮັບເງິນຜ່ານຊ່ອງທາງທາງການ "
-        "ແລະ ຢຸດທັນທີ ຖ້າມີຄົນເລັ່ງໃຫ້ທ່ານໂອນເງິນ.",
+        "ນີ້ບໍ່ໄດ້ໝາຍຄວາມວ່າປອດໄພ. ກະລຸນາກວດສອບຜູ້ຮັບເງິນຜ່ານຊ່ອງທາງທາງການ ແລະ ຢຸດທັນທີ ຖ້າມີຄົນເລັ່ງໃຫ້ທ່ານໂອນເງິນ.",
     ),
     "my": (
         "ဤအရာနှင့်ပတ်သက်၍ လက်ရှိ လိမ်လည်မှုတိုင်ကြားချက် မတွေ့ပါ။",
@@ -514,8 +511,9 @@ class ExchangeLookup:
             target = Target(SignalType(kind), value)
         except ValueError:
             return None
-        summary = sig.summarise(target, self._store.on_target(target), HUB_VIEWER,
-                                self._clock.now())
+        summary = sig.summarise(
+            target, self._store.on_target(target), HUB_VIEWER, self._clock.now()
+        )
         if summary.active_reports == 0:
             return None
         return SignalSummary(

@@ -14,8 +14,14 @@ from lintas.adapters.sanctions.ofac import load_ofac_csv
 from lintas.adapters.sanctions.un import load_un_xml
 from lintas.matching.model import SanctionsList
 
-__all__ = ["ListRefusedError", "detect_format", "load_ftm_jsonl", "load_list", "load_ofac_csv",
-           "load_un_xml"]
+__all__ = [
+    "ListRefusedError",
+    "detect_format",
+    "load_ftm_jsonl",
+    "load_list",
+    "load_ofac_csv",
+    "load_un_xml",
+]
 
 SNIFF_BYTES = 4096
 

@@ -1,6 +1,6 @@
 """Errors of the list loaders.
 
-    ListRefusedError (ValueError)   the file is not a list we can read, or breaks a size bound
+ListRefusedError (ValueError)   the file is not a list we can read, or breaks a size bound
 """
 
 from __future__ import annotations

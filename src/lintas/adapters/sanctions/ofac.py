@@ -25,11 +25,14 @@ ALIASES_PER_ENTRY_MAX = 500
 SCREENED_TYPES: dict[str, EntityType] = {"individual": "person", "": "organisation"}
 
 _NULL = "-0-"
-_REMARK_FIELD = re.compile(
-    r"\b(DOB|POB|nationality|citizen)\s+([^;]+)", re.IGNORECASE)
+_REMARK_FIELD = re.compile(r"\b(DOB|POB|nationality|citizen)\s+([^;]+)", re.IGNORECASE)
 _DOB = re.compile(r"(?:(\d{1,2})\s+)?(?:([A-Z][a-z]{2})\s+)?(\d{4})")
-_MONTHS = {m: i for i, m in enumerate(
-    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
+    )
+}
 
 
 def _clean(value: str) -> str:

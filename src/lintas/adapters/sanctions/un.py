@@ -61,8 +61,9 @@ def _birth_places(element: etree._Element) -> tuple[str, ...]:
 def _entry(element: etree._Element, list_date: dt.date | None) -> SanctionsEntry:
     is_person = element.tag == "INDIVIDUAL"
     entity_type: EntityType = "person" if is_person else "organisation"
-    parts = [_text(element.find(t)) for t in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME",
-                                               "FOURTH_NAME")]
+    parts = [
+        _text(element.find(t)) for t in ("FIRST_NAME", "SECOND_NAME", "THIRD_NAME", "FOURTH_NAME")
+    ]
     primary = " ".join(p for p in parts if p)
     aliases: list[Alias] = []
     alias_tag = "INDIVIDUAL_ALIAS" if is_person else "ENTITY_ALIAS"

@@ -92,16 +92,46 @@ def _at(us: int) -> datetime:
 
 def _row(s: Signal, added_ns: int) -> Row:
     return (
-        s.id, s.target.type.value, s.target.value, s.abuse.value, s.confidence,
-        s.source.participant, s.source.organisation, s.source.country, s.tlp.value,
-        s.status.value, _us(s.first_seen), _us(s.last_seen), _us(s.expires_at),
-        _us(s.created_at), _us(s.modified_at), s.description, added_ns,
+        s.id,
+        s.target.type.value,
+        s.target.value,
+        s.abuse.value,
+        s.confidence,
+        s.source.participant,
+        s.source.organisation,
+        s.source.country,
+        s.tlp.value,
+        s.status.value,
+        _us(s.first_seen),
+        _us(s.last_seen),
+        _us(s.expires_at),
+        _us(s.created_at),
+        _us(s.modified_at),
+        s.description,
+        added_ns,
     )
 
 
 def _signal(r: Sequence[object]) -> tuple[Signal, int]:
-    (sid, kind, value, abuse, confidence, participant, organisation, country, tlp, status,
-     first_us, last_us, expires_us, created_us, modified_us, description, added_ns) = r
+    (
+        sid,
+        kind,
+        value,
+        abuse,
+        confidence,
+        participant,
+        organisation,
+        country,
+        tlp,
+        status,
+        first_us,
+        last_us,
+        expires_us,
+        created_us,
+        modified_us,
+        description,
+        added_ns,
+    ) = r
     assert isinstance(sid, str) and isinstance(kind, str) and isinstance(value, str)
     assert isinstance(abuse, str) and isinstance(confidence, int)
     assert isinstance(participant, str) and isinstance(organisation, str)
@@ -230,19 +260,25 @@ class SignalsStore:
     def get(self, signal_id: str) -> Signal | None:
         """One signal, or None."""
         with self._lock:
-            row = self._db().execute(
-                f"SELECT {_COLUMNS} FROM scam_signals WHERE id = ?", (signal_id,)
-            ).fetchone()
+            row = (
+                self._db()
+                .execute(f"SELECT {_COLUMNS} FROM scam_signals WHERE id = ?", (signal_id,))
+                .fetchone()
+            )
         return None if row is None else _signal(row)[0]
 
     def on_target(self, target: Target) -> list[Signal]:
         """Every signal on ``target`` (at most ``TARGET_SIGNALS_MAX``, newest first)."""
         with self._lock:
-            rows = self._db().execute(
-                f"SELECT {_COLUMNS} FROM scam_signals WHERE type = ? AND value = ? "
-                "ORDER BY last_seen_us DESC LIMIT ?",
-                (target.type.value, target.value, TARGET_SIGNALS_MAX),
-            ).fetchall()
+            rows = (
+                self._db()
+                .execute(
+                    f"SELECT {_COLUMNS} FROM scam_signals WHERE type = ? AND value = ? "
+                    "ORDER BY last_seen_us DESC LIMIT ?",
+                    (target.type.value, target.value, TARGET_SIGNALS_MAX),
+                )
+                .fetchall()
+            )
         return [_signal(r)[0] for r in rows]
 
     def page(
@@ -269,11 +305,15 @@ class SignalsStore:
             where += f" AND type IN ({', '.join(f':t{i}' for i in range(len(names)))})"
             params.update({f"t{i}": name for i, name in enumerate(names)})
         with self._lock:
-            rows = self._db().execute(
-                f"SELECT {_COLUMNS} FROM scam_signals WHERE {where} "
-                "ORDER BY added_ns, id LIMIT :limit",
-                params,
-            ).fetchall()
+            rows = (
+                self._db()
+                .execute(
+                    f"SELECT {_COLUMNS} FROM scam_signals WHERE {where} "
+                    "ORDER BY added_ns, id LIMIT :limit",
+                    params,
+                )
+                .fetchall()
+            )
         found = tuple(_signal(r) for r in rows[:limit])
         return Page(found, more=len(rows) > limit)
 

@@ -25,6 +25,10 @@ from lintas.entrypoints.api.http import (
 from lintas.entrypoints.api.openapi import openapi
 from lintas.entrypoints.api.routes import build_routes
 from lintas.entrypoints.api.routes_iso import build_iso_routes
+from lintas.entrypoints.api.routes_qr import build_qr_routes
+from lintas.entrypoints.api.routes_screening import build_screening_routes
+from lintas.entrypoints.api.routes_signals import build_signal_routes
+from lintas.entrypoints.api.taxii import build_taxii_routes
 from lintas.ports.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -49,7 +53,14 @@ class LintasApp:
         hub = build_hub(self.config, self._clock)
         await hub.start()
         self.hub = hub
-        routes = build_routes(hub) + build_iso_routes(hub)
+        routes = (
+            build_routes(hub)
+            + build_iso_routes(hub)
+            + build_qr_routes()
+            + build_screening_routes(hub, hub.screening)
+            + build_signal_routes(hub)
+            + build_taxii_routes(hub, hub.signals)
+        )
         self.routes = routes
         self._router = Router(routes)
         self._openapi = msgspec.json.encode(openapi(routes))
@@ -124,6 +135,7 @@ class LintasApp:
             query=parse_query(scope.get("query_string", b"")),
             headers=headers,
             body=body,
+            client=_client_address(scope),
         )
         key = bearer(headers)
         if key is not None:
@@ -154,3 +166,8 @@ async def _read_body(receive: Any, headers: dict[bytes, bytes]) -> bytes:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
+
+
+def _client_address(scope: Scope) -> str | None:
+    client = scope.get("client")
+    return str(client[0]) if client else None

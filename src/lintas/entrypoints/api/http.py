@@ -56,6 +56,8 @@ class Request:
     headers: dict[bytes, bytes]
     body: bytes
     caller: Participant | None = None
+    #: The client's network address (for per-client rate limits), if the server knows it.
+    client: str | None = None
 
     def json(self, type_: type[Any]) -> Any:
         """Decode the body strictly into ``type_`` or raise a typed error with the field path."""

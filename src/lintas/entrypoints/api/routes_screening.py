@@ -108,9 +108,7 @@ def build_screening_routes(hub: Hub, screening: ScreeningService) -> list[Route]
     async def screen(request: Request) -> Response:
         body: ScreeningIn = request.json(ScreeningIn)
         caller = _caller(request)
-        threshold = (
-            screening.threshold_for(caller.id) if body.threshold is None else body.threshold
-        )
+        threshold = screening.threshold_for(caller.id) if body.threshold is None else body.threshold
         hits = screening.screen(
             body.name, country=body.country, threshold=threshold, limit=body.limit
         )
@@ -151,7 +149,7 @@ def build_screening_routes(hub: Hub, screening: ScreeningService) -> list[Route]
             "entry id, the listed name that matched, a score 0-1 and the explanation (which "
             f"tokens, which features). `threshold` defaults to the caller's; `limit` 1-{HITS_MAX}; "
             "`country` (ISO code) only adds evidence, it never excludes an entry." + _KEY,
-            f"{_POST} -d '{{\"name\": \"Abu Bakar Bashir\", \"country\": \"ID\"}}' "
+            f'{_POST} -d \'{{"name": "Abu Bakar Bashir", "country": "ID"}}\' '
             "$LINTAS_URL/v1/screening",
             request=ScreeningIn,
             response=ScreeningOut,
@@ -179,7 +177,7 @@ def build_screening_routes(hub: Hub, screening: ScreeningService) -> list[Route]
             "its status (201). Every screening that starts afterwards uses it. Refused: a "
             "missing file (404 list_file_missing), an unknown format (422 list_refused), a "
             "key that is not the operator's (403).",
-            f"{_POST} -d '{{\"path\": \"/srv/lists/un-consolidated.xml\"}}' $LINTAS_URL/v1/lists",
+            f'{_POST} -d \'{{"path": "/srv/lists/un-consolidated.xml"}}\' $LINTAS_URL/v1/lists',
             request=ListLoadIn,
             response=ListOut,
             tag=_TAG,

@@ -3,20 +3,18 @@
 Registered by the app with ``build_signal_routes(hub)``; they use the hub's ``SignalsService``.
 
 The public check needs no key and is rate-limited per client address (a token bucket per
-address, ``CHECK_CLIENTS_MAX`` addresses remembered at most). The app tells this module the
-address of each request through ``remember_client(scope)``; without it every caller shares
-one bucket, which fails safe (slower for all) rather than open.
+address, ``CHECK_CLIENTS_MAX`` addresses remembered at most), keyed by the request's client
+address; a request without one shares a single bucket, which fails safe rather than open.
 """
 
 from __future__ import annotations
 
-import contextvars
 import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Final
+from typing import Annotated, Final
 
 import msgspec
 
@@ -50,17 +48,6 @@ EXPORT_SIGNALS_DEFAULT: Final = 1_000
 STIX_MEDIA_TYPE: Final = b"application/stix+json;version=2.1"
 
 Time = Annotated[datetime, msgspec.Meta(tz=True)]
-
-#: The client address of the request being handled (set by ``remember_client``).
-CLIENT_ADDRESS: contextvars.ContextVar[str | None] = contextvars.ContextVar(
-    "lintas_client_address", default=None
-)
-
-
-def remember_client(scope: dict[str, Any]) -> None:
-    """Record the ASGI scope's client address for the public check's rate limit."""
-    client = scope.get("client")
-    CLIENT_ADDRESS.set(str(client[0]) if client else None)
 
 
 class TooManyRequests(LintasError):
@@ -131,8 +118,12 @@ class SignalIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True, kw_on
         """The service's input."""
         return SignalInput(
             target=TargetInput(
-                type=self.type, value=self.value, country=self.country, bank=self.bank,
-                chain=self.chain, proxy_type=self.proxy_type,
+                type=self.type,
+                value=self.value,
+                country=self.country,
+                bank=self.bank,
+                chain=self.chain,
+                proxy_type=self.proxy_type,
             ),
             abuse=self.abuse,
             confidence=self.confidence,
@@ -267,8 +258,9 @@ def _caller(request: Request) -> Participant:
 _TARGET_PARAMS: Final = (
     Param("type", "account, phone, proxy, url, domain, email, wallet or qr", example="phone"),
     Param("value", "the target as written (normalised by the hub)", example="0812345678"),
-    Param("country", "country of a national phone number or of a proxy", required=False,
-          example="TH"),
+    Param(
+        "country", "country of a national phone number or of a proxy", required=False, example="TH"
+    ),
     Param("bank", "BIC of an account (or write the value as BIC:NUMBER)", required=False),
     Param("chain", "chain of a wallet: BTC, ETH, BSC, POLYGON, TRX, SOL, LTC", required=False),
     Param("proxyType", "proxy type of a proxy: NATIONAL_ID, UEN, EWALLET...", required=False),
@@ -295,8 +287,13 @@ class SignalRoutes:
     async def patch(self, request: Request) -> Response:
         body: SignalPatch = request.json(SignalPatch)
         change = SignalChange(
-            status=body.status, confidence=body.confidence, tlp=body.tlp, abuse=body.abuse,
-            last_seen=body.last_seen, expires_at=body.expires_at, description=body.description,
+            status=body.status,
+            confidence=body.confidence,
+            tlp=body.tlp,
+            abuse=body.abuse,
+            last_seen=body.last_seen,
+            expires_at=body.expires_at,
+            description=body.description,
         )
         signal = self.service.change(request.path_params["id"], change, _caller(request))
         return Response.json(signal_out(signal, self.hub.clock.now()))
@@ -330,7 +327,7 @@ class SignalRoutes:
         return store
 
     async def check(self, request: Request) -> Response:
-        client = CLIENT_ADDRESS.get() or "unknown"
+        client = request.client or "unknown"
         wait_s = self.buckets.take(client)
         if wait_s > 0:
             response = Response.json(
@@ -382,11 +379,10 @@ def build_signal_routes(
             "or chain=) or a merchant QR id, with abuse type, confidence 0-100 and a TLP 2.0 "
             "marking (red, amber+strict, amber (default), green, clear). Values are normalised: "
             "'+66 81-234-5678' and '0812345678' (country TH) are one number. Answers 201 with "
-            "the stored signal; the same id again answers it unchanged." + _KEY
-           ,
+            "the stored signal; the same id again answers it unchanged." + _KEY,
             f"curl -s -X POST {auth} -H 'Content-Type: application/json' -d "
-            "'{\"type\":\"phone\",\"value\":\"0812345678\",\"country\":\"TH\","
-            "\"abuse\":\"investment_scam\",\"confidence\":80,\"tlp\":\"amber\"}' "
+            '\'{"type":"phone","value":"0812345678","country":"TH",'
+            '"abuse":"investment_scam","confidence":80,"tlp":"amber"}\' '
             "$LINTAS_URL/v1/signals",
             request=SignalIn,
             response=SignalOut,
@@ -399,9 +395,10 @@ def build_signal_routes(
             "Look a target up",
             "How many active reports the caller may see on a target (TLP 2.0), since when, "
             "from how many organisations, and the signals themselves. A national phone number "
-            "is read in the caller's country unless country= says otherwise." + _KEY
+            "is read in the caller's country unless country= says otherwise."
+            + _KEY
             + " FX providers see GREEN and CLEAR only.",
-            f"curl -s {auth} \"$LINTAS_URL/v1/signals/lookup?type=phone&value=0812345678\"",
+            f'curl -s {auth} "$LINTAS_URL/v1/signals/lookup?type=phone&value=0812345678"',
             params=_TARGET_PARAMS,
             response=LookupOut,
             tag=_TAG,
@@ -414,8 +411,7 @@ def build_signal_routes(
             "Reads the indicators of a STIX 2.1 bundle (Lintas extensions or simple equality "
             "patterns on url, domain-name, email-addr and the x-lintas-* objects) as reports "
             "of the caller. The whole bundle is refused when any object is invalid STIX; over "
-            f"{BODY_BYTES_MAX} bytes it is refused unread (use `lintas signals import`)." + _KEY
-           ,
+            f"{BODY_BYTES_MAX} bytes it is refused unread (use `lintas signals import`)." + _KEY,
             f"curl -s -X POST {auth} -H 'Content-Type: application/json' "
             "--data-binary @bundle.json $LINTAS_URL/v1/signals/stix",
             response=ImportOut,
@@ -429,7 +425,7 @@ def build_signal_routes(
             "The first `limit` signals the caller may see (TLP 2.0), oldest first, as a STIX "
             "2.1 bundle with TLP 2.0 markings and the Lintas extension definitions. For "
             "everything, page through TAXII (/taxii2/)." + _KEY,
-            f"curl -s {auth} \"$LINTAS_URL/v1/signals/stix?limit=100\"",
+            f'curl -s {auth} "$LINTAS_URL/v1/signals/stix?limit=100"',
             params=(Param("limit", f"1-{EXPORT_SIGNALS_MAX}", required=False, example="100"),),
             tag=_TAG,
             content_type="application/stix+json;version=2.1",
@@ -439,8 +435,7 @@ def build_signal_routes(
             "/v1/signals/{id}",
             h.get,
             "Get one signal",
-            "A signal the caller may see; one it may not see is answered 404." + _KEY
-           ,
+            "A signal the caller may see; one it may not see is answered 404." + _KEY,
             f"curl -s {auth} $LINTAS_URL/v1/signals/$SIGNAL_ID",
             params=(Param("id", "the signal id (UUID)", where="path"),),
             response=SignalOut,
@@ -455,7 +450,7 @@ def build_signal_routes(
             "lastSeen, expiresAt or description of a signal of the caller's organisation. "
             "Withdrawn is final." + _KEY,
             f"curl -s -X PATCH {auth} -H 'Content-Type: application/json' "
-            "-d '{\"status\":\"withdrawn\"}' $LINTAS_URL/v1/signals/$SIGNAL_ID",
+            '-d \'{"status":"withdrawn"}\' $LINTAS_URL/v1/signals/$SIGNAL_ID',
             params=(Param("id", "the signal id (UUID)", where="path"),),
             request=SignalPatch,
             response=SignalOut,
@@ -471,12 +466,16 @@ def build_signal_routes(
             "km, lo, my or zh (lang= or Accept-Language). Never says who reported or what. "
             f"Rate-limited per client address ({CHECK_BURST} at once, {CHECK_RATE_PER_S:g}/s "
             "after; 429 with Retry-After).",
-            "curl -s \"$LINTAS_URL/v1/check?type=phone&value=%2B66812345678&lang=th\"",
+            'curl -s "$LINTAS_URL/v1/check?type=phone&value=%2B66812345678&lang=th"',
             auth=Auth.NONE,
             params=(
                 *_TARGET_PARAMS,
-                Param("lang", "answer language (en, ms, id, th, vi, fil, km, lo, my, zh)",
-                      required=False, example="th"),
+                Param(
+                    "lang",
+                    "answer language (en, ms, id, th, vi, fil, km, lo, my, zh)",
+                    required=False,
+                    example="th",
+                ),
             ),
             response=CheckOut,
             tag=_TAG,
