@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from lintas.codecs import iso20022 as iso
 from lintas.domain.errors import Conflict, Forbidden, NotFound, ReasonCode, Refused
 from lintas.domain.payment import Payment, PaymentStatus
+from lintas.ports.directory import AccountHolder
 from lintas.services.iso_gateway import (
     carried_reason,
     info_lines,
@@ -93,10 +94,13 @@ def test_a_head_office_bic_names_the_eight_character_participant() -> None:
 
 
 def test_names_are_compared_ignoring_case_and_spacing() -> None:
-    assert name_match(None, "Tan Wei Ming") is iso.VerificationResult.MATCH
-    assert name_match("tan  wei ming", "Tan Wei Ming") is iso.VerificationResult.MATCH
-    assert name_match("Tan Wei Min", "Tan Wei Ming") is iso.VerificationResult.CLOSE_MATCH
-    assert name_match("Somchai Jaidee", "Tan Wei Ming") is iso.VerificationResult.NO_MATCH
+    holder = AccountHolder(
+        "SG", "DBSSSGSG", "123456789", "陈伟明", "Tan W** M***", "person", name_latin="Tan Wei Ming"
+    )
+    assert name_match(None, holder) is iso.VerificationResult.MATCH
+    assert name_match("tan  wei ming", holder) is iso.VerificationResult.MATCH
+    assert name_match("Tan Wai Meng", holder) is iso.VerificationResult.CLOSE_MATCH
+    assert name_match("Somchai Jaidee", holder) is iso.VerificationResult.NO_MATCH
 
 
 @given(

@@ -139,7 +139,7 @@ class AddressingService:
             )
         verification = None
         if expected_name is not None:
-            verification = _verify_holder(expected_name, holder)
+            verification = verify_holder(expected_name, holder)
         return Resolution(country.code, kind.code, normalised, holder, verification)
 
     def _find_account(self, country: Country, account: str) -> AccountHolder | None:
@@ -198,7 +198,7 @@ class AddressingService:
             )
         verification = None
         if expected_name is not None:
-            verification = _verify_holder(expected_name, holder)
+            verification = verify_holder(expected_name, holder)
         return Resolution(
             country.code,
             QR_ADDRESS_TYPE,
@@ -244,7 +244,7 @@ def _details(qr: DecodedQr, proxy_type: str, proxy_value: str) -> QrDetails:
     )
 
 
-def _verify_holder(expected_name: str, holder: AccountHolder) -> Verification:
+def verify_holder(expected_name: str, holder: AccountHolder) -> Verification:
     """The best verification against any registered form of the holder's name.
 
     A directory may register the name in its own script and in Latin; a sender who typed

@@ -53,7 +53,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
-from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Final
 
@@ -86,10 +85,11 @@ from lintas.domain.fx import Quote
 from lintas.domain.ledger import Transfer, TransferFlags
 from lintas.domain.money import CurrencyCode, Money
 from lintas.domain.payment import Payment, PaymentStatus
+from lintas.matching.verification import VerificationResult
 from lintas.ports.clock import Clock
-from lintas.ports.directory import Participant, ReferenceData, Role
+from lintas.ports.directory import AccountHolder, Participant, ReferenceData, Role
 from lintas.ports.store import Reader
-from lintas.services.addressing import AddressingService
+from lintas.services.addressing import AddressingService, verify_holder
 from lintas.services.payments import PartyInput, PaymentRequest, PaymentsService
 from lintas.services.quoting import QuotingService
 from lintas.services.returns import ReturnOutcome, ReturnsService
@@ -105,7 +105,6 @@ STATEMENT_PAYMENTS_SCAN_MAX: Final = 1000
 RATE_TOTAL_DIGITS_MAX: Final = 11
 RATE_FRACTION_DIGITS_MAX: Final = 10
 #: Name similarity (0..1) from which a verification is a close match (CMTC).
-CLOSE_MATCH_RATIO_MIN: Final = 0.85
 
 #: ISO 20022 proxy scheme codes (ExternalProxyAccountType1Code-like) and the sandbox type
 #: each names; a sandbox code (``MOBILE``, ``UEN``, ``UPI`` ...) is accepted as it is.
@@ -232,7 +231,7 @@ class IsoGateway:
                     assignment=assignment,
                     original_message_id=message.assignment.message_id,
                     original_verification_id=message.verification_id,
-                    result=name_match(message.party_name, holder.name),
+                    result=name_match(message.party_name, holder),
                     account=iso.Account(holder.account),
                     agent_bic=holder.agent,
                     full_name=holder.name,
@@ -739,16 +738,23 @@ def participant_of(bic: str) -> str:
     return bic[:8] if len(bic) == 11 and bic.endswith("XXX") else bic
 
 
-def name_match(expected: str | None, holder: str) -> iso.VerificationResult:
-    """How the name the sender expects compares with the holder's (MTCH when none given)."""
+def name_match(expected: str | None, holder: AccountHolder) -> iso.VerificationResult:
+    """How the name the sender expects compares with the holder's (MTCH when none given).
+
+    The same verification as ``POST /v1/addressing/resolve`` gives, so JSON and ISO 20022
+    callers always get the same answer.
+    """
     if expected is None:
         return iso.VerificationResult.MATCH
-    a, b = _fold(expected), _fold(holder)
-    if a == b:
-        return iso.VerificationResult.MATCH
-    if SequenceMatcher(None, a, b).ratio() >= CLOSE_MATCH_RATIO_MIN:
-        return iso.VerificationResult.CLOSE_MATCH
-    return iso.VerificationResult.NO_MATCH
+    return _ISO_RESULT[verify_holder(expected, holder).result]
+
+
+_ISO_RESULT: Final = {
+    VerificationResult.MATCH: iso.VerificationResult.MATCH,
+    VerificationResult.CLOSE_MATCH: iso.VerificationResult.CLOSE_MATCH,
+    VerificationResult.NO_MATCH: iso.VerificationResult.NO_MATCH,
+    VerificationResult.NOT_POSSIBLE: iso.VerificationResult.NOT_APPLICABLE,
+}
 
 
 def quote_mismatch(message: iso.CreditTransfer, quote: Quote) -> _Refusal | None:
@@ -921,10 +927,6 @@ def _id_or_none(found: re.Match[bytes] | None) -> str | None:
 
 def _id_or_unknown(found: re.Match[bytes] | None) -> str:
     return _id_or_none(found) or _UNKNOWN_ID
-
-
-def _fold(name: str) -> str:
-    return " ".join(name.casefold().split())
 
 
 def _is_bic(value: str) -> bool:
