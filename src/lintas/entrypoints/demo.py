@@ -31,6 +31,20 @@ from lintas.entrypoints.server import ServerThread
 DEMO_PAYMENTS_MAX: Final = 100_000
 #: Payments in flight at once, at most.
 DEMO_CONCURRENCY_MAX: Final = 256
+#: Typical remittance sizes per source currency (roughly USD 40 to 800), for the demo's amounts.
+REMITTANCE_RANGE: Final[dict[str, tuple[Decimal, Decimal]]] = {
+    "SGD": (Decimal(50), Decimal(1000)),
+    "MYR": (Decimal(200), Decimal(3500)),
+    "THB": (Decimal(1500), Decimal(28000)),
+    "IDR": (Decimal(600000), Decimal(12000000)),
+    "PHP": (Decimal(2300), Decimal(45000)),
+    "VND": (Decimal(1000000), Decimal(20000000)),
+    "KHR": (Decimal(160000), Decimal(3200000)),
+    "LAK": (Decimal(860000), Decimal(17000000)),
+    "BND": (Decimal(50), Decimal(1000)),
+    "MMK": (Decimal(84000), Decimal(1680000)),
+    "INR": (Decimal(3400), Decimal(67000)),
+}
 #: Sandbox customers fetched per country to pick senders and payees from.
 CUSTOMERS_PER_COUNTRY: Final = 200
 
@@ -146,13 +160,19 @@ async def _drive(
         )
 
         async def one(src: str, dst: str) -> None:
-            sender = rng.choice(customers[src])
+            currency = by_code[src]["currency"]
+            low, high = REMITTANCE_RANGE[currency]
+            size = Decimal(rng.randint(0, 1000)) / 1000
+            places = Decimal(1) if currency == "VND" else Decimal("0.01")
+            amount = (low + (high - low) * size).quantize(places, rounding=ROUND_DOWN)
+            # Most senders can afford what they send; about one in twenty is anyone at all, so
+            # the demo also shows refusals (AM04) leaving every ledger as it was.
+            able = [
+                c for c in customers[src] if Decimal(c["openingBalance"]["amount"]) > amount * 2
+            ]
+            sender = rng.choice(able if able and rng.random() > 0.05 else customers[src])
             payee = rng.choice([c for c in customers[dst] if c["proxies"]])
             proxy = rng.choice(payee["proxies"])
-            balance = Decimal(sender["openingBalance"]["amount"])
-            share = Decimal(rng.randint(2, 12)) / 100
-            places = Decimal(1) if by_code[src]["currency"] == "VND" else Decimal("0.01")
-            amount = (balance * share).quantize(places, rounding=ROUND_DOWN)
             key = keys[sender["agent"]]
             headers = {"authorization": f"Bearer {key}"}
             started = time.perf_counter()
