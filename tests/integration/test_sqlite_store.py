@@ -26,7 +26,7 @@ from lintas.adapters.sqlite.store import SqliteStore, StoreConfig
 from lintas.bootstrap import Hub
 from lintas.domain import settlement
 from lintas.domain.errors import ReasonCode
-from lintas.domain.ledger import CreateTransferResult, InvariantBroken, TransferFlags
+from lintas.domain.ledger import CreateTransferResult, InvariantBroken, Transfer, TransferFlags
 from lintas.domain.payment import Payment, PaymentStatus, transition
 from lintas.ports.clock import SystemClock
 from lintas.ports.store import WriteCommand
@@ -223,3 +223,46 @@ def test_a_hub_refuses_to_open_on_a_store_whose_balances_disagree_with_its_trans
     db = _tampered_store(tmp_path, _tamper_move_one)
     with pytest.raises(InvariantBroken):
         open_hub(db).close()
+
+
+def test_a_refused_transfer_retried_after_a_restart_gets_its_original_refusal(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "hub.db"
+    hub = open_hub(db)
+    try:
+        poor = min(hub.region.customers_of("SG"), key=lambda c: c.opening_balance.minor)
+        rich = max(hub.region.customers_of("SG"), key=lambda c: c.opening_balance.minor)
+        poor_id = settlement.customer_account_id("SG", poor.psp_id, poor.account)
+        rich_id = settlement.customer_account_id("SG", rich.psp_id, rich.account)
+        too_much = Transfer(
+            id=424242,
+            debit_account_id=poor_id,
+            credit_account_id=rich_id,
+            amount=poor.opening_balance.minor + 1,
+            ledger=settlement.ledger_id("SG"),
+            code=settlement.TransferCode.PRINCIPAL,
+        )
+        first = hub.store.submit(WriteCommand(transfers=[too_much])).result()
+        assert first.transfer_results == (CreateTransferResult.exceeds_credits,)
+    finally:
+        hub.close()
+    hub = open_hub(db)
+    try:
+        # Fund the account so that the same transfer would now succeed if it were re-evaluated.
+        funding = Transfer(
+            id=434343,
+            debit_account_id=rich_id,
+            credit_account_id=poor_id,
+            amount=too_much.amount,
+            ledger=settlement.ledger_id("SG"),
+            code=settlement.TransferCode.PRINCIPAL,
+        )
+        assert hub.store.submit(WriteCommand(transfers=[funding])).result().transfer_results == (
+            CreateTransferResult.ok,
+        )
+        retry = hub.store.submit(WriteCommand(transfers=[too_much])).result()
+        assert retry.transfer_results == (CreateTransferResult.exceeds_credits,)
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()

@@ -128,6 +128,26 @@ MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
         CREATE INDEX recall_cases_by_original ON recall_cases (original_uetr);
         """,
     ),
+    (
+        4,
+        "transfers_refused",
+        """
+        CREATE TABLE transfers_refused (
+            id BLOB PRIMARY KEY,
+            debit_account_id BLOB NOT NULL,
+            credit_account_id BLOB NOT NULL,
+            amount INTEGER NOT NULL,
+            ledger INTEGER NOT NULL,
+            code INTEGER NOT NULL,
+            flags INTEGER NOT NULL,
+            pending_id BLOB,
+            timeout_s INTEGER NOT NULL,
+            user_data TEXT NOT NULL,
+            timestamp_ns INTEGER NOT NULL,
+            result TEXT NOT NULL
+        ) STRICT, WITHOUT ROWID;
+        """,
+    ),
 )
 
 

@@ -232,7 +232,12 @@ class SqliteStore:
                     f"account {a.id:032x} ({a.user_data}) holds {stored} but its transfers "
                     f"give {replayed.get(a.id, (0, 0, 0, 0))}: the store was changed outside Lintas"
                 )
-        self._ledger.restore(accounts, transfers, states)
+        # Refusals the ledger remembers by id: a retry after a restart gets the same answer.
+        refused = [
+            (rows.transfer_from_row(r[:11]), CreateTransferResult(r[11]))
+            for r in conn.execute("SELECT * FROM transfers_refused")
+        ]
+        self._ledger.restore(accounts, transfers, states, refused)
         self._ledger.check_invariants()
 
     # -- the Writer port -------------------------------------------------------------------
@@ -340,6 +345,7 @@ class SqliteStore:
             or changes.transfer_fields
             or changes.pending_expired
             or changes.accounts_touched
+            or changes.transfers_refused
             or payments
             or quotes
             or rates
@@ -379,6 +385,12 @@ class SqliteStore:
                 transfer_row = rows.transfer_row_of_fields
                 _insert_rows(
                     conn, _TRANSFERS_SQL, [transfer_row(f) for f in changes.transfer_fields]
+                )
+            if changes.transfers_refused:
+                conn.executemany(
+                    "INSERT OR REPLACE INTO transfers_refused"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(*rows.transfer_row(t), str(r)) for t, r in changes.transfers_refused],
                 )
             if changes.pending_expired:
                 conn.executemany(
