@@ -29,6 +29,8 @@ def _config(app: LintasApp, host: str, port: int) -> uvicorn.Config:
         # Many concurrent PSP connections are normal; keep them open between requests.
         timeout_keep_alive=30,
         backlog=4096,
+        # No "server: uvicorn" header on every answer (it only names the software).
+        server_header=False,
     )
 
 

@@ -4,7 +4,7 @@ handled, and every refusal becomes an application/problem+json answer."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 
@@ -12,6 +12,7 @@ from lintas.bootstrap import Hub, HubConfig, build_hub
 from lintas.domain.errors import LintasError, NotFound, Unauthenticated
 from lintas.entrypoints.api.http import (
     BODY_BYTES_MAX,
+    JSON,
     Auth,
     PayloadTooLarge,
     Request,
@@ -34,6 +35,9 @@ from lintas.ports.clock import Clock
 log = logging.getLogger(__name__)
 
 Scope = dict[str, Any]
+
+#: The content-type header of every JSON answer, built once.
+_JSON_TYPE: Final = (b"content-type", JSON)
 
 
 class LintasApp:
@@ -105,13 +109,16 @@ class LintasApp:
                 LintasError("internal_error", "the hub could not complete the request")
             )
             response.status = 500
+        body = response.body
+        kind = response.content_type
         headers = [
-            (b"content-type", response.content_type),
-            (b"content-length", str(len(response.body)).encode()),
-            *response.headers,
+            _JSON_TYPE if kind == JSON else (b"content-type", kind),
+            (b"content-length", b"%d" % len(body)),
         ]
+        if response.headers:
+            headers += response.headers
         await send({"type": "http.response.start", "status": response.status, "headers": headers})
-        await send({"type": "http.response.body", "body": response.body})
+        await send({"type": "http.response.body", "body": body})
 
     async def _handle(self, scope: Scope, receive: Any) -> Response:
         router, hub = self._router, self.hub
@@ -128,14 +135,16 @@ class LintasApp:
         route, params = matched
         headers = dict(scope["headers"])
         body = await _read_body(receive, headers)
+        client = scope.get("client")
         request = Request(
-            method=method,
-            path=path,
-            path_params=params,
-            query=parse_query(scope.get("query_string", b"")),
-            headers=headers,
-            body=body,
-            client=_client_address(scope),
+            method,
+            path,
+            params,
+            parse_query(scope.get("query_string", b"")),
+            headers,
+            body,
+            None,
+            str(client[0]) if client else None,
         )
         key = bearer(headers)
         if key is not None:
@@ -155,8 +164,16 @@ async def _read_body(receive: Any, headers: dict[bytes, bytes]) -> bytes:
     declared = headers.get(b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > BODY_BYTES_MAX:
         raise PayloadTooLarge("body_too_large", f"the body is over {BODY_BYTES_MAX} bytes")
-    chunks: list[bytes] = []
-    size = 0
+    message = await receive()
+    if not message.get("more_body", False):  # The usual case: the whole body in one message.
+        first: bytes = message.get("body", b"")
+        if len(first) > BODY_BYTES_MAX:
+            raise PayloadTooLarge("body_too_large", f"the body is over {BODY_BYTES_MAX} bytes")
+        return first
+    chunks: list[bytes] = [message.get("body", b"")]
+    size = len(chunks[0])
+    if size > BODY_BYTES_MAX:
+        raise PayloadTooLarge("body_too_large", f"the body is over {BODY_BYTES_MAX} bytes")
     while True:
         message = await receive()
         chunk = message.get("body", b"")
@@ -166,8 +183,3 @@ async def _read_body(receive: Any, headers: dict[bytes, bytes]) -> bytes:
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
-
-
-def _client_address(scope: Scope) -> str | None:
-    client = scope.get("client")
-    return str(client[0]) if client else None
