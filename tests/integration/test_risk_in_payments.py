@@ -25,6 +25,7 @@ from testkit import (  # type: ignore[import-not-found]
 )
 
 from lintas.bootstrap import Hub
+from lintas.codecs import emvqr
 from lintas.domain.errors import ReasonCode
 from lintas.domain.payment import Payment, PaymentStatus
 from lintas.matching import SanctionsEntry, SanctionsList
@@ -32,6 +33,7 @@ from lintas.ports.clock import SystemClock
 from lintas.ports.directory import Participant, Role
 from lintas.ports.risk import RiskContext
 from lintas.ports.signals import InMemorySignals
+from lintas.sandbox.merchants import merchants_in
 from lintas.sandbox.region import Customer
 from lintas.services.payments import PartyInput, PaymentRequest
 from lintas.services.risk import RiskRules, RulesAssessor, load_risk_rules
@@ -258,3 +260,48 @@ def test_assessing_payments_between_known_parties_costs_well_under_a_millisecond
         assessor.assess(p, context)
     mean_ms = (time.perf_counter() - started) * 1000 / len(payments)
     assert mean_ms < ASSESS_MS_MEAN_MAX, f"{mean_ms:.3f} ms per assessment"
+
+
+def test_a_scam_report_on_the_proxy_the_sender_used_holds_the_payment(tmp_path: Path) -> None:
+    signals = InMemorySignals()
+    assessor = RulesAssessor(_only(signals_enabled=True), signals=signals)
+    for hub in _hub(tmp_path, assessor):
+        debtor = richest(hub, "SG")
+        creditor = next(c for c in hub.region.customers_of("TH") if "MOBILE" in dict(c.proxies))
+        mobile = dict(creditor.proxies)["MOBILE"]
+        signals.report("phone", mobile, confidence=70, source="TH-ACSC")
+        quote = get_quote(hub, debtor, "TH", "100.00")
+        plain = payment_request(quote, debtor, creditor)
+        assert run(hub.payments.submit(plain, psp_of(debtor))).status is PaymentStatus.SETTLED
+        quote = get_quote(hub, debtor, "TH", "100.00")
+        by_proxy = replace(
+            payment_request(quote, debtor, creditor), creditor_proxy=("MOBILE", mobile)
+        )
+        held = run(hub.payments.submit(by_proxy, psp_of(debtor)))
+        assert held.status is PaymentStatus.HELD
+        assert held.risk_reasons[0].startswith("scam_signal_on_creditor_phone")
+        assert_ledgers_balance(hub)
+
+
+def test_a_scam_report_on_a_merchant_qr_id_holds_a_payment_of_that_code(tmp_path: Path) -> None:
+    signals = InMemorySignals()
+    assessor = RulesAssessor(_only(signals_enabled=True), signals=signals)
+    for hub in _hub(tmp_path, assessor):
+        debtor = richest(hub, "SG")
+        merchant = merchants_in(hub.region, "TH")[0]
+        decoded = emvqr.decode(merchant.qr)
+        proxy = decoded.payable_proxy()
+        assert proxy is not None
+        signals.report("qr", proxy[1].upper(), confidence=70, source="TH-ACSC")
+        quote = get_quote(hub, debtor, "TH", "100.00")
+        request = PaymentRequest(
+            uetr=str(uuid.uuid4()),
+            quote_id=quote.quote_id,
+            debtor=PartyInput(debtor.name_latin, debtor.account, debtor.psp_id),
+            creditor=PartyInput(merchant.name, merchant.account, merchant.psp),
+            merchant_qr=merchant.qr,
+        )
+        held = run(hub.payments.submit(request, psp_of(debtor)))
+        assert held.status is PaymentStatus.HELD
+        assert held.risk_reasons[0].startswith("scam_signal_on_creditor_qr")
+        assert_ledgers_balance(hub)

@@ -277,6 +277,17 @@ class HubClient:
                     "account": payee["account"],
                     "agent": payee["agent"],
                 },
+                # How the payee was addressed, so scam reports on it are checked as well.
+                **(
+                    {"merchantQr": payee["value"]}
+                    if payee["addressType"] == "QR"
+                    else {
+                        "creditorProxy": {
+                            "addressType": payee["addressType"],
+                            "value": payee["value"],
+                        }
+                    }
+                ),
             },
             key=key,
         )

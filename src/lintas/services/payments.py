@@ -50,6 +50,10 @@ PARTY_NAME_CHARS_MAX: Final = 140
 ACCOUNT_CHARS_MAX: Final = 34
 #: How long a held payment waits for review before it is rejected and its legs voided.
 HOLD_REVIEW_S_DEFAULT: Final = 24 * 3600
+#: Characters of a creditor proxy value at most (as the addressing service accepts).
+PROXY_VALUE_CHARS_MAX: Final = 128
+#: Characters of a merchant QR payload at most (EMVCo's maximum).
+QR_CHARS_MAX: Final = 512
 #: Payments submitted at once and not yet answered, at most (beyond: 503).
 IN_FLIGHT_MAX: Final = 50_000
 #: UETR fingerprints kept in memory at most (about 60 bytes each: 2,000,000 is ~120 MB).
@@ -89,6 +93,11 @@ class PaymentRequest:
     creditor: PartyInput
     #: The UETR of the settled payment this one returns, when it is a return.
     return_of: str | None = None
+    #: How the sender addressed the creditor (address type, value), if by a proxy: only used
+    #: to look up scam signals on it (it can add a hold or a block, never remove one).
+    creditor_proxy: tuple[str, str] | None = None
+    #: The merchant QR payload paid, if this is a QR payment (looked up in the signals).
+    merchant_qr: str | None = None
 
 
 class PaymentsService:
@@ -156,7 +165,7 @@ class PaymentsService:
         done: asyncio.Future[Payment] = asyncio.get_running_loop().create_future()
         self._in_flight[payment.uetr] = (digest, done)
         try:
-            result = await self._execute(payment)
+            result = await self._execute(payment, request.creditor_proxy, request.merchant_qr)
             done.set_result(result)
             return result
         except BaseException as exc:
@@ -175,6 +184,7 @@ class PaymentsService:
             raise Forbidden("only_psps_submit_payments", "only a PSP may submit payments")
         debtor = _party(request.debtor, "debtor")
         creditor = _party(request.creditor, "creditor")
+        _check_addressing(request)
         if debtor.agent != caller.id:
             raise Forbidden(
                 "psp_acts_only_for_itself",
@@ -210,6 +220,8 @@ class PaymentsService:
             creditor.account,
             creditor.agent,
             return_of or "",
+            *(request.creditor_proxy or ("", "")),
+            request.merchant_qr or "",
         )
         d = quote.disclosure
         payment = Payment(
@@ -247,7 +259,12 @@ class PaymentsService:
             )
         return payment
 
-    async def _execute(self, payment: Payment) -> Payment:
+    async def _execute(
+        self,
+        payment: Payment,
+        creditor_proxy: tuple[str, str] | None = None,
+        merchant_qr: str | None = None,
+    ) -> Payment:
         debtor_holder = self._directory.holder(
             payment.source_country, payment.debtor.agent, payment.debtor.account
         )
@@ -267,7 +284,9 @@ class PaymentsService:
             )
             await self._writer.submit_async(WriteCommand(payments=(rejected,)))
             return rejected
-        decision = self._risk.assess(payment, RiskContext(creditor_holder, debtor_holder))
+        decision = self._risk.assess(
+            payment, RiskContext(creditor_holder, debtor_holder, creditor_proxy, merchant_qr)
+        )
         if decision.outcome is RiskOutcome.BLOCK:
             blocked = replace(
                 transition(
@@ -487,6 +506,29 @@ def _uetr(value: str) -> str:
             field="uetr",
         )
     return str(parsed)
+
+
+def _check_addressing(request: PaymentRequest) -> None:
+    if request.creditor_proxy is not None:
+        address_type, value = request.creditor_proxy
+        if not (1 <= len(address_type) <= 16 and address_type.isascii() and address_type.isupper()):
+            raise InputInvalid(
+                "creditor_proxy_type_malformed",
+                "creditorProxy.addressType is an address type code such as MOBILE",
+                field="creditorProxy.addressType",
+            )
+        if not 1 <= len(value) <= PROXY_VALUE_CHARS_MAX:
+            raise InputInvalid(
+                "creditor_proxy_value_length_out_of_range",
+                f"creditorProxy.value must have 1 to {PROXY_VALUE_CHARS_MAX} characters",
+                field="creditorProxy.value",
+            )
+    if request.merchant_qr is not None and not 1 <= len(request.merchant_qr) <= QR_CHARS_MAX:
+        raise InputInvalid(
+            "merchant_qr_length_out_of_range",
+            f"merchantQr must have 1 to {QR_CHARS_MAX} characters",
+            field="merchantQr",
+        )
 
 
 def _party(party: PartyInput, side: str) -> Party:

@@ -28,7 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from lintas.domain.errors import ReasonCode
+from lintas.codecs import emvqr
+from lintas.domain import signals as sig
+from lintas.domain.errors import InputInvalid, ReasonCode
 from lintas.domain.money import MoneyError, parse_amount
 from lintas.domain.payment import Payment
 from lintas.matching import Hit
@@ -208,21 +210,32 @@ class _Finding:
 
 
 def signal_targets(payment: Payment, context: RiskContext) -> list[tuple[str, str]]:
-    """The creditor's targets as the exchange writes them: the account, and the proxy and
-    merchant QR when the context carries them (``creditor_proxy`` as (type, value) and
-    ``merchant_qr``; not yet fields of ``RiskContext``, read when present)."""
+    """The creditor's targets as the exchange writes them: the account, the proxy the sender
+    used (when the debtor agent said), and the merchant QR id of a QR payment."""
     targets = [("account", f"{payment.creditor.agent}:{payment.creditor.account}")]
-    proxy = getattr(context, "creditor_proxy", None)
-    if proxy is not None:
-        address_type, value = proxy
+    if context.creditor_proxy is not None:
+        address_type, value = context.creditor_proxy
         if address_type == "MOBILE":
-            targets.append(("phone", str(value)))
+            targets.append(("phone", value))
         else:
             targets.append(("proxy", f"{payment.destination_country}:{address_type}:{value}"))
-    merchant_qr = getattr(context, "merchant_qr", None)
-    if merchant_qr:
-        targets.append(("qr", str(merchant_qr)))
+    if context.merchant_qr:
+        qr_id = _merchant_qr_id(context.merchant_qr)
+        if qr_id is not None:
+            targets.append(("qr", qr_id))
     return targets
+
+
+def _merchant_qr_id(payload: str) -> str | None:
+    """The merchant id a scam report names for a QR: what the code pays (its payable proxy),
+    in the exchange's canonical form; None when the code names no such id."""
+    proxy = emvqr.decode(payload).payable_proxy()
+    if proxy is None:
+        return None
+    try:
+        return sig.normalise(sig.SignalType.QR, proxy[1]).value
+    except InputInvalid:
+        return None  # E.g. a VietQR "BIN:account": that is an account, not a merchant id.
 
 
 class RulesAssessor:

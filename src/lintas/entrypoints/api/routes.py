@@ -189,6 +189,12 @@ def build_routes(hub: Hub) -> list[Route]:
                 quote_id=body.quote_id,
                 debtor=PartyInput(body.debtor.name, body.debtor.account, body.debtor.agent),
                 creditor=PartyInput(body.creditor.name, body.creditor.account, body.creditor.agent),
+                creditor_proxy=(
+                    (body.creditor_proxy.address_type, body.creditor_proxy.value)
+                    if body.creditor_proxy is not None
+                    else None
+                ),
+                merchant_qr=body.merchant_qr,
             ),
             _caller(request),
         )

@@ -141,13 +141,23 @@ class PartyIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen
     agent: str
 
 
+class ProxyIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=True):
+    """How the sender addressed the creditor."""
+
+    address_type: str
+    value: str
+
+
 class PaymentIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True, frozen=True):
-    """A payment to execute against a quote."""
+    """A payment to execute against a quote. ``creditorProxy`` and ``merchantQr`` (optional)
+    say how the creditor was addressed; scam signals on them are checked too."""
 
     uetr: str
     quote_id: str
     debtor: PartyIn
     creditor: PartyIn
+    creditor_proxy: ProxyIn | None = None
+    merchant_qr: str | None = None
 
 
 class PartyOut(msgspec.Struct, rename="camel", frozen=True):
