@@ -5,11 +5,13 @@ Nothing opens a file or a connection at import: ``build_hub`` does, when asked.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+from lintas.adapters.sanctions import load_list
 from lintas.adapters.sandbox import SandboxDirectory, SandboxParticipants, SandboxReference
+from lintas.adapters.sqlite.recalls import SqliteRecalls
 from lintas.adapters.sqlite.signals_store import SignalsStore
 from lintas.adapters.sqlite.store import SqliteStore, StoreConfig
 from lintas.domain import settlement
@@ -21,8 +23,10 @@ from lintas.ports.risk import RiskAssessor
 from lintas.sandbox.region import Region, build_region
 from lintas.services import sandbox as sandbox_seeding
 from lintas.services.addressing import AddressingService
+from lintas.services.iso_gateway import IsoGateway
 from lintas.services.payments import HOLD_REVIEW_S_DEFAULT, PaymentsService
 from lintas.services.quoting import QuotingService
+from lintas.services.returns import ReturnsService
 from lintas.services.risk import RulesAssessor, load_risk_rules
 from lintas.services.screening import SCREEN_CACHE_MAX_DEFAULT, ScreeningService
 from lintas.services.signals import ExchangeLookup, SignalsService
@@ -80,10 +84,10 @@ class Hub:
     addressing: AddressingService
     payments: PaymentsService
     screening: ScreeningService
+    iso: IsoGateway
     signals: SignalsService
     signals_store: SignalsStore
     recovered: int = 0
-    notes: list[str] = field(default_factory=list)
 
     async def start(self) -> None:
         """Finish what a previous run left in flight (void reserved payments)."""
@@ -107,6 +111,7 @@ def build_hub(
     rules = load_risk_rules(config.risk_config) if config.risk_config is not None else None
     screening = ScreeningService.from_files(
         config.sanctions_lists,
+        loader=load_list,
         clock=clock,
         threshold=rules.sanctions_hold_score if rules else DEFAULT_THRESHOLD,
         participant_thresholds=rules.participant_screening_thresholds if rules else None,
@@ -158,6 +163,26 @@ def build_hub(
             risk=risk,
             hold_review_s=config.hold_review_s,
         )
+        addressing = AddressingService(reference=reference, directory=directory, clock=clock)
+        # Returns and recalls keep their cases in the hub's file through SqliteRecalls (one
+        # short connection per call: nothing for the hub to close).
+        returns = ReturnsService(
+            payments=payments,
+            quoting=quoting,
+            reference=reference,
+            reader=store,
+            recalls=SqliteRecalls(config.db_path),
+            clock=clock,
+        )
+        iso = IsoGateway(
+            payments=payments,
+            quoting=quoting,
+            addressing=addressing,
+            reference=reference,
+            reader=store,
+            clock=clock,
+            returns=returns,
+        )
         return Hub(
             config=config,
             clock=clock,
@@ -167,7 +192,8 @@ def build_hub(
             directory=directory,
             participants=SandboxParticipants(region, config.seed),
             quoting=quoting,
-            addressing=AddressingService(reference=reference, directory=directory, clock=clock),
+            addressing=addressing,
+            iso=iso,
             payments=payments,
             screening=screening,
             signals=SignalsService(store=signals_store, reference=reference, clock=clock),

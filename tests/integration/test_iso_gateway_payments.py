@@ -25,7 +25,7 @@ from lintas.domain.errors import MalformedRequest
 from lintas.domain.fx import Quote
 from lintas.domain.money import Money
 from lintas.entrypoints.api.http import Request, Router
-from lintas.entrypoints.api.routes_iso import build_iso_routes, gateway_of
+from lintas.entrypoints.api.routes_iso import build_iso_routes
 from lintas.ports.directory import Participant, Role
 from lintas.sandbox.region import Customer
 from lintas.services.iso_gateway import HUB_BIC, IsoGateway, iso_rate
@@ -127,7 +127,7 @@ def verification_request(assignee: str, scheme: str, value: str, name: str | Non
 
 @pytest.fixture
 def gateway(hub: Hub) -> IsoGateway:
-    return gateway_of(hub)
+    return hub.iso
 
 
 def sg_to_th(hub: Hub, amount: str = "100.00") -> tuple[Quote, Customer, Customer]:

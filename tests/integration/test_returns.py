@@ -30,7 +30,6 @@ from lintas.domain import settlement
 from lintas.domain.errors import Forbidden, MalformedRequest, NotFound
 from lintas.domain.money import CurrencyCode, Money
 from lintas.domain.payment import Payment, PaymentStatus
-from lintas.entrypoints.api.routes_iso import gateway_of
 from lintas.ports.directory import Participant, Role
 from lintas.sandbox.region import Customer
 from lintas.services.iso_gateway import HUB_BIC, IsoAnswer, IsoGateway, iso_rate
@@ -138,7 +137,7 @@ def payment(hub: Hub, uetr: str) -> Payment:
 
 @pytest.fixture
 def gateway(hub: Hub) -> IsoGateway:
-    return gateway_of(hub)
+    return hub.iso
 
 
 # -- pacs.004 --------------------------------------------------------------------------------

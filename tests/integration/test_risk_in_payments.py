@@ -24,6 +24,7 @@ from testkit import (  # type: ignore[import-not-found]
     run,
 )
 
+from lintas.adapters.sanctions import load_list
 from lintas.bootstrap import Hub
 from lintas.codecs import emvqr
 from lintas.domain.errors import ReasonCode
@@ -61,7 +62,7 @@ ASSESS_MS_MEAN_MAX = 1.0
 def un_screening() -> ScreeningService:
     if not UN_LIST.exists():
         pytest.skip(f"the UN list is not at {UN_LIST} (../shared is absent)")
-    return ScreeningService.from_files([UN_LIST], clock=SystemClock())
+    return ScreeningService.from_files([UN_LIST], loader=load_list, clock=SystemClock())
 
 
 def _hub(tmp_path: Path, assessor: RulesAssessor, **config: Any) -> Iterator[Hub]:

@@ -13,6 +13,7 @@ from typing import Final
 from lintas.domain.fx import FeeSchedule
 from lintas.domain.money import CurrencyCode, Money, exponent
 from lintas.domain.reference import Country, Fxp
+from lintas.matching.verification import mask_name
 from lintas.ports.directory import AccountHolder, Participant, Role
 from lintas.sandbox.merchants import Merchant, merchants_for
 from lintas.sandbox.region import Customer, Region
@@ -23,19 +24,6 @@ SCHEME_FEE_BPS: Final = 5
 DESTINATION_PSP_FEE_USD_CENTS: Final = 10
 
 OPERATOR_ID: Final = "OPERATOR"
-
-
-def mask_name(name: str) -> str:
-    """The name a sender is shown: the first word, then each other word's initial.
-
-    ``"Somchai Jaidee"`` -> ``"Somchai J*****"``. It confirms the payee without handing
-    their full name to whoever types in a phone number.
-    """
-    words = name.split()
-    if not words:
-        return ""
-    masked = [words[0]] + [w[0] + "*" * max(1, len(w) - 1) for w in words[1:]]
-    return " ".join(masked)
 
 
 class SandboxReference:

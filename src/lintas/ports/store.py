@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from lintas.domain.fx import Quote, StandingRate
@@ -92,7 +92,6 @@ class StoreStats:
     commands: int = 0
     transfers: int = 0
     batch_size_max_seen: int = 0
-    extra: dict[str, int] = field(default_factory=dict)
 
 
 class Writer(Protocol):

@@ -1,6 +1,9 @@
 """Sanctions screening: the lists the hub holds, their status, and screening names against them.
 
 Lists are read from files when the hub starts (``ScreeningService.from_files``) and may be
+loaded while it runs. Reading a file is an adapter's job (``lintas.adapters.sanctions``); the
+service gets it as a ``ListLoader`` from bootstrap, which raises ``ValueError`` (with a reason)
+for a file it refuses. Lists may be
 loaded or replaced while it runs (``load``): a new index is built aside and swapped in with one
 assignment, so a screening in flight never sees half a list. A list replaces the loaded list of
 the same name (a newer UN list replaces the older one).
@@ -14,12 +17,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from lintas.adapters.sanctions import ListRefusedError, load_list
 from lintas.domain.errors import InputInvalid, NotFound
 from lintas.matching import DEFAULT_THRESHOLD, Hit, NameRefusedError, SanctionsList, Screener
 from lintas.ports.clock import Clock
@@ -76,6 +78,10 @@ class _Index:
         return hits
 
 
+#: Reads one list file (any supported format); raises ``ValueError`` when it refuses it.
+ListLoader = Callable[[Path], SanctionsList]
+
+
 class ScreeningService:
     """Sanctions lists in memory, screened by name; thresholds may differ per participant."""
 
@@ -87,8 +93,10 @@ class ScreeningService:
         threshold: float = DEFAULT_THRESHOLD,
         participant_thresholds: Mapping[str, float] | None = None,
         cache_max: int = SCREEN_CACHE_MAX_DEFAULT,
+        loader: ListLoader | None = None,
     ) -> None:
         assert 0.0 < threshold <= 1.0, threshold
+        self._loader = loader
         assert cache_max >= 1, cache_max
         self._clock = clock
         self.threshold = threshold
@@ -108,6 +116,7 @@ class ScreeningService:
         cls,
         paths: Sequence[Path],
         *,
+        loader: ListLoader,
         clock: Clock,
         threshold: float = DEFAULT_THRESHOLD,
         participant_thresholds: Mapping[str, float] | None = None,
@@ -120,9 +129,10 @@ class ScreeningService:
         """
         if len(paths) > LISTS_MAX:
             raise ValueError(f"at most {LISTS_MAX} sanctions lists")
-        lists = [(load_list(p), str(p)) for p in paths]
+        lists = [(loader(p), str(p)) for p in paths]
         return cls(
             lists,
+            loader=loader,
             clock=clock,
             threshold=threshold,
             participant_thresholds=participant_thresholds,
@@ -145,14 +155,16 @@ class ScreeningService:
 
         Slow (the UN list takes about a second): call it off the event loop.
         """
+        if self._loader is None:
+            raise InputInvalid("lists_cannot_be_loaded", "this hub was built without a list loader")
         if not path.exists():
             raise NotFound("list_file_missing", f"no file {path} on the hub's host", field="path")
         try:
-            data = load_list(path)
-        except ListRefusedError as e:
-            raise InputInvalid("list_refused", str(e), field="path") from None
+            data = self._loader(path)
         except OSError as e:
             raise InputInvalid("list_unreadable", f"{path}: {e.strerror}", field="path") from None
+        except ValueError as e:  # The loader's refusal of the file's content, with its reason.
+            raise InputInvalid("list_refused", str(e), field="path") from None
         status = _status(data, str(path), self._clock.now())
         with self._lock:  # Two loads at once would otherwise each drop the other's list.
             kept = tuple(x for x in self._index.lists if x.status.name != data.name)

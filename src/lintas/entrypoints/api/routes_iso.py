@@ -4,46 +4,22 @@ Register with ``Router(build_routes(hub) + build_iso_routes(hub))``. Every route
 participant's bearer key; a refused message is answered with a pacs.002 RJCT (or, when not
 even its UETR can be read, an application/problem+json), never a server error.
 
-Returns and recalls keep their cases in the hub's SQLite file through ``SqliteRecalls`` (one
-short connection per call, so the gateway holds nothing the hub must close).
+The gateway is ``hub.iso``, wired in bootstrap.
 """
 
 from __future__ import annotations
 
 from typing import Final
 
-from lintas.adapters.sqlite.recalls import SqliteRecalls
 from lintas.bootstrap import Hub
 from lintas.entrypoints.api.http import Param, Request, Response, Route
 from lintas.ports.directory import Participant
 from lintas.services.iso_gateway import IsoAnswer, IsoGateway
-from lintas.services.returns import ReturnsService
 
 XML: Final = b"application/xml"
 XML_TYPE: Final = "application/xml"
 _TAG: Final = "iso20022"
 _KEY: Final = " Bearer key of a PSP (see `lintas sandbox keys`)."
-
-
-def gateway_of(hub: Hub) -> IsoGateway:
-    """The gateway wired to ``hub``'s services."""
-    returns = ReturnsService(
-        payments=hub.payments,
-        quoting=hub.quoting,
-        reference=hub.reference,
-        reader=hub.store,
-        recalls=SqliteRecalls(hub.config.db_path),
-        clock=hub.clock,
-    )
-    return IsoGateway(
-        payments=hub.payments,
-        quoting=hub.quoting,
-        addressing=hub.addressing,
-        reference=hub.reference,
-        reader=hub.store,
-        clock=hub.clock,
-        returns=returns,
-    )
 
 
 def _caller(request: Request) -> Participant:
@@ -58,7 +34,7 @@ def _xml(answer: IsoAnswer) -> Response:
 
 def build_iso_routes(hub: Hub, gateway: IsoGateway | None = None) -> list[Route]:
     """Every /v1/iso20022 route, bound to ``hub``."""
-    iso = gateway or gateway_of(hub)
+    iso = gateway or hub.iso
 
     async def acmt023(request: Request) -> Response:
         return _xml(iso.verify(request.body, _caller(request)))
