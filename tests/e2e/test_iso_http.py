@@ -1,16 +1,11 @@
 """The ISO 20022 routes over a real HTTP server: payments, statements, hostile input.
 
-The server is the real ``LintasApp`` under uvicorn. Until the lead registers
-``build_iso_routes`` in ``app.py``, the app here adds them itself after startup (see
-``IsoApp``), and ``test_the_shipped_app_serves_the_iso_routes`` skips, saying so.
+The server is the shipped ``LintasApp`` under uvicorn.
 """
 
 from __future__ import annotations
 
 import json as jsonlib
-import socket
-import threading
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,7 +15,7 @@ from typing import Any, Final
 
 import httpx
 import pytest
-import uvicorn
+from e2ekit import free_port  # type: ignore[import-not-found]
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -28,34 +23,18 @@ from typer.testing import CliRunner
 from lintas.bootstrap import Hub, HubConfig
 from lintas.codecs import iso20022 as iso
 from lintas.entrypoints.api.app import LintasApp
-from lintas.entrypoints.api.http import Router
-from lintas.entrypoints.api.routes import build_routes
-from lintas.entrypoints.api.routes_iso import build_iso_routes
 from lintas.entrypoints.cli_iso import iso_app
+from lintas.entrypoints.server import ServerThread
 from lintas.services.iso_gateway import HUB_BIC, iso_rate
 
-START_TIMEOUT_S: Final = 60.0
 XSD_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "iso20022" / "xsd"
 PACS008: Final = "/v1/iso20022/pacs.008"
-
-
-class IsoApp(LintasApp):
-    """The shipped app, with the ISO routes added when ``app.py`` does not register them."""
-
-    registered_by_app: bool = False
-
-    async def startup(self) -> None:
-        await super().startup()
-        assert self.hub is not None and self._router is not None
-        self.registered_by_app = self._router.match("POST", PACS008) is not None
-        if not self.registered_by_app:
-            self._router = Router(build_routes(self.hub) + build_iso_routes(self.hub))
 
 
 @dataclass
 class Server:
     url: str
-    app: IsoApp
+    app: LintasApp
     http: httpx.Client
     keys: dict[str, str]
 
@@ -72,36 +51,17 @@ class Server:
         return self.http.post(path, content=body, headers=headers)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     db = tmp_path_factory.mktemp("iso-http") / "hub.db"
-    app = IsoApp(HubConfig(db_path=db, customers_per_country=50))
-    port = _free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="on", log_level="warning", loop="asyncio"
-    )
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not uv.started:
-        assert thread.is_alive(), "the hub failed to start"
-        assert time.monotonic() < deadline, "the hub did not start in time"
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=url, timeout=30) as http:
-        keys = {k["participant"]: k["apiKey"] for k in http.get("/v1/sandbox/keys").json()["keys"]}
-        try:
-            yield Server(url, app, http, keys)
-        finally:
-            uv.should_exit = True
-            thread.join(timeout=30)
+    app = LintasApp(HubConfig(db_path=db, customers_per_country=50))
+    hub_thread = ServerThread(app.config, port=free_port(), app=app).start()
+    try:
+        with httpx.Client(base_url=hub_thread.url, timeout=30) as http:
+            listed = http.get("/v1/sandbox/keys").json()["keys"]
+            yield Server(hub_thread.url, app, http, {k["participant"]: k["apiKey"] for k in listed})
+    finally:
+        hub_thread.stop()
 
 
 def assert_ledgers_balance(hub: Hub) -> None:
@@ -178,12 +138,8 @@ def status_of(response: httpx.Response) -> iso.StatusReport:
 
 
 def test_the_shipped_app_serves_the_iso_routes(server: Server) -> None:
-    if not server.app.registered_by_app:
-        pytest.skip(
-            "app.py does not register build_iso_routes yet (POST /v1/iso20022/pacs.008 "
-            "answers 404 there); these tests add the routes themselves"
-        )
-    assert server.app.registered_by_app
+    served = {(r.method, r.path) for r in server.app.routes}
+    assert ("POST", PACS008) in served
 
 
 def test_a_pacs008_over_http_settles_and_a_pacs028_reports_it(server: Server) -> None:

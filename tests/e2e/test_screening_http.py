@@ -8,8 +8,6 @@ The hub loads a small FollowTheMoney list given in its configuration.
 from __future__ import annotations
 
 import json
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,15 +16,14 @@ from typing import Any, Final
 import httpx
 import pytest
 import typer
-import uvicorn
 from e2ekit import free_port, lintas  # type: ignore[import-not-found]
 from typer.testing import CliRunner
 
 from lintas.bootstrap import Hub, HubConfig
 from lintas.entrypoints.api.app import LintasApp
 from lintas.entrypoints.cli_screening import lists_app, screen
+from lintas.entrypoints.server import ServerThread
 
-START_TIMEOUT_S: Final = 60.0
 UN_LIST = (
     Path(__file__).resolve().parents[2]
     / ".."
@@ -82,26 +79,13 @@ def ftm_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def server(tmp_path_factory: pytest.TempPathFactory, ftm_file: Path) -> Iterator[Server]:
     db = tmp_path_factory.mktemp("screening-http") / "hub.db"
     app = LintasApp(HubConfig(db_path=db, customers_per_country=50, sanctions_lists=(ftm_file,)))
-    port = free_port()
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, lifespan="on", log_level="warning", loop="asyncio"
-    )
-    uv = uvicorn.Server(config)
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while not uv.started:
-        assert thread.is_alive(), "the hub failed to start"
-        assert time.monotonic() < deadline, "the hub did not start in time"
-        time.sleep(0.05)
-    url = f"http://127.0.0.1:{port}"
-    with httpx.Client(base_url=url, timeout=30) as http:
-        keys = {k["participant"]: k["apiKey"] for k in http.get("/v1/sandbox/keys").json()["keys"]}
-        try:
-            yield Server(url, app, http, keys)
-        finally:
-            uv.should_exit = True
-            thread.join(timeout=30)
+    hub_thread = ServerThread(app.config, port=free_port(), app=app).start()
+    try:
+        with httpx.Client(base_url=hub_thread.url, timeout=30) as http:
+            listed = http.get("/v1/sandbox/keys").json()["keys"]
+            yield Server(hub_thread.url, app, http, {k["participant"]: k["apiKey"] for k in listed})
+    finally:
+        hub_thread.stop()
 
 
 def _cli() -> typer.Typer:

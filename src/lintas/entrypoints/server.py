@@ -46,8 +46,15 @@ def run_server(*, host: str, port: int, config: HubConfig) -> None:
 class ServerThread:
     """A hub serving from a background thread (the demo, and tests)."""
 
-    def __init__(self, config: HubConfig, host: str = "127.0.0.1", port: int = 8000) -> None:
-        self.app = LintasApp(config)
+    def __init__(
+        self,
+        config: HubConfig,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        app: LintasApp | None = None,
+    ) -> None:
+        # ``app``: an app built on ``config`` already (tests that tune one of its parts).
+        self.app = app if app is not None else LintasApp(config)
         self.url = f"http://{host}:{port}"
         self._server = uvicorn.Server(_config(self.app, host, port))
         self._thread = threading.Thread(target=self._server.run, name="lintas-server", daemon=True)
