@@ -8,7 +8,7 @@ and any other rows to keep. Its outcome is returned only once the batch holding 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Protocol
@@ -119,6 +119,10 @@ class Reader(Protocol):
 
     def payment(self, uetr: str) -> Payment | None:
         """The payment with this UETR, as last committed."""
+        ...
+
+    def payment_uetrs(self) -> Iterator[str]:
+        """The UETR of every stored payment (read once, at start)."""
         ...
 
     def payments_in_flight(self) -> list[Payment]:

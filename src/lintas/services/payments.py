@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Final, Protocol, runtime_checkable
+from typing import Final
 
 from lintas.domain import settlement
 from lintas.domain.errors import (
@@ -59,15 +59,6 @@ IN_FLIGHT_MAX: Final = 50_000
 #: UETR fingerprints kept in memory at most (about 60 bytes each: 2,000,000 is ~120 MB).
 #: Beyond it every submission looks its UETR up in the store again, as before.
 KNOWN_UETRS_MAX: Final = 2_000_000
-
-
-@runtime_checkable
-class StoredUetrs(Protocol):
-    """A reader that can list every stored payment's UETR (read once, at start)."""
-
-    def payment_uetrs(self) -> Iterator[str]:
-        """The UETR of every stored payment."""
-        ...
 
 
 _R = CreateTransferResult
@@ -475,8 +466,6 @@ def _known_uetrs(reader: Reader) -> set[int] | None:
     service is the only writer of payments). A fingerprint that is present is checked
     against the store, so a collision costs a read, never a wrong answer.
     """
-    if not isinstance(reader, StoredUetrs):
-        return None
     known: set[int] = set()
     for uetr in reader.payment_uetrs():
         if len(known) >= KNOWN_UETRS_MAX:
