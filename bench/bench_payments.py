@@ -48,6 +48,7 @@ from lintas.adapters.sqlite.migrations import migrate
 from lintas.adapters.sqlite.store import SqliteStore, StoreConfig
 from lintas.bootstrap import SEED_DEFAULT, HubConfig, build_hub
 from lintas.domain.ledger import Transfer, TransferFlags
+from lintas.entrypoints.collector import settle_after_start
 from lintas.ports.clock import SystemClock
 from lintas.ports.directory import Participant, Role
 from lintas.ports.store import LedgerBalance
@@ -206,6 +207,7 @@ async def _inproc(tmp: Path) -> None:
     t0 = time.perf_counter()
     hub = build_hub(HubConfig(db_path=tmp / "inproc.db"))
     await hub.start()
+    settle_after_start()  # As ``lintas serve`` does once its hub has started.
     print(f"  hub built and seeded in {time.perf_counter() - t0:.1f} s", flush=True)
     jobs = _jobs(hub.region, INPROC_PAYMENTS + 500, seed=1)
     # UETRs are the client's work, not the hub's: made before the clock starts.

@@ -19,11 +19,23 @@ from lintas.domain.payment import Payment
 
 Decide = Callable[[Sequence[CreateTransferResult]], Payment | None]
 ExpiryHandler = Callable[[Sequence[Transfer]], Sequence[Payment]]
+#: Given the payment a step decided, the next step to apply in the same batch, or None.
+FollowUp = Callable[[Payment], "WriteCommand | None"]
+
+#: Steps one command may chain with ``then`` at most (reserve, post, void: three are used).
+FOLLOW_UPS_MAX = 4
 
 
 @dataclass(slots=True)
 class WriteCommand:
-    """One unit of work for the writer (see the module docstring)."""
+    """One unit of work for the writer (see the module docstring).
+
+    ``then`` chains a next step onto this one, applied right after it in the same batch and
+    so in the same transaction: when nobody outside the hub has to be asked between two steps
+    (the simulated IPSs confirm a reservation at once), posting follows reserving without a
+    second trip through the queue and a second fsync. Only the last payment a chain decides
+    is kept and answered; transfer results are those of every step, in order.
+    """
 
     transfers: Sequence[Transfer] = ()
     decide: Decide | None = None
@@ -31,6 +43,7 @@ class WriteCommand:
     quotes: Sequence[Quote] = ()
     accounts: Sequence[Account] = ()
     rates: Sequence[StandingRate] = ()
+    then: FollowUp | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,11 +1,14 @@
 """Payments: accept, reserve both legs, post both (or void both), report the status.
 
-The path of one payment through the writer (each step answered only once durable)::
+The path of one payment through the writer (answered only once durable)::
 
-    1. reserve: both legs' pending transfers as one linked chain, with the payment record
-       (RESERVED, or REJECTED with the reason the ledger gave);
-    2. post:    both legs' posts as one chain, with the record (SETTLED), or, when the
-       reservation timed out in between, REJECTED AB03.
+    1. reserve: both legs' pending transfers as one linked chain (REJECTED with the reason
+       the ledger gave if refused; HELD for review when the risk decision says so);
+    2. post:    both legs' posts as one chain (SETTLED), or, when the reservation timed out
+       in between, REJECTED AB03 and the legs voided.
+
+The simulated IPSs confirm a reservation at once, so step 2 is chained onto step 1 in the
+same batch (``WriteCommand.then``); a held payment's post comes with the operator's release.
 
 A UETR names one payment for ever: the same UETR with the same content returns the payment
 as it stands (or waits for the submission already in flight); with other content it is a
@@ -41,7 +44,7 @@ from lintas.domain.payment import (
 from lintas.ports.clock import Clock
 from lintas.ports.directory import Participant, ProxyDirectory, ReferenceData, Role
 from lintas.ports.risk import PassAll, RiskAssessor, RiskContext, RiskOutcome
-from lintas.ports.store import Reader, WriteCommand, Writer
+from lintas.ports.store import FollowUp, Reader, WriteCommand, Writer
 from lintas.services.quoting import QuotingService
 
 #: Characters in a party name at most (ISO 20022 Max140Text).
@@ -305,15 +308,38 @@ class PaymentsService:
                 return transition(after, PaymentStatus.HELD, after.updated_at)
             return after
 
-        reserved = await self._writer.submit_async(
-            WriteCommand(transfers=chain, decide=decide_reserve)
+        # A real IPS would be asked between reserving and posting; the simulated IPSs confirm
+        # a reservation at once, so the post is chained onto the reservation and both go to
+        # disk in one batch (``WriteCommand.then``): one trip through the writer, one row.
+        outcome = await self._writer.submit_async(
+            WriteCommand(transfers=chain, decide=decide_reserve, then=self._post_step(legs))
         )
-        after = reserved.payment
+        after = outcome.payment
         assert after is not None
-        if after.status is not PaymentStatus.RESERVED:
-            return after
-        # A real IPS would be asked here; the sandbox IPSs confirm at once, so post both legs.
-        return await self._post(after, legs)
+        if after.status is PaymentStatus.RESERVED:  # Not posted in the same batch.
+            return await self._post(after, legs)
+        return after
+
+    def _post_step(self, legs: settlement.PaymentLegs) -> FollowUp:
+        """The writer step that posts both reserved legs (then voids them if that failed)."""
+        clock = self._clock
+
+        def post(reserved: Payment) -> WriteCommand | None:
+            if reserved.status is not PaymentStatus.RESERVED:
+                return None
+
+            def decide_post(results: Sequence[CreateTransferResult]) -> Payment:
+                return _after_post(reserved, results, clock)
+
+            return WriteCommand(transfers=legs.post_chain(), decide=decide_post, then=void)
+
+        def void(posted: Payment) -> WriteCommand | None:
+            # Posting reserved legs fails only when they expired in between: release the rest.
+            if posted.status is not PaymentStatus.REJECTED:
+                return None
+            return WriteCommand(transfers=legs.voids())
+
+        return post
 
     async def _post(self, reserved: Payment, legs: settlement.PaymentLegs) -> Payment:
         posts = legs.post_chain()

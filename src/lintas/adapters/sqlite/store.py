@@ -46,6 +46,7 @@ from lintas.domain.ledger import (
 from lintas.domain.payment import Payment
 from lintas.ports.clock import Clock
 from lintas.ports.store import (
+    FOLLOW_UPS_MAX,
     AccountBalance,
     ExpiryHandler,
     LedgerBalance,
@@ -327,6 +328,19 @@ class SqliteStore:
                 ledger.create_transfers(command.transfers, now_ns) if command.transfers else ()
             )
             payment = command.decide(transfer_results) if command.decide is not None else None
+            follow, steps = command.then, 0
+            while follow is not None and payment is not None:
+                step = follow(payment)
+                if step is None:
+                    break
+                follow = step.then
+                steps += 1
+                assert steps <= FOLLOW_UPS_MAX, "a command chained too many steps"
+                assert not (step.payments or step.quotes or step.accounts or step.rates), step
+                results = ledger.create_transfers(step.transfers, now_ns) if step.transfers else ()
+                transfer_results = (*transfer_results, *results)
+                if step.decide is not None:
+                    payment = step.decide(results) or payment
             payments.extend(command.payments)
             if payment is not None:
                 payments.append(payment)

@@ -30,6 +30,7 @@ from lintas.entrypoints.api.routes_qr import build_qr_routes
 from lintas.entrypoints.api.routes_screening import build_screening_routes
 from lintas.entrypoints.api.routes_signals import build_signal_routes
 from lintas.entrypoints.api.taxii import build_taxii_routes
+from lintas.entrypoints.collector import settle_after_start
 from lintas.ports.clock import Clock
 
 log = logging.getLogger(__name__)
@@ -43,9 +44,14 @@ _JSON_TYPE: Final = (b"content-type", JSON)
 class LintasApp:
     """The hub over HTTP. Build with a config; the hub opens at lifespan startup."""
 
-    def __init__(self, config: HubConfig, clock: Clock | None = None) -> None:
+    def __init__(
+        self, config: HubConfig, clock: Clock | None = None, *, settle_collector: bool = False
+    ) -> None:
         self.config = config
         self._clock = clock
+        #: Tune the process's garbage collector once started (``entrypoints.collector``):
+        #: only for a process that does nothing but serve (``lintas serve``).
+        self._settle_collector = settle_collector
         self.hub: Hub | None = None
         self._router: Router | None = None
         self._openapi: bytes = b""
@@ -70,6 +76,8 @@ class LintasApp:
         self._openapi = msgspec.json.encode(openapi(routes))
         if hub.recovered:
             log.warning("voided %d payment(s) left in flight by the previous run", hub.recovered)
+        if self._settle_collector:
+            settle_after_start()
 
     def shutdown(self) -> None:
         """Close the store."""
