@@ -266,3 +266,56 @@ def test_a_refused_transfer_retried_after_a_restart_gets_its_original_refusal(
         assert_ledgers_balance(hub)
     finally:
         hub.close()
+
+
+def test_a_chained_step_is_applied_in_the_same_batch_and_only_the_last_payment_is_kept(
+    tmp_path: Path,
+) -> None:
+    hub = open_hub(tmp_path / "hub.db")
+    try:
+        debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
+        quote = get_quote(hub, debtor, "TH", "100.00")
+        payment = received_payment(quote, debtor, creditor, "SG", "TH", hub.clock.now())
+        legs = settlement.payment_legs(payment)
+        chain = legs.reserve_chain()
+        seen: list[PaymentStatus] = []
+
+        def reserved(results: Sequence[CreateTransferResult]) -> Payment:
+            return transition(payment, PaymentStatus.RESERVED, hub.clock.now())
+
+        def post(after: Payment) -> WriteCommand:
+            seen.append(after.status)
+
+            def settled(results: Sequence[CreateTransferResult]) -> Payment:
+                return transition(after, PaymentStatus.SETTLED, hub.clock.now())
+
+            return WriteCommand(transfers=legs.post_chain(), decide=settled, then=lambda p: None)
+
+        batches = hub.store.stats.batches
+        outcome = hub.store.submit(
+            WriteCommand(transfers=chain, decide=reserved, then=post)
+        ).result(timeout=30)
+        assert seen == [PaymentStatus.RESERVED]
+        assert outcome.transfer_results == (CreateTransferResult.ok,) * (2 * len(chain))
+        assert outcome.payment is not None and outcome.payment.status is PaymentStatus.SETTLED
+        # Reserved and posted in one transaction; only the final record was written.
+        assert hub.store.stats.batches - batches <= 1
+        stored = hub.store.payment(payment.uetr)
+        assert stored is not None and stored.status is PaymentStatus.SETTLED
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()
+
+
+def test_a_payment_is_reserved_and_posted_in_one_trip_through_the_writer(tmp_path: Path) -> None:
+    hub = open_hub(tmp_path / "hub.db")
+    try:
+        debtor, creditor = richest(hub, "SG"), richest(hub, "MY")
+        quote = get_quote(hub, debtor, "MY", "25.00")
+        commands = hub.store.stats.commands
+        payment = run(hub.payments.submit(payment_request(quote, debtor, creditor), psp_of(debtor)))
+        assert payment.status is PaymentStatus.SETTLED
+        assert hub.store.stats.commands - commands == 1
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()
