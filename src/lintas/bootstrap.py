@@ -13,7 +13,7 @@ from lintas.adapters.sanctions import load_list
 from lintas.adapters.sandbox import SandboxDirectory, SandboxParticipants, SandboxReference
 from lintas.adapters.sqlite.recalls import SqliteRecalls
 from lintas.adapters.sqlite.signals_store import SignalsStore
-from lintas.adapters.sqlite.store import SqliteStore, StoreConfig
+from lintas.adapters.sqlite.store import TRANSFERS_IN_MEMORY_MAX, SqliteStore, StoreConfig
 from lintas.domain import settlement
 from lintas.domain.errors import LintasError
 from lintas.domain.fx import QUOTE_TTL_S_DEFAULT
@@ -55,6 +55,9 @@ class HubConfig:
     #: The risk rules file (``lintas.services.risk.RISK_CONFIG_DEFAULT`` is the documented
     #: default); None: no rules, every payment passes the risk decision.
     risk_config: Path | None = None
+    #: Transfer records the ledger keeps in memory; older finished ones are read back from
+    #: the store when named (``adapters.sqlite.store.TRANSFERS_IN_MEMORY_MAX``).
+    transfers_in_memory_max: int = TRANSFERS_IN_MEMORY_MAX
 
     def __post_init__(self) -> None:
         if not self.sandbox:
@@ -67,6 +70,8 @@ class HubConfig:
             raise ValueError("hold_review_s must be at least payment_timeout_s")
         if not 10 <= self.customers_per_country <= 100_000:
             raise ValueError("customers_per_country must be between 10 and 100000")
+        if self.transfers_in_memory_max < 0:
+            raise ValueError("transfers_in_memory_max must not be negative")
 
 
 @dataclass(kw_only=True)
@@ -117,7 +122,14 @@ def build_hub(
         participant_thresholds=rules.participant_screening_thresholds if rules else None,
         cache_max=rules.sanctions_cache_max if rules else SCREEN_CACHE_MAX_DEFAULT,
     )
-    store = SqliteStore(StoreConfig(path=config.db_path, synchronous=config.synchronous), clock)
+    store = SqliteStore(
+        StoreConfig(
+            path=config.db_path,
+            synchronous=config.synchronous,
+            transfers_in_memory_max=config.transfers_in_memory_max,
+        ),
+        clock,
+    )
     store.open()
     signals_store: SignalsStore | None = None
     try:

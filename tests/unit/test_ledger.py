@@ -16,6 +16,7 @@ from lintas.domain.ledger import (
     LedgerTotals,
     PendingState,
     Transfer,
+    TransferArchive,
     TransferFlags,
 )
 
@@ -25,8 +26,8 @@ NOW = 1_700_000_000_000_000_000
 S = 1_000_000_000
 
 
-def make_ledger() -> Ledger:
-    ledger = Ledger()
+def make_ledger(archive: TransferArchive | None = None) -> Ledger:
+    ledger = Ledger(archive)
     results = ledger.create_accounts(
         [
             Account(id=1, ledger=L, code=1),

@@ -1,7 +1,9 @@
 """A Hypothesis state machine drives the ledger and checks it against a plain model.
 
 After every step: ``check_invariants()`` holds and every account's four balances equal the
-model's. The model is written for clarity, not speed: it is the specification.
+model's. The model is written for clarity, not speed: it is the specification. Drained
+changes go to an in-memory archive (as the store keeps them), and a rule evicts old
+transfers from the ledger at random, so every answer is also checked after eviction.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from lintas.domain.ledger import (
     AccountFlags,
     CreateTransferResult,
     Ledger,
+    LedgerChanges,
     PendingState,
     Transfer,
     TransferFlags,
@@ -29,6 +32,39 @@ START_NS = 1_700_000_000_000_000_000
 ACCOUNTS_COUNT = 5
 CHAIN_LENGTH_MAX = 4
 AMOUNT_MAX = 50
+
+
+class DrainedArchive:
+    """What a store keeps of drained changes, read back as ``TransferArchive`` does."""
+
+    def __init__(self) -> None:
+        self.transfers: dict[int, Transfer] = {}
+        self.resolved_by: dict[int, TransferFlags] = {}
+        self.expired: set[int] = set()
+        self.loads = 0
+
+    def keep(self, changes: LedgerChanges) -> None:
+        for t in changes.transfers_created:
+            self.transfers[t.id] = t
+            if t.pending_id:
+                self.resolved_by[t.pending_id] = t.flags
+        self.expired.update(pid for pid, _ in changes.pending_expired)
+
+    def load_transfer(self, transfer_id: int) -> tuple[Transfer, PendingState | None] | None:
+        self.loads += 1
+        t = self.transfers.get(transfer_id)
+        if t is None:
+            return None
+        if not t.flags & TransferFlags.PENDING:
+            return t, None
+        flags = self.resolved_by.get(t.id)
+        if flags is not None and flags & TransferFlags.POST_PENDING_TRANSFER:
+            return t, PendingState.posted
+        if flags is not None and flags & TransferFlags.VOID_PENDING_TRANSFER:
+            return t, PendingState.voided
+        if t.id in self.expired:
+            return t, PendingState.expired
+        return t, PendingState.pending
 
 
 @dataclass
@@ -45,7 +81,8 @@ class LedgerMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self.ledger = Ledger()
+        self.archive = DrainedArchive()
+        self.ledger = Ledger(self.archive)
         self.now_ns = START_NS
         self.last_ts = 0
         self.next_id = 100
@@ -293,6 +330,14 @@ class LedgerMachine(RuleBasedStateMachine):
         changes = self.ledger.drain_changes()
         stamps = [t.timestamp_ns for t in changes.transfers_created]
         assert stamps == sorted(set(stamps)), "timestamps strictly increase"
+        self.archive.keep(changes)
+
+    @rule(keep=st.integers(0, 12))
+    def old_transfers_are_evicted_from_memory(self, keep: int) -> None:
+        self.drain()
+        live = sum(p.state is PendingState.pending for p in self.pendings.values())
+        self.ledger.evict(keep)
+        assert self.ledger.transfers_in_memory() <= max(keep, live)
 
     # ------------------------------------------------------------------ checks
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from decimal import Decimal
 
 import pytest
@@ -268,13 +267,3 @@ def test_every_fxp_holds_usd_50_million_worth_in_every_country(region: Region) -
             assert isinstance(liquidity, Money) and liquidity.currency == country.currency
             usd = liquidity.to_decimal() * region.mid_rate(country.currency).usd_per_unit
             assert Decimal("49999999") <= usd <= Decimal("50000000"), (fxp.id, country.code)
-
-
-def test_the_whole_region_builds_in_well_under_a_second() -> None:
-    # Best of three, so a neighbour's burst of CPU on a shared machine does not fail the test.
-    elapsed_s = []
-    for _ in range(3):
-        started = time.perf_counter()
-        build_region()
-        elapsed_s.append(time.perf_counter() - started)
-    assert min(elapsed_s) < 1.0, elapsed_s

@@ -46,14 +46,15 @@ a small index) keyed by its id in one dict; a ``Transfer`` is rebuilt only when 
 keeps about 200 bytes per transfer instead of ~300 for a ``Transfer`` object with its ints
 (see ``bench/bench_ledger.py``).
 
-Every transfer stays in memory for the life of the process, on purpose for now: ``exists``,
-``exists_with_different_*`` and a second post of a pending transfer are answered from these
-records, so a retry of any id, however old, gets TigerBeetle's exact answer without I/O. The
-cost is about 2 KB per payment (ten transfers), i.e. ~200 MB per 100,000 payments in one
-process run. Evicting records older than an idempotency window is the way down, but it is
-only correct with an exact answer to "was this id ever stored?" for every evicted id (a set
-of their ids, ~60 bytes each, or a read of the store per new transfer) and a way to read an
-evicted record back (a loader given by the store), so it is left for a change of its own.
+Old transfers need not stay in memory (about 2 KB per payment of ten transfers, ~200 MB
+per 100,000 payments). A ledger given a ``TransferArchive`` (the store) may ``evict`` its
+oldest *finished* transfers (posted transfers, posts, voids, and pending transfers already
+posted, voided or expired; never a live pending one). Every answer stays exact: an evicted
+id is remembered in an ``IdFilter`` (about 2 bytes per id, no false "no"); a new transfer
+whose id the filter certainly never saw is new, as every new payment's are; on a "maybe"
+(a retry of an old id, a post of an evicted pending transfer, or a rare false positive) the
+record and its pending state are read back from the archive and answered as if they had
+never left.
 
 Exceptions::
 
@@ -70,7 +71,9 @@ import heapq
 import struct
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Final
+from typing import Final, Protocol
+
+from lintas.domain.id_filter import IdFilter
 
 #: Ids are 128-bit as in TigerBeetle; ``2**128 - 1`` is reserved (``id_must_not_be_int_max``).
 ID_LIMIT: Final[int] = 2**128 - 1
@@ -521,16 +524,27 @@ def _fingerprint(t: Transfer) -> int:
     )
 
 
+class TransferArchive(Protocol):
+    """Where a ledger reads back a transfer it evicted from memory (the store)."""
+
+    def load_transfer(self, transfer_id: int) -> tuple[Transfer, PendingState | None] | None:
+        """The stored transfer (as drained) and, for a pending one, its state now; None if
+        no transfer with this id was ever stored."""
+        ...
+
+
 class Ledger:
     """TigerBeetle-style accounts and transfers in memory, owned by a single writer."""
 
     __slots__ = (
         "_account_list",
         "_accounts",
+        "_archive",
         "_changes_accounts",
         "_changes_expired",
         "_changes_refused",
         "_changes_transfer_ids",
+        "_evicted",
         "_expiries",
         "_last_timestamp_ns",
         "_pending_states",
@@ -539,7 +553,11 @@ class Ledger:
         "_transfers",
     )
 
-    def __init__(self) -> None:
+    def __init__(self, archive: TransferArchive | None = None) -> None:
+        #: Where evicted transfers are read back from; without one, nothing is evicted.
+        self._archive = archive
+        #: Ids of every transfer evicted from ``_transfers`` (they are in the archive).
+        self._evicted = IdFilter()
         self._accounts: dict[int, _AccountState] = {}
         self._account_list: list[_AccountState] = []
         self._transfers: dict[int, bytes] = {}
@@ -675,6 +693,7 @@ class Ledger:
         touched = self._touched
         structs = _RECORD_STRUCTS
         flag_kind_get = _FLAG_KIND.get
+        maybe_evicted = self._evicted.maybe_contains
         last_ts = self._last_timestamp_ns
         undo: list[_Undo] = []
         chain_start = -1
@@ -698,6 +717,7 @@ class Ledger:
                     or t.timestamp_ns != 0
                     or tid in records
                     or tid in refused
+                    or (maybe_evicted(tid) and self._reload(tid) is not None)
                 ):
                     result = self._refusal_common(t)
                     assert result is not ok
@@ -915,7 +935,7 @@ class Ledger:
         if len(user_data) > USER_DATA_BYTES_MAX:
             return _R.user_data_too_long
         # The checks below depend on the ledger's state: their refusals are remembered.
-        record = self._transfers.get(pid)
+        record = self._transfers.get(pid) or self._reload(pid)
         if record is None:
             return _R.pending_transfer_not_found
         (p_dr, p_cr, p_amount, p_code, p_flags, p_timeout_s, _, _, p_ts, p_user_data) = _unpack(
@@ -1021,7 +1041,7 @@ class Ledger:
             amount = e.amount
             if e.flags & TransferFlags.POST_PENDING_TRANSFER:
                 # Zero means the full pending amount, which may differ from a partial post.
-                pending = self._transfers.get(e.pending_id)
+                pending = self._transfers.get(e.pending_id) or self._reload(e.pending_id)
                 assert pending is not None
                 amount = _unpack(pending)[2]
         if resolving:
@@ -1069,12 +1089,97 @@ class Ledger:
 
     def transfer(self, transfer_id: int) -> Transfer | None:
         """The stored transfer (fields resolved, timestamp set), or None."""
-        record = self._transfers.get(transfer_id)
+        record = self._transfers.get(transfer_id) or self._reload(transfer_id)
         return None if record is None else self._materialise(transfer_id, record)
 
     def pending_state(self, pending_id: int) -> PendingState | None:
         """Where the pending transfer ``pending_id`` stands, or None if there is none."""
-        return self._pending_states.get(pending_id)
+        state = self._pending_states.get(pending_id)
+        if state is None and self._reload(pending_id) is not None:
+            state = self._pending_states.get(pending_id)
+        return state
+
+    # ---------------------------------------------------------------- memory
+
+    def transfers_in_memory(self) -> int:
+        """How many transfer records are held in memory now."""
+        return len(self._transfers)
+
+    def transfers_evicted(self) -> int:
+        """How many transfer records were evicted so far (a reloaded one counts again)."""
+        return len(self._evicted)
+
+    def evict(self, keep: int) -> int:
+        """Drop the oldest finished transfers until at most ``keep`` records stay in memory
+        (live pending transfers always stay). Returns how many were dropped.
+
+        Call it only when everything drained so far is durable in the archive: a dropped
+        record is read back from there.
+        """
+        assert self._archive is not None, "evicting needs an archive to read back from"
+        assert keep >= 0, keep
+        assert not self._changes_transfer_ids, "undrained transfers are not in the archive yet"
+        records = self._transfers
+        excess = len(records) - keep
+        if excess <= 0:
+            return 0
+        states = self._pending_states
+        live = PendingState.pending
+        victims: list[int] = []
+        still_live: list[int] = []
+        for tid in records:  # Oldest first: a dict keeps insertion order.
+            if len(victims) >= excess:
+                break
+            if states.get(tid) is live:
+                still_live.append(tid)
+            else:
+                victims.append(tid)
+        evicted = self._evicted
+        for tid in victims:
+            del records[tid]
+            states.pop(tid, None)
+            evicted.add(tid)
+        for tid in still_live:  # To the back, so the next call does not scan them first.
+            records[tid] = records.pop(tid)
+        return len(victims)
+
+    def _reload(self, tid: int) -> bytes | None:
+        """The record of an evicted transfer, read back into memory; None if ``tid`` was
+        never evicted (or never stored)."""
+        if self._archive is None or not self._evicted.maybe_contains(tid):
+            return None
+        loaded = self._archive.load_transfer(tid)
+        if loaded is None:
+            return None  # A false "maybe": this id was never stored.
+        t, state = loaded
+        if t.id != tid or (state is None) == bool(t.flags & TransferFlags.PENDING):
+            raise InvariantBroken(f"the archive gave {t} ({state}) for transfer {tid}")
+        if state is PendingState.pending:
+            raise InvariantBroken(f"transfer {tid} was evicted while its pending state was live")
+        record = self._pack(t)
+        self._transfers[tid] = record
+        if state is not None:
+            self._pending_states[tid] = state
+        return record
+
+    def _pack(self, t: Transfer) -> bytes:
+        """The memory record of a stored transfer (as drained: fields resolved)."""
+        dr = self._accounts.get(t.debit_account_id)
+        cr = self._accounts.get(t.credit_account_id)
+        assert dr is not None and cr is not None, t
+        user_data = t.user_data.encode("utf-8", "surrogatepass")
+        return _RECORD_STRUCTS[len(user_data)].pack(
+            dr.index,
+            cr.index,
+            t.amount,
+            t.code,
+            int(t.flags),
+            t.timeout_s,
+            t.pending_id & _U64_MASK,
+            t.pending_id >> 64,
+            t.timestamp_ns,
+            user_data,
+        )
 
     # ---------------------------------------------------------------- expiry
 
@@ -1208,24 +1313,9 @@ class Ledger:
             self._account_list.append(state)
         last_ts = 0
         for t in transfers:
-            dr = self._accounts.get(t.debit_account_id)
-            cr = self._accounts.get(t.credit_account_id)
-            assert dr is not None and cr is not None, t
             assert 0 < t.id < ID_LIMIT and t.id not in self._transfers, t.id
             assert 0 < t.timestamp_ns <= TIMESTAMP_NS_MAX, t
-            user_data = t.user_data.encode("utf-8", "surrogatepass")
-            self._transfers[t.id] = _RECORD_STRUCTS[len(user_data)].pack(
-                dr.index,
-                cr.index,
-                t.amount,
-                t.code,
-                int(t.flags),
-                t.timeout_s,
-                t.pending_id & _U64_MASK,
-                t.pending_id >> 64,
-                t.timestamp_ns,
-                user_data,
-            )
+            self._transfers[t.id] = self._pack(t)
             last_ts = max(last_ts, t.timestamp_ns)
             if t.flags & TransferFlags.PENDING:
                 state_of = pending_states.get(t.id)

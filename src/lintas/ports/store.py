@@ -105,6 +105,8 @@ class StoreStats:
     commands: int = 0
     transfers: int = 0
     batch_size_max_seen: int = 0
+    #: Transfer records the ledger dropped from memory (read back from the store if named).
+    transfers_evicted: int = 0
 
 
 class Writer(Protocol):

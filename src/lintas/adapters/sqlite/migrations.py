@@ -148,6 +148,16 @@ MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
         ) STRICT, WITHOUT ROWID;
         """,
     ),
+    (
+        5,
+        "transfers_by_pending_id",
+        # The ledger evicts finished transfers from memory and reads them back on a retry;
+        # a pending transfer's state (posted, voided) is found from the post or void naming it.
+        """
+        CREATE INDEX transfers_by_pending_id ON transfers (pending_id)
+            WHERE pending_id IS NOT NULL;
+        """,
+    ),
 )
 
 

@@ -78,6 +78,10 @@ CHECKPOINT_INTERVAL_S: Final = 0.5
 WRITER_CACHE_KIB: Final = 16 * 1024
 #: Payments returned by one listing at most.
 PAYMENTS_LIST_MAX: Final = 1000
+#: Transfer records the writer's ledger keeps in memory (about 200 bytes each); older
+#: finished ones are evicted after each batch and read back from the file when a retry or a
+#: post names them (``Ledger.evict``). 200,000 is the last ~20,000 payments.
+TRANSFERS_IN_MEMORY_MAX: Final = 200_000
 
 assert BATCH_COMMANDS_MAX <= QUEUE_COMMANDS_MAX
 
@@ -96,6 +100,7 @@ class StoreConfig:
     synchronous: str = "FULL"
     batch_commands_max: int = BATCH_COMMANDS_MAX
     queue_commands_max: int = QUEUE_COMMANDS_MAX
+    transfers_in_memory_max: int = TRANSFERS_IN_MEMORY_MAX
 
 
 class WriterStopped(Unavailable):
@@ -111,7 +116,7 @@ class SqliteStore:
         self._config = config
         self._clock = clock
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._ledger = Ledger()
+        self._ledger = Ledger(archive=self)
         self._expiry_handler: ExpiryHandler | None = None
         self._thread: threading.Thread | None = None
         self._local = threading.local()
@@ -129,8 +134,8 @@ class SqliteStore:
         self._config.path.parent.mkdir(parents=True, exist_ok=True)
         conn = self._connect(writer=True)
         migrate(conn)
+        self._write_conn = conn  # Before the ledger is restored: it may read back through it.
         self._restore(conn)
-        self._write_conn = conn
         self._thread = threading.Thread(target=self._run, name="lintas-writer", daemon=True)
         self._thread.start()
         self._checkpointer_stop.clear()
@@ -240,6 +245,8 @@ class SqliteStore:
         ]
         self._ledger.restore(accounts, transfers, states, refused)
         self._ledger.check_invariants()
+        del transfers  # Only the newest stay in memory; the rest is read back when named.
+        self._ledger.evict(self._config.transfers_in_memory_max)
 
     # -- the Writer port -------------------------------------------------------------------
 
@@ -263,6 +270,28 @@ class SqliteStore:
         if self._queue.qsize() >= self._config.queue_commands_max:
             raise Unavailable("queue_full", "the hub is at capacity; retry shortly")
         self._queue.put((command, resolver))
+
+    def load_transfer(self, transfer_id: int) -> tuple[Transfer, PendingState | None] | None:
+        """``TransferArchive``: read back a transfer the ledger evicted (writer thread only:
+        it reads through the writer's connection, which sees every committed batch)."""
+        conn = self._write_conn
+        assert conn is not None
+        key = rows.id_blob(transfer_id)
+        row = conn.execute("SELECT * FROM transfers WHERE id = ?", (key,)).fetchone()
+        if row is None:
+            return None
+        transfer = rows.transfer_from_row(row)
+        if not transfer.flags & TransferFlags.PENDING:
+            return transfer, None
+        for (flags,) in conn.execute("SELECT flags FROM transfers WHERE pending_id = ?", (key,)):
+            if flags & TransferFlags.POST_PENDING_TRANSFER:
+                return transfer, PendingState.posted
+            if flags & TransferFlags.VOID_PENDING_TRANSFER:
+                return transfer, PendingState.voided
+        expired = conn.execute(
+            "SELECT 1 FROM pending_expiries WHERE pending_id = ?", (key,)
+        ).fetchone()
+        return transfer, PendingState.expired if expired else PendingState.pending
 
     def in_memory_account(self, account_id: int) -> Account | None:
         return self._ledger.account(account_id)
@@ -371,6 +400,7 @@ class SqliteStore:
         self.stats.batch_size_max_seen = max(self.stats.batch_size_max_seen, len(batch))
         # After this point the batch is durable: answer every caller.
         self._resolve(batch, outcomes)
+        self.stats.transfers_evicted += ledger.evict(self._config.transfers_in_memory_max)
 
     def _persist(
         self,

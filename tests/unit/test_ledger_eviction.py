@@ -1,0 +1,98 @@
+"""Evicting finished transfers from memory changes no answer (``Ledger.evict``)."""
+
+from __future__ import annotations
+
+import pytest
+from test_ledger import NOW, R, S, make_ledger, tr  # type: ignore[import-not-found]
+from test_ledger_stateful import DrainedArchive  # type: ignore[import-not-found]
+
+from lintas.domain.id_filter import IdFilter
+from lintas.domain.ledger import InvariantBroken, Ledger, PendingState, TransferFlags
+
+P = TransferFlags.PENDING
+POST = TransferFlags.POST_PENDING_TRANSFER
+VOID = TransferFlags.VOID_PENDING_TRANSFER
+
+
+def archived_ledger() -> tuple[Ledger, DrainedArchive]:
+    archive = DrainedArchive()
+    return make_ledger(archive), archive
+
+
+def drain_and_evict(ledger: Ledger, archive: DrainedArchive, keep: int = 0) -> int:
+    archive.keep(ledger.drain_changes())
+    return ledger.evict(keep)
+
+
+def test_evicted_transfers_leave_memory_and_retries_still_get_the_exact_answer() -> None:
+    ledger, archive = archived_ledger()
+    assert ledger.create_transfers([tr(10, flags=P, timeout_s=60), tr(11)], NOW) == [R.ok] * 2
+    assert ledger.create_transfers([tr(12, flags=POST, pending_id=10, amount=0)], NOW) == [R.ok]
+    assert drain_and_evict(ledger, archive) == 3
+    assert ledger.transfers_in_memory() == 0
+    loads = archive.loads
+    assert ledger.create_transfers([tr(11)], NOW + 1) == [R.exists]
+    assert ledger.create_transfers([tr(11, amount=5)], NOW + 2) == [R.exists_with_different_amount]
+    assert ledger.create_transfers([tr(12, flags=POST, pending_id=10, amount=0)], NOW + 3) == [
+        R.exists
+    ]
+    assert ledger.create_transfers([tr(13, flags=VOID, pending_id=10)], NOW + 4) == [
+        R.pending_transfer_already_posted
+    ]
+    assert ledger.pending_state(10) is PendingState.posted
+    assert archive.loads > loads
+    ledger.check_invariants()
+
+
+def test_a_live_pending_transfer_is_never_evicted_and_can_still_be_posted() -> None:
+    ledger, archive = archived_ledger()
+    assert (
+        ledger.create_transfers([tr(20, flags=P, timeout_s=60), tr(21), tr(22)], NOW) == [R.ok] * 3
+    )
+    assert drain_and_evict(ledger, archive) == 2
+    assert ledger.transfers_in_memory() == 1
+    assert ledger.create_transfers([tr(23, flags=POST, pending_id=20)], NOW + S) == [R.ok]
+    account = ledger.account(2)
+    assert account is not None and account.credits_posted == 300
+    ledger.check_invariants()
+
+
+def test_an_expired_pending_transfer_is_answered_as_expired_after_eviction() -> None:
+    ledger, archive = archived_ledger()
+    assert ledger.create_transfers([tr(30, flags=P, timeout_s=1)], NOW) == [R.ok]
+    assert [t.id for t in ledger.expire_pending(NOW + 2 * S)] == [30]
+    assert drain_and_evict(ledger, archive) == 1
+    assert ledger.create_transfers([tr(31, flags=POST, pending_id=30)], NOW + 3 * S) == [
+        R.pending_transfer_expired
+    ]
+
+
+def test_a_new_id_is_new_after_eviction_even_when_the_filter_says_maybe() -> None:
+    ledger, archive = archived_ledger()
+    assert ledger.create_transfers([tr(40)], NOW) == [R.ok]
+    drain_and_evict(ledger, archive)
+    ledger._evicted.add(41)  # A false "maybe": 41 was never stored.
+    assert ledger.create_transfers([tr(41)], NOW + 1) == [R.ok]
+
+
+def test_an_archive_that_says_an_evicted_pending_transfer_is_live_breaks_an_invariant() -> None:
+    ledger, archive = archived_ledger()
+    assert (
+        ledger.create_transfers([tr(50, flags=P), tr(51, flags=VOID, pending_id=50)], NOW)
+        == [R.ok] * 2
+    )
+    drain_and_evict(ledger, archive)
+    del archive.resolved_by[50]  # The archive lost the void: it now says "pending".
+    with pytest.raises(InvariantBroken):
+        ledger.create_transfers([tr(52, flags=POST, pending_id=50)], NOW + 1)
+
+
+def test_the_id_filter_never_forgets_an_id_it_was_given() -> None:
+    ids = IdFilter()
+    added = [i * 7919 + 3 for i in range(5000)] + [2**127 + i for i in range(5000)]
+    for i in added:
+        ids.add(i)
+    assert all(ids.maybe_contains(i) for i in added)
+    others = [i * 7919 + 5 for i in range(5000)]
+    false_maybes = sum(ids.maybe_contains(i) for i in others)
+    assert false_maybes < 50, false_maybes  # ~0.24 % expected when full; far emptier here
