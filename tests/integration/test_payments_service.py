@@ -267,3 +267,25 @@ def test_an_amount_over_the_ips_cap_is_refused_am02_when_quoting(hub: Hub) -> No
 
     assert e.value.code is ReasonCode.AM02 and e.value.reason == "amount_over_limit"
     assert table_count(hub.config.db_path, "quotes") == quotes_before
+
+
+def test_the_status_of_a_final_payment_is_answered_without_reading_the_store(
+    hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    debtor, creditor = richest(hub, "SG"), richest(hub, "VN")
+    request = payment_request(get_quote(hub, debtor, "VN", "10.00"), debtor, creditor)
+    paid = run(hub.payments.submit(request, psp_of(debtor)))
+    assert paid.status is PaymentStatus.SETTLED
+    reads: list[str] = []
+    read = hub.store.payment
+
+    def counted(uetr: str) -> Payment | None:
+        reads.append(uetr)
+        return read(uetr)
+
+    monkeypatch.setattr(hub.store, "payment", counted)
+    assert hub.payments.status(request.uetr, psp_of(debtor)) == paid
+    assert run(hub.payments.submit(request, psp_of(debtor))) == paid  # A retry, too.
+    assert reads == []
+    assert hub.store.payment(request.uetr) == paid  # The store agrees with what was served.
+    assert_ledgers_balance(hub)
