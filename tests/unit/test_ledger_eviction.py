@@ -7,7 +7,13 @@ from test_ledger import NOW, R, S, make_ledger, tr  # type: ignore[import-not-fo
 from test_ledger_stateful import DrainedArchive  # type: ignore[import-not-found]
 
 from lintas.domain.id_filter import IdFilter
-from lintas.domain.ledger import InvariantBroken, Ledger, PendingState, TransferFlags
+from lintas.domain.ledger import (
+    EXPIRIES_COMPACT_MIN,
+    InvariantBroken,
+    Ledger,
+    PendingState,
+    TransferFlags,
+)
 
 P = TransferFlags.PENDING
 POST = TransferFlags.POST_PENDING_TRANSFER
@@ -96,3 +102,19 @@ def test_the_id_filter_never_forgets_an_id_it_was_given() -> None:
     others = [i * 7919 + 5 for i in range(5000)]
     false_maybes = sum(ids.maybe_contains(i) for i in others)
     assert false_maybes < 50, false_maybes  # ~0.24 % expected when full; far emptier here
+
+
+def test_expiry_entries_of_posted_transfers_are_dropped_once_there_are_many() -> None:
+    ledger = make_ledger()
+    count = EXPIRIES_COMPACT_MIN + 10
+    for i in range(count):
+        tid = 1000 + 2 * i
+        pending, post = tr(tid, flags=P, timeout_s=60), tr(tid + 1, flags=POST, pending_id=tid)
+        assert ledger.create_transfers([pending, post], NOW + i) == [R.ok, R.ok]
+    live = tr(10, flags=P, timeout_s=1)
+    assert ledger.create_transfers([live], NOW + count) == [R.ok]
+    assert len(ledger._expiries) == count + 1
+    ledger.drain_changes()
+    assert [pid for _, pid in ledger._expiries] == [10]
+    assert [t.id for t in ledger.expire_pending(NOW + 10 * S)] == [10]
+    ledger.check_invariants()

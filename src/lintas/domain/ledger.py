@@ -92,6 +92,9 @@ USER_DATA_BYTES_MAX: Final[int] = 128
 TRANSFER_BATCH_MAX: Final[int] = 8190
 ACCOUNT_BATCH_MAX: Final[int] = 8190
 EXPIRE_BATCH_MAX: Final[int] = 8190
+#: Expiry entries at least before stale ones (of posted or voided transfers) are dropped:
+#: they would otherwise stay until their due time (a payment's timeout, a hold's 24 hours).
+EXPIRIES_COMPACT_MIN: Final[int] = 65_536
 #: The most accounts: a record refers to an account by an unsigned 32-bit index.
 ACCOUNT_COUNT_MAX: Final[int] = 2**32 - 1
 
@@ -546,6 +549,7 @@ class Ledger:
         "_changes_transfer_ids",
         "_evicted",
         "_expiries",
+        "_expiries_compact_at",
         "_last_timestamp_ns",
         "_pending_states",
         "_refused",
@@ -565,6 +569,8 @@ class Ledger:
         #: (expires_at_ns, pending id); entries of posted or voided transfers go stale and
         #: are skipped when popped.
         self._expiries: list[tuple[int, int]] = []
+        #: Heap length at which stale entries are dropped (doubles with the live entries).
+        self._expiries_compact_at = EXPIRIES_COMPACT_MIN
         #: id -> (original refusal, fingerprint of the content).
         self._refused: dict[int, tuple[CreateTransferResult, int]] = {}
         self._last_timestamp_ns = 0
@@ -1289,7 +1295,19 @@ class Ledger:
         self._changes_expired = []
         self._changes_refused = []
         self._touched = set()
+        if len(self._expiries) >= self._expiries_compact_at:
+            self._compact_expiries()
         return changes
+
+    def _compact_expiries(self) -> None:
+        """Drop the expiry entries of transfers no longer pending (amortised O(1): the next
+        compaction waits until the heap has doubled again)."""
+        states = self._pending_states
+        live = PendingState.pending
+        kept = [(at, pid) for at, pid in self._expiries if states.get(pid) is live]
+        heapq.heapify(kept)
+        self._expiries = kept
+        self._expiries_compact_at = max(EXPIRIES_COMPACT_MIN, 2 * len(kept))
 
     def restore(
         self,

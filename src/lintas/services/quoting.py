@@ -35,9 +35,10 @@ from lintas.ports.store import Reader, WriteCommand, Writer
 #: is about 1.2 KB in memory (a ``Quote``, its ``Disclosure``, eight ``Money``, two
 #: ``Decimal``): measured, with 200,000 the server's RSS reached 625 MB after 100,000 payments
 #: over HTTP (three quotes per payment, so the bound, not the TTL, was what held them). A
-#: payment follows its quote within seconds, so the newest 50,000 (minutes of traffic at the
-#: measured rates) serve nearly every submission from memory.
-QUOTES_CACHED_MAX: Final = 50_000
+#: payment follows its quote within seconds, so the newest 20,000 (about a minute of traffic
+#: at the measured rates, hours at a real hub's) serve nearly every submission from memory,
+#: in about 24 MB.
+QUOTES_CACHED_MAX: Final = 20_000
 #: Quote ids drawn from one read of the OS random source.
 QUOTE_IDS_PER_REFILL: Final = 4096
 #: Rates one FXP may post in one request at most.
