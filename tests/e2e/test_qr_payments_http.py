@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import pytest
-from e2ekit import bearer  # type: ignore[import-not-found]
+from e2ekit import bearer, lintas  # type: ignore[import-not-found]
 
 from lintas.codecs.emvqr import encode
 from lintas.entrypoints.client import HubClient, HubError
@@ -32,11 +32,13 @@ def _merchants(http: httpx.Client, country: str, limit: int = 200) -> list[dict[
     return merchants
 
 
-def _resolve(http: httpx.Client, key: str, country: str, payload: str) -> httpx.Response:
+def _resolve(
+    http: httpx.Client, key: str, country: str, payload: str, **extra: str
+) -> httpx.Response:
     return http.post(
         "/v1/addressing/resolve",
         headers=bearer(key),
-        json={"country": country, "addressType": "QR", "value": payload},
+        json={"country": country, "addressType": "QR", "value": payload, **extra},
     )
 
 
@@ -80,6 +82,11 @@ def test_resolving_a_qr_answers_the_merchants_account_and_what_the_code_says(
         "merchantCity": m["city"],
         "mcc": m["mcc"],
         "expiresAt": None,
+        "merchantAmount": None,
+        "convenienceFee": None,
+        "convenienceFeePercentage": None,
+        "tip": None,
+        "tipPrompted": False,
     }
 
 
@@ -215,3 +222,120 @@ def test_a_code_of_an_unknown_merchant_is_refused_with_be23_over_http(
 def test_every_country_lists_qr_among_its_address_types(http: httpx.Client) -> None:
     for country in http.get("/v1/countries").json():
         assert "QR" in {a["code"] for a in country["addressTypes"]}, country["code"]
+
+
+def _pay_qr(client: HubClient, source: str, code: str, **given: str) -> dict[str, Any]:
+    return client.pay_qr(
+        source=source,
+        qr=code,
+        amount=given.get("amount"),
+        currency=given.get("currency"),
+        destination=None,
+        debtor_account=None,
+        debtor_agent=None,
+        debtor_name=None,
+        uetr=str(uuid.uuid4()),
+        key=None,
+        tip=given.get("tip"),
+    )
+
+
+def test_resolving_a_code_with_a_fee_and_a_tip_answers_each_part_and_their_sum(
+    http: httpx.Client, keys: dict[str, str]
+) -> None:
+    m = _merchants(http, "TH", 1)[0]
+    with_fee = encode(
+        "promptpay", national_id=m["proxy"], amount="99.99", convenience_fee_percentage="1.5"
+    )
+    body = _resolve(http, keys["MRLNSGSG"], "TH", with_fee).json()["qr"]
+    # 1.5 % of 99.99 THB is 1.49985 THB, rounded down.
+    assert (body["merchantAmount"], body["convenienceFee"], body["amount"]) == (
+        "99.99",
+        "1.49",
+        "101.48",
+    )
+    assert body["convenienceFeePercentage"] == "1.5" and body["tip"] is None
+    asks = encode("promptpay", national_id=m["proxy"], tip_prompt=True)
+    answer = _resolve(http, keys["MRLNSGSG"], "TH", asks, amount="40", tip="4.5")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()["qr"]
+    assert body["tipPrompted"] is True and body["initiation"] == "static"
+    assert (body["merchantAmount"], body["tip"], body["amount"]) == ("40.00", "4.50", "44.50")
+
+
+def test_a_tip_on_a_code_that_does_not_ask_for_one_is_a_422_naming_the_reason(
+    http: httpx.Client, keys: dict[str, str]
+) -> None:
+    code = _merchants(http, "TH", 1)[0]["qr"]
+    answer = _resolve(http, keys["MRLNSGSG"], "TH", code, tip="5.00")
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["reason"] == "qr_tip_not_prompted"
+
+
+def test_a_dynamic_code_with_a_fixed_fee_is_paid_amount_plus_fee_and_ledgers_balance(
+    http: httpx.Client, client: HubClient
+) -> None:
+    m = _merchants(http, "ID", 1)[0]
+    code = encode("qris", nmid=m["proxy"], amount="150000", convenience_fee="2500")
+    result = _pay_qr(client, "SG", code)
+    assert result["payee"]["qr"]["merchantAmount"] == "150000.00"
+    assert result["payee"]["qr"]["convenienceFee"] == "2500.00"
+    assert result["quote"]["disclosure"]["amountCredited"] == {
+        "amount": "152500.00",
+        "currency": "IDR",
+    }
+    payment = result["payment"]
+    assert payment["status"] == "ACCC", payment
+    assert payment["amountCredited"] == {"amount": "152500.00", "currency": "IDR"}
+    assert _balanced(http)
+
+
+def test_a_static_code_with_a_percentage_fee_takes_the_amount_in_the_codes_currency(
+    http: httpx.Client, client: HubClient
+) -> None:
+    m = _merchants(http, "TH", 3)[2]
+    code = encode("promptpay", national_id=m["proxy"], convenience_fee_percentage="10")
+    with pytest.raises(HubError) as refused:
+        _pay_qr(client, "SG", code, amount="20.00", currency="SGD")
+    assert refused.value.reason == "amount_currency_not_the_codes"
+    result = _pay_qr(client, "SG", code, amount="300")
+    assert result["payee"]["qr"]["amount"] == "330.00"
+    assert result["payment"]["amountCredited"] == {"amount": "330.00", "currency": "THB"}
+    assert result["payment"]["status"] == "ACCC"
+    assert _balanced(http)
+
+
+def test_pay_qr_with_a_tip_prints_the_merchant_amount_and_tip_and_pays_their_sum(
+    http: httpx.Client, server: ServerThread
+) -> None:
+    m = _merchants(http, "TH", 2)[1]
+    code = encode(
+        "promptpay",
+        national_id=m["proxy"],
+        amount="250.00",
+        tip_prompt=True,
+        merchant_name=m["name"],
+    )
+    result = lintas("pay", "--qr", code, "--from", "MY", "--tip", "25", server=server.url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "merchant 250.00 + tip 25.00 = 275.00 THB to the merchant" in result.stdout
+    assert "ACCC" in result.stdout and "-> 275.00 THB" in result.stdout
+    refused = lintas("pay", "--qr", m["qr"], "--from", "MY", "--tip", "5", server=server.url)
+    assert refused.returncode != 0 and "qr_tip_not_prompted" in refused.stdout + refused.stderr
+    assert _balanced(http)
+
+
+def test_a_sandbox_template_code_of_brunei_is_paid_over_http_though_its_scheme_is_unknown(
+    http: httpx.Client, client: HubClient
+) -> None:
+    m = _merchants(http, "BN", 1)[0]
+    decoded = http.post("/v1/qr/decode", json={"payload": m["qr"], "strict": True}).json()
+    assert decoded["valid"] is True and decoded["payableProxy"] is None
+    assert [(a["scheme"], a["guid"]) for a in decoded["accounts"]] == [
+        ("unknown", "LINTAS.GENERIC")
+    ]
+    result = _pay_qr(client, "SG", m["qr"], amount="10.00")
+    assert result["payee"]["qr"]["scheme"] == "unknown"
+    assert result["payment"]["status"] == "ACCC", result["payment"]
+    assert result["payment"]["creditor"]["account"] == m["account"]
+    assert _balanced(http)

@@ -227,3 +227,136 @@ def test_a_code_the_hub_cannot_settle_in_its_currency_is_refused(hub: Hub) -> No
     with pytest.raises(InputInvalid) as refused:
         _resolve(hub, "KH", in_dollars)
     assert refused.value.reason == "qr_currency_not_settled"
+
+
+def _quote_to_receive(hub: Hub, debtor: Customer, payee: Resolution) -> Quote:
+    """A quote fixed to receive exactly what the resolved code adds up to."""
+    assert payee.qr is not None and payee.qr.amount is not None
+    request = QuoteRequest(
+        source_country=debtor.country,
+        source_currency=hub.addressing.country(debtor.country).currency,
+        destination_country=payee.country,
+        destination_currency=payee.qr.currency,
+        amount_currency=payee.qr.currency,
+        amount=payee.qr.amount.format(),
+    )
+    quote: Quote = run(hub.quoting.quote(request, psp_of(debtor)))[0]
+    return quote
+
+
+def _promptpay_with(m: Merchant, amount: str | None, **tip: object) -> str:
+    fields: dict[str, object] = {
+        "national_id": m.proxy,
+        "merchant_name": m.name,
+        "merchant_city": m.city,
+        "mcc": m.mcc,
+        **tip,
+    }
+    if amount is not None:
+        fields["amount"] = amount
+    return encode("promptpay", **fields)
+
+
+def test_a_dynamic_code_with_a_fixed_fee_pays_the_merchant_amount_and_fee(hub: Hub) -> None:
+    m = _thai_merchant(hub)
+    payee = hub.addressing.resolve(
+        "TH", "QR", _promptpay_with(m, "500.00", convenience_fee="12.50"), now=hub.clock.now()
+    )
+    assert payee.qr is not None
+    assert payee.qr.merchant_amount == parse_amount("500.00", "THB")
+    assert payee.qr.convenience_fee == parse_amount("12.50", "THB")
+    assert payee.qr.amount == parse_amount("512.50", "THB")
+    debtor = richest(hub, "SG")
+    payment = _pay(hub, debtor, _quote_to_receive(hub, debtor, payee), payee)
+    assert payment.status is PaymentStatus.SETTLED, payment
+    assert payment.amount_credited == parse_amount("512.50", "THB")
+    assert _net(hub, _merchant_account(m)) == 51_250
+    assert_ledgers_balance(hub)
+
+
+def test_a_static_code_with_a_percentage_fee_pays_the_payers_amount_and_the_rounded_fee(
+    hub: Hub,
+) -> None:
+    m = _thai_merchant(hub)
+    code = _promptpay_with(m, None, convenience_fee_percentage="2.5")
+    payee = hub.addressing.resolve("TH", "QR", code, now=hub.clock.now(), amount="333.33")
+    assert payee.qr is not None and payee.qr.initiation is Initiation.STATIC
+    # 2.5 % of 333.33 is 8.33325, rounded down.
+    assert payee.qr.convenience_fee == parse_amount("8.33", "THB")
+    assert payee.qr.amount == parse_amount("341.66", "THB")
+    debtor = richest(hub, "MY")
+    payment = _pay(hub, debtor, _quote_to_receive(hub, debtor, payee), payee)
+    assert payment.status is PaymentStatus.SETTLED, payment
+    assert _net(hub, _merchant_account(m)) == 34_166
+    assert_ledgers_balance(hub)
+
+
+def test_a_tip_on_a_code_that_asks_for_one_reaches_the_merchant(hub: Hub) -> None:
+    m = _thai_merchant(hub)
+    code = _promptpay_with(m, "80.00", tip_prompt=True)
+    payee = hub.addressing.resolve("TH", "QR", code, now=hub.clock.now(), tip="20")
+    assert payee.qr is not None and payee.qr.tip_prompted
+    assert payee.qr.merchant_amount == parse_amount("80.00", "THB")
+    assert payee.qr.tip == parse_amount("20.00", "THB") and payee.qr.convenience_fee is None
+    assert payee.qr.amount == parse_amount("100.00", "THB")
+    debtor = richest(hub, "SG")
+    payment = _pay(hub, debtor, _quote_to_receive(hub, debtor, payee), payee)
+    assert payment.status is PaymentStatus.SETTLED, payment
+    assert _net(hub, _merchant_account(m)) == 10_000
+    assert_ledgers_balance(hub)
+
+
+def test_a_tip_on_a_code_that_does_not_ask_for_one_is_refused_and_nothing_is_written(
+    tmp_path: Path,
+) -> None:
+    hub = open_hub(tmp_path / "hub.db")
+    try:
+        m = _thai_merchant(hub)
+        before = accounts_snapshot(tmp_path / "hub.db")
+        for code in (
+            _promptpay_with(m, "80.00"),
+            _promptpay_with(m, "80.00", convenience_fee="1.00"),
+            m.qr,
+        ):
+            with pytest.raises(InputInvalid) as refused:
+                hub.addressing.resolve("TH", "QR", code, now=hub.clock.now(), tip="5.00")
+            assert refused.value.reason == "qr_tip_not_prompted"
+        assert accounts_snapshot(tmp_path / "hub.db") == before
+        assert table_count(tmp_path / "hub.db", "payments") == 0
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()
+
+
+def test_a_tip_or_amount_for_another_address_type_is_refused(hub: Hub) -> None:
+    m = _thai_merchant(hub)
+    with pytest.raises(InputInvalid) as refused:
+        hub.addressing.resolve("TH", "BUSINESS_ID", m.proxy, tip="1.00")
+    assert refused.value.reason == "tip_without_a_qr_code"
+
+
+@pytest.mark.parametrize("country", ["BN", "MM", "IN"])
+def test_a_sandbox_template_code_is_unknown_to_the_codec_yet_paid_by_its_guid(
+    hub: Hub, country: str
+) -> None:
+    m = merchants_in(hub.region, country)[3]
+    qr = decode(m.qr, strict=True)
+    assert qr.valid and [a.scheme for a in qr.accounts] == [Scheme.UNKNOWN]
+    assert qr.payable_proxy() is None
+    payee = _resolve(hub, country, m.qr)
+    assert (payee.holder.agent, payee.holder.account) == (m.psp, m.account)
+    assert payee.qr is not None and payee.qr.scheme is Scheme.UNKNOWN
+    debtor = richest(hub, "SG")
+    quote = get_quote(hub, debtor, country, "15.00")
+    payment = _pay(hub, debtor, quote, payee)
+    assert payment.status is PaymentStatus.SETTLED, payment
+    assert _net(hub, _merchant_account(m)) == quote.disclosure.amount_credited.minor > 0
+    assert_ledgers_balance(hub)
+
+
+def test_a_template_whose_guid_no_directory_registers_is_not_payable(hub: Hub) -> None:
+    code = encode("template", country="BN", guid="COM.EXAMPLE.NOBODY", sub02="BNM00019740")
+    with pytest.raises(InputInvalid) as refused:
+        _resolve(hub, "BN", code)
+    assert refused.value.reason == "qr_not_payable"
+    assert "COM.EXAMPLE.NOBODY" in refused.value.message

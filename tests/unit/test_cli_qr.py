@@ -172,3 +172,64 @@ def test_the_encode_route_refuses_an_unknown_scheme_on_the_scheme_field() -> Non
 def test_decoding_is_public_and_encoding_is_a_sandbox_tool() -> None:
     auth = {route.path: route.auth for route in build_qr_routes()}
     assert auth == {"/v1/qr/decode": Auth.NONE, "/v1/qr/encode": Auth.SANDBOX}
+
+
+def test_encode_builds_a_code_that_asks_for_a_tip_and_decode_says_so() -> None:
+    built = runner.invoke(
+        qr_app,
+        ["encode", "--scheme", "promptpay", "-f", "mobile=0812345678", "-f", "tip_prompt=true"],
+    )
+    assert built.exit_code == 0, built.output
+    payload = built.output.strip()
+    assert "550201" in payload
+    shown = runner.invoke(qr_app, ["decode", payload])
+    assert shown.exit_code == 0 and "tip/fee:    the payer is asked for a tip" in shown.output
+
+
+def test_encode_builds_a_code_with_a_convenience_fee_in_its_json() -> None:
+    built = runner.invoke(
+        qr_app,
+        ["encode", "--scheme", "qris", "-f", "nmid=ID1020021181745", "-f", "convenience_fee=1000"],
+    )
+    assert built.exit_code == 0, built.output
+    data = json.loads(runner.invoke(qr_app, ["decode", "--json", built.output.strip()]).output)
+    assert data["tip"] == {"indicator": "02", "fixedFee": "1000.00", "percentage": None}
+
+
+def test_encode_builds_a_template_no_profile_reads_and_decode_shows_it_as_unknown() -> None:
+    built = runner.invoke(
+        qr_app,
+        [
+            "encode",
+            "--scheme",
+            "template",
+            "-f",
+            "country=MM",
+            "-f",
+            "guid=COM.EXAMPLE",
+            "-f",
+            "sub01=PSP1",
+            "-f",
+            "sub02=M1",
+        ],
+    )
+    assert built.exit_code == 0, built.output
+    data = json.loads(runner.invoke(qr_app, ["decode", "--json", built.output.strip()]).output)
+    assert data["valid"] is True and data["currency"] == "MMK"
+    assert data["accounts"] == [
+        {
+            "scheme": "unknown",
+            "tag": "26",
+            "guid": "COM.EXAMPLE",
+            "proxy": None,
+            "subtags": {"00": "COM.EXAMPLE", "01": "PSP1", "02": "M1"},
+        }
+    ]
+    assert data["payableProxy"] is None
+
+
+def test_the_encode_route_refuses_a_template_without_a_guid() -> None:
+    body = {"scheme": "template", "fields": {"country": "BN", "sub02": "M1"}}
+    with pytest.raises(InputInvalid) as caught:
+        call("/v1/qr/encode", json.dumps(body).encode())
+    assert caught.value.reason == "field_missing" and "guid" in caught.value.message

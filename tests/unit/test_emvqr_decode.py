@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from lintas.codecs.emvqr import AddressType, Initiation, Scheme, decode, encode
+from lintas.codecs.emvqr import AddressType, Initiation, Scheme, decode, encode, to_json
 from lintas.codecs.emvqr.crc import crc16_ccitt_false, crc_hex
 
 # Published payloads (from open-source generators' READMEs and tests), CRCs as printed.
@@ -302,16 +302,77 @@ def test_unusual_amounts_keep_their_precise_reasons(text: str, code: str) -> Non
     assert code in {e.code for e in qr.errors}
 
 
-def test_the_generic_template_of_brunei_myanmar_and_india_is_payable_by_merchant_id() -> None:
+def test_a_template_no_profile_reads_is_unknown_with_its_tag_guid_and_raw_subtags() -> None:
+    # The sandbox prints such a template for Brunei, Myanmar and India: the contract's
+    # schemes do not grow for it, and the code stays valid in any currency.
     for country, currency in (("BN", "BND"), ("MM", "MMK"), ("IN", "INR")):
-        qr = decode(
-            encode("generic", country=country, psp="PSPXXX01", merchant_id="M1"), strict=True
+        payload = encode(
+            "template", country=country, guid="LINTAS.GENERIC", sub01="PSPXXX01", sub02="M1"
         )
-        assert qr.valid and qr.currency == currency and qr.accounts[0].scheme is Scheme.GENERIC
-        assert qr.payable_proxy() == (AddressType.MERCHANT_ID, "M1")
+        qr = decode(payload, strict=True)
+        assert qr.valid and qr.currency == currency, qr.errors
+        (account,) = qr.accounts
+        assert (account.scheme, account.tag, account.guid) == (
+            Scheme.UNKNOWN,
+            "26",
+            "LINTAS.GENERIC",
+        )
+        assert account.subtags == (("00", "LINTAS.GENERIC"), ("01", "PSPXXX01"), ("02", "M1"))
+        assert account.fields == () and account.proxy is None and qr.payable_proxy() is None
+        shown = to_json(qr)["accounts"]
+        assert shown == [
+            {
+                "scheme": "unknown",
+                "tag": "26",
+                "guid": "LINTAS.GENERIC",
+                "proxy": None,
+                "subtags": {"00": "LINTAS.GENERIC", "01": "PSPXXX01", "02": "M1"},
+            }
+        ]
+
+
+def test_every_scheme_in_the_json_contract_is_one_the_issue_names() -> None:
+    assert {s.value for s in Scheme} == {
+        "promptpay",
+        "paynow",
+        "sgqr",
+        "duitnow",
+        "qris",
+        "vietqr",
+        "vnpay",
+        "qrph",
+        "khqr",
+        "laoqr",
+        "unknown",
+    }
 
 
 def test_a_local_thai_mobile_that_starts_with_0066_is_read_as_a_local_number() -> None:
     # Found by the round-trip property: 0 + 066000000 is a 10-digit local number.
     qr = decode(encode("promptpay", mobile="0066000000", amount="0.01"), strict=True)
     assert qr.payable_proxy() == (AddressType.MOBILE, "+66066000000")
+
+
+def test_a_lone_surrogate_makes_the_code_unreadable_rather_than_raising() -> None:
+    # Command lines can carry undecodable bytes as lone surrogates; UTF-8 has no form for
+    # them, so the CRC cannot be checked.
+    body = BASE + "5802TH5904SH\udcffP6007BANGKOK"
+    qr = decode(body + "63041234")
+    assert not qr.valid
+    (error,) = [e for e in qr.errors if e.code == "payload_not_unicode"]
+    assert "character" in error.message and "surrogate" in error.message
+
+
+def test_the_fast_reading_and_the_exact_reading_agree_on_an_out_of_order_code() -> None:
+    # Out of order: read again by the exact path; the same fields, plus the warning.
+    in_order = decode(signed(BASE + TAIL))
+    shuffled = decode(
+        signed("000201" + "5303764" + "010211" + BASE[12:].replace("5303764", "") + TAIL)
+    )
+    assert shuffled.valid and [w.code for w in shuffled.warnings] == ["tags_out_of_order"]
+    assert (shuffled.country, shuffled.currency, shuffled.merchant) == (
+        in_order.country,
+        in_order.currency,
+        in_order.merchant,
+    )
+    assert shuffled.accounts == in_order.accounts

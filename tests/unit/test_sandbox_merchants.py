@@ -9,12 +9,15 @@ import pytest
 from lintas.codecs.emvqr import AddressType, Scheme, decode
 from lintas.sandbox.merchants import (
     MERCHANTS_PER_COUNTRY,
+    SANDBOX_TEMPLATE_GUID,
+    SANDBOX_TEMPLATE_MERCHANT_ID_SUBTAG,
     Merchant,
     build_merchants,
     merchant_by_proxy,
     merchants_of,
 )
 from lintas.sandbox.region import Region, build_region
+from lintas.services.addressing import DIRECTORY_TEMPLATES
 
 #: The scheme each country's codes are read as.
 SCHEMES = {
@@ -26,10 +29,14 @@ SCHEMES = {
     "VN": Scheme.VIETQR,
     "KH": Scheme.KHQR,
     "LA": Scheme.LAOQR,
-    "BN": Scheme.GENERIC,
-    "MM": Scheme.GENERIC,
-    "IN": Scheme.GENERIC,
+    # The sandbox's own template: no national profile reads it (the JSON contract's
+    # schemes do not grow), so it is kept and shown as unknown.
+    "BN": Scheme.UNKNOWN,
+    "MM": Scheme.UNKNOWN,
+    "IN": Scheme.UNKNOWN,
 }
+#: Countries whose codes carry the sandbox template (resolved by its GUID, not a profile).
+TEMPLATE_COUNTRIES = {"BN", "MM", "IN"}
 
 
 @pytest.fixture(scope="module")
@@ -67,9 +74,34 @@ def test_every_code_decodes_valid_in_strict_mode_in_its_countrys_scheme(
 
 def test_every_codes_payable_proxy_finds_its_merchant(merchants: tuple[Merchant, ...]) -> None:
     for m in merchants:
+        if m.country in TEMPLATE_COUNTRIES:
+            continue
         proxy = decode(m.qr).payable_proxy()
         assert proxy == (m.address_type, m.proxy), m.id
         assert merchant_by_proxy(*proxy) == m
+
+
+def test_the_sandbox_template_is_shown_as_unknown_with_its_guid_and_raw_subtags(
+    merchants: tuple[Merchant, ...],
+) -> None:
+    for m in merchants:
+        if m.country not in TEMPLATE_COUNTRIES:
+            continue
+        qr = decode(m.qr, strict=True)
+        (account,) = qr.accounts
+        assert account.scheme is Scheme.UNKNOWN and account.tag == "26", m.id
+        assert account.guid == SANDBOX_TEMPLATE_GUID and account.proxy is None
+        assert dict(account.subtags) == {
+            "00": SANDBOX_TEMPLATE_GUID,
+            "01": m.psp,
+            SANDBOX_TEMPLATE_MERCHANT_ID_SUBTAG: m.id,
+        }
+        assert qr.payable_proxy() is None
+        assert merchant_by_proxy(AddressType.MERCHANT_ID, m.id) == m
+
+
+def test_the_addressing_service_knows_the_sandbox_templates_guid_and_merchant_subtag() -> None:
+    assert DIRECTORY_TEMPLATES[SANDBOX_TEMPLATE_GUID.upper()] == SANDBOX_TEMPLATE_MERCHANT_ID_SUBTAG
 
 
 def test_every_merchant_banks_with_a_psp_of_its_country(

@@ -297,6 +297,12 @@ def pay(
         str | None,
         typer.Option("--qr", help="A merchant QR code to pay, instead of --type and --value."),
     ] = None,
+    tip: Annotated[
+        str | None,
+        typer.Option(
+            "--tip", help="With --qr: a tip in the code's currency, for a code that asks for one."
+        ),
+    ] = None,
     currency: Annotated[
         str | None, typer.Option(help="Currency of --amount (default: source).")
     ] = None,
@@ -313,12 +319,16 @@ def pay(
     """Quote, resolve and pay in one go; prints the final status.
 
     With --qr, the code is resolved in the country it names; a code that carries an amount
-    (a dynamic code) is paid exactly that amount, quoted fixed to receive in the
-    destination's currency. Find codes with `lintas sandbox merchants --country TH`.
+    (a dynamic code) is paid exactly that amount plus the convenience fee it adds and the
+    --tip (in the code's currency, for a code that asks for one), quoted fixed to receive
+    that sum in the destination's currency; the merchant amount, fee and tip are printed
+    separately. Find codes with `lintas sandbox merchants --country TH`.
 
     Example: lintas pay --from SG --to TH --amount 50.00 --type MOBILE --value +66812345678
 
     Example: lintas pay --from SG --qr "00020101021129370016A0000006770101110213..." --amount 5
+
+    Example: lintas pay --from MY --qr "$CODE_THAT_ASKS_FOR_A_TIP" --tip 20.00
     """
     if qr is not None:
         if address_type is not None or value is not None:
@@ -336,8 +346,11 @@ def pay(
             key,
             server,
             as_json,
+            tip,
         )
         return
+    if tip is not None:
+        raise typer.BadParameter("a tip is only paid with --qr", param_hint="--tip")
     missing = [
         name
         for name, given in (
@@ -403,6 +416,7 @@ def _pay_qr(
     key: str | None,
     server: str,
     as_json: bool,
+    tip: str | None,
 ) -> None:
     client = HubClient(server)
     try:
@@ -417,6 +431,7 @@ def _pay_qr(
             debtor_name=debtor_name,
             uetr=uetr or str(uuid.uuid4()),
             key=key,
+            tip=tip,
         )
     except (HubError, httpx.HTTPError) as e:
         raise _fail(e) from None
@@ -428,17 +443,32 @@ def _pay_qr(
         where = f"{code['merchantName'] or result['payee']['displayName']}"
         if code["merchantCity"]:
             where += f", {code['merchantCity']}"
-        fixed = (
-            f"{code['amount']} {code['currency']} fixed by the code"
-            if code["amount"] is not None
-            else "amount chosen by the payer"
-        )
         out.print(
             f"{code['initiation']} {code['scheme']} code of {where} "
-            f"(account {result['payee']['account']} at {result['payee']['agentName']}): {fixed}"
+            f"(account {result['payee']['account']} at {result['payee']['agentName']}): "
+            f"{_qr_charges(code)}"
         )
         out.print(_payment_line(payment))
     raise typer.Exit(0 if payment["status"] == "ACCC" else 2)
+
+
+def _qr_charges(code: dict[str, Any]) -> str:
+    """What the payer pays a code, each part on its own: merchant amount, fee, tip, total."""
+    currency = code["currency"]
+    if code["merchantAmount"] is None:
+        return "amount chosen by the payer"
+    parts = [f"merchant {code['merchantAmount']}"]
+    if code["convenienceFee"] is not None:
+        percentage = code["convenienceFeePercentage"]
+        parts.append(
+            f"convenience fee {code['convenienceFee']}"
+            + (f" ({percentage} %, rounded down)" if percentage else "")
+        )
+    if code["tip"] is not None:
+        parts.append(f"tip {code['tip']}")
+    if len(parts) == 1:
+        return f"{code['amount']} {currency} fixed by the code"
+    return f"{' + '.join(parts)} = {code['amount']} {currency} to the merchant"
 
 
 @app.command()

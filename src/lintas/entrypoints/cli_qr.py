@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 
 from lintas.codecs.emvqr import (
+    DecodedQr,
     EmvQrEncodeError,
     decode,
     encode,
@@ -59,6 +60,8 @@ def decode_command(
         typer.echo(f"amount:     {amount} {qr.currency or ''}".rstrip())
         m = qr.merchant
         typer.echo(f"merchant:   {m.name or '-'}, {m.city or '-'} (MCC {m.mcc or '-'})")
+        if qr.tip is not None:
+            typer.echo(f"tip/fee:    {_tip_text(qr)}")
         for account in qr.accounts:
             typer.echo(f"account:    tag {account.tag} {account.scheme.value} {account.guid}")
         proxy = qr.payable_proxy()
@@ -68,13 +71,27 @@ def decode_command(
         raise typer.Exit(1)
 
 
+def _tip_text(qr: DecodedQr) -> str:
+    """Tags 55-57 in words."""
+    tip = qr.tip
+    assert tip is not None
+    if tip.prompts_for_tip:
+        return "the payer is asked for a tip"
+    if tip.fixed_fee is not None:
+        return f"convenience fee {tip.fixed_fee.format()} {qr.currency or ''}".rstrip()
+    if tip.percentage is not None:
+        return f"convenience fee {tip.percentage} % of the amount"
+    return f"indicator {tip.indicator}"
+
+
 @qr_app.command("encode")
 def encode_command(
     scheme: Annotated[
         str,
         typer.Option(
             "--scheme",
-            help="promptpay, paynow, duitnow, qris, vietqr, vnpay, qrph, khqr, laoqr or generic.",
+            help="promptpay, paynow, duitnow, qris, vietqr, vnpay, qrph, khqr, laoqr, or "
+            "template (any other template: -f country=BN -f guid=... -f sub01=...).",
         ),
     ],
     field: Annotated[
@@ -83,7 +100,8 @@ def encode_command(
             "--field",
             "-f",
             help="A scheme field as NAME=VALUE (repeat): mobile=0812345678, uen=..., "
-            "bank_bin=..., expires_at=2026-03-01, editable=true ...",
+            "bank_bin=..., expires_at=2026-03-01, editable=true, tip_prompt=true, "
+            "convenience_fee=1.50, convenience_fee_percentage=3.5 ...",
         ),
     ] = None,
     amount: Annotated[
@@ -103,6 +121,10 @@ def encode_command(
     Example: lintas qr encode --scheme paynow -f uen=201403121W -f editable=true --svg code.svg
 
     Example: lintas qr encode --scheme vietqr -f bank_bin=970415 -f account=001100193 --png a.png
+
+    Example: lintas qr encode --scheme qris -f nmid=ID1020021181745 -f convenience_fee=1000
+
+    Example: lintas qr encode --scheme template -f country=BN -f guid=COM.EXAMPLE -f sub02=M1
     """
     if png is not None and svg is not None:
         raise typer.BadParameter("give --png or --svg, not both")

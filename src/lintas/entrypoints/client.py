@@ -125,14 +125,25 @@ class HubClient:
         )
 
     def resolve(
-        self, country: str, address_type: str, value: str, *, key: str | None = None
+        self,
+        country: str,
+        address_type: str,
+        value: str,
+        *,
+        key: str | None = None,
+        amount: str | None = None,
+        tip: str | None = None,
     ) -> Any:
-        """Resolve a proxy."""
+        """Resolve a proxy (a QR code may take the payer's ``amount`` and ``tip``)."""
+        body: dict[str, str] = {"country": country, "addressType": address_type, "value": value}
+        for name, given in (("amount", amount), ("tip", tip)):
+            if given is not None:
+                body[name] = given
         return self._call(
             "POST",
             "/v1/addressing/resolve",
             key=key or self.key_for(self.countries()[0]["psps"][0]["id"]),
-            json={"country": country, "addressType": address_type, "value": value},
+            json=body,
         )
 
     def submit(self, body: dict[str, Any], *, key: str) -> Any:
@@ -183,12 +194,18 @@ class HubClient:
         debtor_name: str | None,
         uetr: str,
         key: str | None,
+        tip: str | None = None,
     ) -> dict[str, Any]:
         """Pay a merchant QR code: resolve it in the country it names, quote, submit.
 
-        A code with an amount (a dynamic code) fixes the quote to *receive* exactly that
-        amount in the destination currency; otherwise ``amount`` is required (in ``currency``,
-        default the source's). Returns ``{"payee": ..., "quote": ..., "payment": ...}``.
+        A code with an amount (a dynamic code) is paid that amount, plus its convenience
+        fee and the payer's ``tip`` (in the code's currency, only for a code that asks for
+        one): the hub adds them up and the quote is fixed to *receive* exactly the sum.
+        Otherwise ``amount`` is required, in ``currency`` (default the source's); when the
+        code adds a fee or the payer a tip, the amount is the merchant's, in the code's
+        currency (the default then), so the hub can add the fee and tip to it.
+        Returns ``{"payee": ..., "quote": ..., "payment": ...}``; ``payee.qr`` shows the
+        merchant amount, the fee, the tip and the total separately.
         """
         country = destination or decode(qr.strip()).country
         if country is None:
@@ -197,22 +214,19 @@ class HubClient:
         debtor_account, psp, debtor_name, key = self._debtor(
             source, debtor_account, debtor_agent, debtor_name, key
         )
-        payee = self.resolve(country, "QR", qr, key=key)
-        fixed = payee["qr"]["amount"]
+        payee = self.resolve(country, "QR", qr, key=key, tip=tip)
+        code = payee["qr"]
+        fixed = code["merchantAmount"]
         if fixed is not None:
             if amount is not None and not _same_amount(amount, fixed):
                 raise HubError(
                     422,
                     {
                         "reason": "amount_fixed_by_code",
-                        "detail": f"the code asks for {fixed} {payee['qr']['currency']}; "
+                        "detail": f"the code asks for {fixed} {code['currency']}; "
                         f"leave --amount out or give that amount",
                     },
                 )
-            # Fixed to receive: the merchant gets exactly what its code asks for.
-            quotes = self.quotes(
-                source, payee["country"], fixed, payee["qr"]["currency"], psp=psp, key=key
-            )["quotes"]
         elif amount is None:
             raise HubError(
                 422,
@@ -221,7 +235,28 @@ class HubClient:
                     "detail": "the code leaves the amount to the payer: give --amount",
                 },
             )
+        elif tip is not None or code["convenienceFeePercentage"] or code["convenienceFee"]:
+            if currency not in (None, code["currency"]):
+                raise HubError(
+                    422,
+                    {
+                        "reason": "amount_currency_not_the_codes",
+                        "detail": f"the code adds a fee or a tip to the merchant's amount: "
+                        f"give --amount in {code['currency']}",
+                    },
+                )
+            # The hub adds the fee and the tip to the merchant's amount.
+            payee = self.resolve(country, "QR", qr, key=key, amount=amount, tip=tip)
+            code = payee["qr"]
+        total = code["amount"]
+        if total is not None:
+            # Fixed to receive: the merchant gets exactly what the code (and tip) add up to.
+            quotes = self.quotes(
+                source, payee["country"], total, code["currency"], psp=psp, key=key
+            )["quotes"]
         else:
+            # The payer's amount as given (default: in the source's currency).
+            assert amount is not None, "refused above"
             quotes = self.quotes(source, payee["country"], amount, currency, psp=psp, key=key)[
                 "quotes"
             ]

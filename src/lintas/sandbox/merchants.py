@@ -16,12 +16,17 @@ PH       QR Ph P2M           MERCHANT_ID (merchant id)
 VN       VietQR (NAPAS)      ACCOUNT ``BIN:account``
 KH       KHQR merchant       EWALLET (Bakong account id ``name@bank``)
 LA       Lao QR (LAPNet)     MERCHANT_ID (merchant id)
-BN/MM/IN generic EMVCo       MERCHANT_ID (see ``codecs/emvqr/profiles/generic.py``)
+BN/MM/IN sandbox template    MERCHANT_ID (merchant id, sub-tag 02; see below)
 =======  ==================  ===============================================
 
 India's real merchant QR is the UPI ``upi://pay`` URI, which is not EMVCo; Brunei and
-Myanmar's templates are not public in enough detail. The generic template keeps those
-three countries payable through the same EMVCo path.
+Myanmar's templates are not public in enough detail. For those three countries the sandbox
+prints a plain EMVCo code whose merchant-account template (tag 26) is the sandbox's own:
+GUID ``SANDBOX_TEMPLATE_GUID``, 01 the acquiring PSP, 02 the merchant id. No national
+profile reads it, so the codec reports it as scheme ``unknown`` (with its GUID and raw
+sub-tags, as the JSON contract says); the addressing service finds the merchant id by the
+template's GUID (``lintas.services.addressing.DIRECTORY_TEMPLATES``) and resolves it
+through the country's directory like any other proxy.
 """
 
 from __future__ import annotations
@@ -36,6 +41,10 @@ from lintas.domain.reference import Country, Psp
 from lintas.sandbox.region import Region, build_region
 
 MERCHANTS_PER_COUNTRY: Final = 50
+#: The GUID of the sandbox's merchant-account template (BN, MM and IN).
+SANDBOX_TEMPLATE_GUID: Final = "LINTAS.GENERIC"
+#: The sub-tag of that template holding the merchant id (01 holds the acquiring PSP).
+SANDBOX_TEMPLATE_MERCHANT_ID_SUBTAG: Final = "02"
 #: Distinct sets of countries whose merchants are kept built (one in practice).
 MERCHANT_BUILDS_CACHED_MAX: Final = 4
 #: The seed of every draw: the same merchants on every run and every machine.
@@ -99,7 +108,8 @@ class Merchant:
     mcc: str
     psp: str
     account: str
-    #: The proxy its code resolves to: ``DecodedQr.payable_proxy()`` of ``qr``.
+    #: The proxy its code resolves to: ``DecodedQr.payable_proxy()`` of ``qr``, or for the
+    #: sandbox template of BN, MM and IN the merchant id found by the template's GUID.
     address_type: AddressType
     proxy: str
     qr: str
@@ -153,7 +163,14 @@ def _proxy_and_qr(
         qr = encode("laoqr", iin=f"2771{psp_index:04d}", merchant_id=merchant_id, **base)
         return merchant_id, AddressType.MERCHANT_ID, merchant_id, qr
     merchant_id = f"{code}M{serial}{rng.randrange(10**4):04d}"
-    qr = encode("generic", country=code, psp=psp.id, merchant_id=merchant_id, **base)
+    qr = encode(
+        "template",
+        country=code,
+        guid=SANDBOX_TEMPLATE_GUID,
+        sub01=psp.id,
+        sub02=merchant_id,
+        **base,
+    )
     return merchant_id, AddressType.MERCHANT_ID, merchant_id, qr
 
 
@@ -224,8 +241,8 @@ def merchants_of(country: str) -> tuple[Merchant, ...]:
 
 
 def merchant_by_proxy(address_type: AddressType | str, value: str) -> Merchant | None:
-    """The sandbox merchant whose code pays ``(address_type, value)``, as returned by
-    ``DecodedQr.payable_proxy()``; ``None`` when no merchant has it."""
+    """The sandbox merchant whose code pays ``(address_type, value)`` (see
+    ``Merchant.address_type``); ``None`` when no merchant has it."""
     kind = address_type.value if isinstance(address_type, AddressType) else address_type
     return _by_proxy().get((kind.upper(), value))
 

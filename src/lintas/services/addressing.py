@@ -4,20 +4,41 @@ code into a payee.
 A QR code (address type ``QR``) is decoded in lenient mode (the deviations real generators
 produce are tolerated), checked against the country asked and the hub's clock, and the proxy
 it carries (``DecodedQr.payable_proxy()``) is resolved through the same directory as any
-other proxy. The resolution then carries what the code says: the amount of a dynamic code,
-the merchant's name, city and MCC, and the scheme.
+other proxy. A template no national profile reads (scheme ``unknown``) is still payable when
+the destination's directory registers its GUID (``DIRECTORY_TEMPLATES``: the GUID and the
+sub-tag that holds the merchant id, resolved as ``MERCHANT_ID``); the sandbox's template of
+Brunei, Myanmar and India is one. The resolution then carries what the code says: the
+merchant's name, city and MCC, the scheme, and what the payer pays.
+
+What the payer pays a code (``QrDetails``), in the code's currency, every part shown
+separately before the payer approves:
+
+- **merchant amount**: the code's amount (tag 54); for a code without one, the amount the
+  payer enters (``amount``).
+- **convenience fee**: fixed (tag 55 = 02, the amount in tag 56), or a percentage of the
+  merchant amount (55 = 03, tag 57) rounded **down** to the currency's minor unit, so the
+  fee is never more than the percentage printed on the code (100.05 THB at 3.5 % is
+  3.50175, charged 3.50).
+- **tip**: what the payer chooses to add (``tip``), only when the code prompts for one
+  (55 = 01); a tip on any other code is refused (``qr_tip_not_prompted``). A zero tip is
+  no tip.
+
+The **amount** is their sum: what the merchant receives, the amount a quote is fixed to
+receive. It is unknown (None) while the merchant amount is.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final, NoReturn
 
+from lintas.codecs.emvqr import AddressType as QrAddressType
 from lintas.codecs.emvqr import DecodedQr, Initiation, Scheme, decode
 from lintas.codecs.emvqr.tlv import PAYLOAD_CHARS_MAX
 from lintas.domain.errors import InputInvalid, NotFound, ReasonCode, Refused
-from lintas.domain.money import Money
+from lintas.domain.money import AMOUNT_MINOR_MAX, CurrencyCode, Money, MoneyError, parse_amount
 from lintas.domain.reference import Country
 from lintas.matching.verification import Verification, verify_payee
 from lintas.ports.clock import Clock, SystemClock
@@ -31,21 +52,52 @@ QR_PAYLOAD_CHARS_MAX: Final = PAYLOAD_CHARS_MAX
 QR_ERRORS_SHOWN_MAX: Final = 5
 #: The address type whose value is the text of a merchant QR code.
 QR_ADDRESS_TYPE: Final = "QR"
+#: Merchant-account templates outside the QR contract's schemes that destination
+#: directories register by GUID (upper case): GUID -> the sub-tag holding the merchant id,
+#: resolved as a ``MERCHANT_ID``. The sandbox's template of BN, MM and IN
+#: (``lintas.sandbox.merchants.SANDBOX_TEMPLATE_GUID``) is the only one Lintas knows; a
+#: deployment passes its own (``AddressingService(directory_templates=...)``).
+DIRECTORY_TEMPLATES: Final[Mapping[str, str]] = {"LINTAS.GENERIC": "02"}
+#: 100 % in hundredths of a percent (tag 57 is read in hundredths).
+_PERCENT_HUNDREDTHS: Final = 100 * 100
+_MERCHANT_ID: Final = QrAddressType.MERCHANT_ID
 
 
 @dataclass(frozen=True, slots=True)
 class QrDetails:
-    """What a resolved QR code says besides the payee."""
+    """What a resolved QR code says besides the payee, and what the payer pays (in the
+    code's currency; the module docstring gives the rule)."""
 
     scheme: Scheme
     initiation: Initiation
-    #: The amount the code asks for (dynamic codes, or a static one carrying an amount).
+    #: What the merchant receives in all (merchant amount + convenience fee + tip): the
+    #: amount to quote fixed to receive. None while the merchant amount is not known.
     amount: Money | None
     currency: str
     merchant_name: str | None
     merchant_city: str | None
     mcc: str | None
     expires_at: datetime | None
+    #: The code's amount (tag 54), or the amount the payer entered; None when neither.
+    merchant_amount: Money | None = None
+    #: The convenience fee (tag 56, or tag 57 applied to the merchant amount); None when
+    #: the code has none, or has a percentage and the merchant amount is not known yet.
+    convenience_fee: Money | None = None
+    #: Tag 57 as printed (``"3.5"``) when the fee is a percentage, else None.
+    convenience_fee_percentage: str | None = None
+    #: The tip the payer added, else None.
+    tip: Money | None = None
+    #: Whether the code asks the payer for a tip (tag 55 = 01).
+    tip_prompted: bool = False
+
+    def __post_init__(self) -> None:
+        parts = [self.merchant_amount, self.convenience_fee, self.tip]
+        if self.amount is not None:
+            # The amount is exactly the sum of its parts, all in the code's currency.
+            assert self.merchant_amount is not None, self
+            assert all(p is None or p.currency == self.currency for p in parts), self
+            assert self.amount.minor == sum(p.minor for p in parts if p is not None), self
+        assert self.tip is None or self.tip_prompted, self
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +124,12 @@ class AddressingService:
         reference: ReferenceData,
         directory: ProxyDirectory,
         clock: Clock | None = None,
+        directory_templates: Mapping[str, str] = DIRECTORY_TEMPLATES,
     ) -> None:
         self._reference = reference
         self._directory = directory
+        assert all(k == k.upper() for k in directory_templates), "GUIDs are kept upper case"
+        self._directory_templates = dict(directory_templates)
         # The hub passes its clock; QR expiry is judged by it (or by ``now`` per call).
         self._clock: Clock = clock or SystemClock()
 
@@ -93,12 +148,17 @@ class AddressingService:
         expected_name: str | None = None,
         *,
         now: datetime | None = None,
+        amount: str | None = None,
+        tip: str | None = None,
     ) -> Resolution:
         """Resolve ``value`` of ``address_type`` in ``country_code``; refuse with BE23 when
         nobody holds it, FF01 when it is not even well-formed. With ``expected_name``, the
         answer carries the payee verification (MTCH, CMTC with the masked name, NMTC, NOAP).
 
-        For a ``QR`` code, ``now`` (default: the service's clock) decides whether it expired.
+        For a ``QR`` code, ``now`` (default: the service's clock) decides whether it expired;
+        ``amount`` (for a code without one) and ``tip`` are decimal strings in the code's
+        currency, and the answer's ``qr`` says what the payer pays (module docstring).
+        Neither is accepted for another address type.
         """
         country = self.country(country_code)
         kind = country.address_type(address_type)
@@ -111,8 +171,20 @@ class AddressingService:
             )
         if kind.code == QR_ADDRESS_TYPE:
             return self._resolve_qr(
-                country, value, expected_name, self._clock.now() if now is None else now
+                country,
+                value,
+                expected_name,
+                self._clock.now() if now is None else now,
+                amount,
+                tip,
             )
+        for name, given in (("amount", amount), ("tip", tip)):
+            if given is not None:
+                raise InputInvalid(
+                    f"{name}_without_a_qr_code",
+                    f"{name} is only taken with addressType QR (what the payer pays a code)",
+                    field=name,
+                )
         if not value or len(value) > PROXY_VALUE_CHARS_MAX:
             raise InputInvalid(
                 "address_value_length_out_of_range",
@@ -150,7 +222,13 @@ class AddressingService:
         return None
 
     def _resolve_qr(
-        self, country: Country, payload: str, expected_name: str | None, now: datetime
+        self,
+        country: Country,
+        payload: str,
+        expected_name: str | None,
+        now: datetime,
+        amount: str | None,
+        tip: str | None,
     ) -> Resolution:
         if not payload or len(payload) > QR_PAYLOAD_CHARS_MAX:
             raise InputInvalid(
@@ -177,12 +255,15 @@ class AddressingService:
                 f"the code asks for {qr.currency}; {country.code} settles in {country.currency}",
                 field="value",
             )
-        proxy = qr.payable_proxy()
+        # What the payer pays is checked before the directory is asked: a refused tip or
+        # amount says so whoever the merchant is.
+        details = qr_details(qr, amount, tip)
+        proxy = qr.payable_proxy() or self._template_proxy(qr)
         if proxy is None:
             raise InputInvalid(
                 "qr_not_payable",
                 "the code carries no merchant account the hub can pay (only "
-                + ", ".join(a.scheme.value for a in qr.accounts)
+                + ", ".join(f"{a.scheme.value} {a.guid}".rstrip() for a in qr.accounts)
                 + ")",
                 field="value",
             )
@@ -205,8 +286,21 @@ class AddressingService:
             text,
             holder,
             verification,
-            _details(qr, proxy_type.value, proxy_value),
+            _with_scheme(details, qr, proxy),
         )
+
+    def _template_proxy(self, qr: DecodedQr) -> tuple[QrAddressType, str] | None:
+        """The merchant id of the first template the directory registers by GUID."""
+        for account in qr.accounts:
+            if account.scheme is not Scheme.UNKNOWN or not account.guid:
+                continue
+            subtag = self._directory_templates.get(account.guid.upper())
+            if subtag is None:
+                continue
+            merchant_id = dict(account.subtags).get(subtag)
+            if merchant_id:
+                return _MERCHANT_ID, merchant_id
+        return None
 
 
 def _refuse_invalid(qr: DecodedQr) -> NoReturn:
@@ -222,26 +316,83 @@ def _refuse_invalid(qr: DecodedQr) -> NoReturn:
     raise InputInvalid("qr_invalid", f"the QR code cannot be paid: {shown}", field="value")
 
 
-def _details(qr: DecodedQr, proxy_type: str, proxy_value: str) -> QrDetails:
-    assert qr.initiation is not None and qr.currency is not None, "a valid code has both"
-    scheme = next(
-        (
-            a.scheme
-            for a in qr.accounts
-            if a.proxy is not None and (a.proxy[0].value, a.proxy[1]) == (proxy_type, proxy_value)
-        ),
-        Scheme.UNKNOWN,
-    )
+def qr_details(qr: DecodedQr, amount: str | None, tip: str | None) -> QrDetails:
+    """What a valid code says and what the payer pays it (module docstring), the scheme
+    left ``unknown``; refuses a tip the code does not ask for, an amount the code fixes
+    otherwise, and anything that is not money of the code's currency."""
+    assert qr.valid and qr.initiation is not None and qr.currency is not None, qr.errors
+    currency = CurrencyCode(qr.currency)
+    merchant_amount = qr.amount
+    if amount is not None:
+        entered = _money(amount, currency, "amount")
+        if merchant_amount is not None and entered != merchant_amount:
+            raise InputInvalid(
+                "qr_amount_fixed_by_code",
+                f"the code asks for {merchant_amount}; leave amount out or give that amount",
+                field="amount",
+            )
+        if entered.minor == 0:
+            raise InputInvalid("amount_zero", "a code cannot be paid a zero amount", field="amount")
+        merchant_amount = entered
+    rule = qr.tip
+    tip_prompted = rule is not None and rule.prompts_for_tip
+    added: Money | None = None
+    if tip is not None:
+        if not tip_prompted:
+            raise InputInvalid(
+                "qr_tip_not_prompted",
+                "the code does not ask for a tip (tag 55 is not 01): pay it without one",
+                field="tip",
+            )
+        added = _money(tip, currency, "tip")
+        added = added if added.minor else None
+    fee: Money | None = None
+    percentage: str | None = None
+    if rule is not None and rule.fixed_fee is not None:
+        fee = rule.fixed_fee
+    elif rule is not None and rule.percentage is not None:
+        percentage = rule.percentage
+        hundredths = rule.percentage_hundredths()
+        assert hundredths is not None and 0 < hundredths < _PERCENT_HUNDREDTHS, percentage
+        if merchant_amount is not None:
+            # Rounded down: never more than the printed percentage of the merchant amount.
+            fee = Money(merchant_amount.minor * hundredths // _PERCENT_HUNDREDTHS, currency)
+    total: Money | None = None
+    if merchant_amount is not None:
+        minor = sum(m.minor for m in (merchant_amount, fee, added) if m is not None)
+        if minor > AMOUNT_MINOR_MAX:
+            raise InputInvalid(
+                "amount_too_large", "the amount with fee and tip is beyond what Lintas holds"
+            )
+        total = Money(minor, currency)
     return QrDetails(
-        scheme=scheme,
+        scheme=Scheme.UNKNOWN,
         initiation=qr.initiation,
-        amount=qr.amount,
-        currency=qr.currency,
+        amount=total,
+        currency=currency,
         merchant_name=qr.merchant.name,
         merchant_city=qr.merchant.city,
         mcc=qr.merchant.mcc,
         expires_at=qr.expires_at,
+        merchant_amount=merchant_amount,
+        convenience_fee=fee,
+        convenience_fee_percentage=percentage,
+        tip=added,
+        tip_prompted=tip_prompted,
     )
+
+
+def _money(text: str, currency: CurrencyCode, field: str) -> Money:
+    try:
+        return parse_amount(text, currency)
+    except MoneyError as exc:
+        raise InputInvalid(exc.reason, f"{field}: {exc.message}", field=field) from None
+
+
+def _with_scheme(details: QrDetails, qr: DecodedQr, proxy: tuple[QrAddressType, str]) -> QrDetails:
+    """``details`` with the scheme of the template whose proxy is paid (else ``unknown``)."""
+    scheme = next((a.scheme for a in qr.accounts if a.proxy == proxy), Scheme.UNKNOWN)
+    return replace(details, scheme=scheme)
 
 
 def verify_holder(expected_name: str, holder: AccountHolder) -> Verification:

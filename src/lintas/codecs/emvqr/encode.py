@@ -27,8 +27,15 @@ Per scheme (``scheme`` is the JSON name):
   ``merchant_id`` (makes a merchant code, tag 30), ``acquiring_bank``; a dynamic code
   needs ``created_at`` and may carry ``expires_at`` (aware datetimes, tag 99).
 - ``laoqr``: ``iin``, ``merchant_id``, ``payment_type`` (default ``001``).
-- ``generic``: ``country`` (``BN``, ``MM`` or ``IN``; its currency is the default),
-  ``psp``, ``merchant_id`` (see ``profiles/generic.py``).
+- ``template``: a merchant-account template of a scheme Lintas does not read (it decodes
+  as ``unknown``): ``country`` (its currency is the default for the region's countries),
+  ``guid`` (sub-tag 00), ``tag`` (26-51, default ``26``) and the other sub-tags as
+  ``sub01`` ... ``sub99``. The sandbox prints its merchants of BN, MM and IN this way.
+
+Tip and convenience fee (tags 55-57), for every scheme: ``tip_prompt=True`` (55 = 01, the
+payer is asked for a tip), ``convenience_fee`` (55 = 02, a fixed fee in tag 56, a decimal
+string or ``Money`` of the code's currency) or ``convenience_fee_percentage`` (55 = 03, a
+percentage from ``0.01`` to ``99.99`` in tag 57); at most one of the three.
 
 Every built code is decoded again in strict mode before it is returned: the encoder
 never hands out a code its own decoder refuses.
@@ -70,14 +77,20 @@ _SCHEMES: Final[dict[str, tuple[str, str, str]]] = {
     "qrph": ("PH", "PHP", "MANILA"),
     "khqr": ("KH", "KHR", "PHNOM PENH"),
     "laoqr": ("LA", "LAK", "VIENTIANE"),
-    "generic": ("", "", ""),
+    "template": ("", "", ""),
 }
-#: Countries the generic template is printed for: country -> (currency, default city).
-_GENERIC_COUNTRIES: Final[dict[str, tuple[str, str]]] = {
+#: The region's countries: country -> (currency, default city), the defaults of a
+#: ``template`` code (the country's own currency and capital).
+_COUNTRIES: Final[dict[str, tuple[str, str]]] = {
+    **{country: (currency, city) for country, currency, city in _SCHEMES.values() if country},
     "BN": ("BND", "B.S. BEGAWAN"),
     "MM": ("MMK", "NAY PYI TAW"),
     "IN": ("INR", "NEW DELHI"),
 }
+#: ``sub01`` ... ``sub99``: the sub-tags of a ``template`` code other than the GUID.
+_TEMPLATE_SUBTAGS: Final[dict[str, str]] = {f"sub{i:02d}": f"{i:02d}" for i in range(1, 100)}
+#: Tags a ``template`` code may put its template in: the merchant-account range.
+_TEMPLATE_TAGS: Final = frozenset(f"{i:02d}" for i in range(26, 52))
 
 
 class _Fields:
@@ -140,16 +153,17 @@ def encode(scheme: str, **fields: object) -> str:
         raise EmvQrEncodeError("scheme_unknown", f"cannot encode scheme {scheme!r}")
     f = _Fields(fields)
     country, currency, city = _SCHEMES[scheme]
-    if scheme == "generic":
+    if scheme == "template":
         country = f.required("country")
-        if country not in _GENERIC_COUNTRIES:
-            raise EmvQrEncodeError("country_unknown", f"no generic template for {country!r}")
-        currency, city = _GENERIC_COUNTRIES[country]
+        if not (len(country) == 2 and country.isascii() and country.isupper()):
+            raise EmvQrEncodeError("country_invalid", f"{country!r} is not an ISO 3166 code")
+        currency, city = _COUNTRIES.get(country, ("", "NA"))
     currency = f.text("currency", currency) or currency
     if currency not in CURRENCY_NUMERIC:
         raise EmvQrEncodeError("currency_unknown", f"unknown currency {currency!r}")
     amount = _amount(f.raw("amount"), currency)
     dynamic = f.flag("dynamic", amount is not None)
+    tip_parts = _tip(f, currency)
     templates: list[tuple[str, str]] = []
     tail: list[tuple[str, str]] = []
     additional: dict[str, str | None] = {}
@@ -190,11 +204,8 @@ def encode(scheme: str, **fields: object) -> str:
             )
         elif expires_at is not None:
             raise EmvQrEncodeError("field_missing", "a KHQR expiry needs created_at too")
-    elif scheme == "generic":
-        body = _template(
-            ("00", "LINTAS.GENERIC"), ("01", f.required("psp")), ("02", f.required("merchant_id"))
-        )
-        templates.append(("26", body))
+    elif scheme == "template":
+        templates.append(_other_template(f))
     else:
         assert scheme == "laoqr", scheme
         body = _template(
@@ -227,6 +238,7 @@ def encode(scheme: str, **fields: object) -> str:
         ("52", mcc),
         ("53", CURRENCY_NUMERIC[currency]),
         ("54", amount.format() if amount is not None else None),
+        *tip_parts,
         ("58", country),
         ("59", name),
         ("60", city_text),
@@ -261,6 +273,38 @@ def _amount(value: object, currency: str) -> Money | None:
     if money.minor == 0:
         raise EmvQrEncodeError("amount_zero", "a code cannot ask for a zero amount")
     return money
+
+
+def _tip(f: _Fields, currency: str) -> list[tuple[str, str | None]]:
+    """Tags 55-57 from ``tip_prompt``, ``convenience_fee`` or ``convenience_fee_percentage``."""
+    prompt = f.flag("tip_prompt", False)
+    fee = f.raw("convenience_fee")
+    percentage = f.text("convenience_fee_percentage")
+    if prompt + (fee is not None) + (percentage is not None) > 1:
+        raise EmvQrEncodeError(
+            "tip_options_conflict",
+            "give at most one of tip_prompt, convenience_fee and convenience_fee_percentage",
+        )
+    if prompt:
+        return [("55", "01")]
+    if fee is not None:
+        money = _amount(fee, currency)
+        assert money is not None
+        return [("55", "02"), ("56", money.format())]
+    if percentage is not None:
+        return [("55", "03"), ("57", percentage)]
+    return []
+
+
+def _other_template(f: _Fields) -> tuple[str, str]:
+    """A template no profile reads: ``tag``, ``guid`` and ``sub01`` ... ``sub99``."""
+    tag = f.text("tag", "26") or "26"
+    if tag not in _TEMPLATE_TAGS:
+        raise EmvQrEncodeError("tag_invalid", f"tag {tag!r} is not a merchant-account tag 26-51")
+    parts: list[tuple[str, str | None]] = [("00", f.required("guid"))]
+    for name, sub in _TEMPLATE_SUBTAGS.items():
+        parts.append((sub, f.text(name)))
+    return tag, _template(*parts)
 
 
 def _promptpay(f: _Fields, additional: dict[str, str | None]) -> tuple[str, str]:
@@ -400,7 +444,7 @@ def _millis(moment: datetime) -> str:
 
 #: Fields ``encode`` takes as dates/datetimes, and as booleans, when they arrive as text.
 _TIME_FIELDS: Final = frozenset({"expires_at", "created_at"})
-_FLAG_FIELDS: Final = frozenset({"dynamic", "editable"})
+_FLAG_FIELDS: Final = frozenset({"dynamic", "editable", "tip_prompt"})
 
 
 def fields_from_text(fields: dict[str, str | bool]) -> dict[str, object]:

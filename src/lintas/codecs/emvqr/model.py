@@ -24,9 +24,8 @@ qrph        p2p account (else mobile)                    ACCOUNT ``BIC:account``
                                                          (MOBILE ``+63...``)
 khqr        Bakong account id ``name@bank``              EWALLET, id
 laoqr       merchant/account id                          MERCHANT_ID, id
-generic     02 merchant id (BN, MM, IN sandbox)          MERCHANT_ID, id
 sgqr        identity only                                (none)
-unknown     kept, shown                                  (none)
+unknown     kept, shown (tag, GUID, raw sub-tags)        (none)
 ==========  ===========================================  =========================
 
 When a code carries several templates, the domestic IPS proxy wins over acquirer and
@@ -61,8 +60,8 @@ class Scheme(StrEnum):
     QRPH = "qrph"
     KHQR = "khqr"
     LAOQR = "laoqr"
-    #: The sandbox's generic EMVCo template for BN, MM and IN (``profiles/generic.py``).
-    GENERIC = "generic"
+    #: A template no profile reads (a card network, an acquirer, the sandbox's template for
+    #: BN, MM and IN): kept and shown with its tag, GUID and raw sub-tags.
     UNKNOWN = "unknown"
 
 
@@ -131,11 +130,31 @@ class Merchant(msgspec.Struct, frozen=True, gc=False):
 
 
 class Tip(msgspec.Struct, frozen=True, gc=False):
-    """Tags 55-57: how a tip or convenience fee is added to the amount."""
+    """Tags 55-57: how a tip or convenience fee is added to the amount.
+
+    ``indicator`` is tag 55: ``01`` the payer is prompted for a tip, ``02`` a fixed
+    convenience fee (``fixed_fee``, tag 56), ``03`` a percentage fee (``percentage``, tag
+    57, as written: ``"3.5"``). What the payer then pays is the addressing service's rule.
+    """
 
     indicator: str
     fixed_fee: Money | None = None
     percentage: str | None = None
+
+    @property
+    def prompts_for_tip(self) -> bool:
+        """Whether the payer is asked for a tip (55 = 01)."""
+        return self.indicator == "01"
+
+    def percentage_hundredths(self) -> int | None:
+        """Tag 57 in hundredths of a percent (``"3.5"`` -> 350), or None without one.
+
+        Only for a code the decoder found valid: it has checked the percentage's form.
+        """
+        if self.percentage is None:
+            return None
+        units, _, fraction = self.percentage.partition(".")
+        return int(units) * 100 + int(fraction.ljust(2, "0"))
 
 
 class AdditionalData(msgspec.Struct, frozen=True, gc=False):

@@ -107,44 +107,54 @@ def header_error(text: str, pos: int, tag: str) -> TlvError:
     return TlvError("length_zero", f"data object {tag} at character {pos} has length 00")
 
 
-def parse_template(text: str) -> tuple[dict[str, str], TlvError | None]:
-    """The sub-tags of a template as a dict; a repeated sub-tag is a fault.
+#: A template value has at most 99 characters and a data object at least 5, so a template
+#: holds at most 19 data objects; the fast reading's loop is bounded by this.
+TEMPLATE_FIELDS_MAX: Final[int] = 99 // 5
+#: The loop counter of the fast template reading (built once: ``range`` is not free).
+TEMPLATE_COUNTS: Final = range(TEMPLATE_FIELDS_MAX + 1)
 
-    The same reading as ``parse_tlv`` straight into a dict: no intermediate triples.
-    A repeat is noticed after the loop (fewer keys than data objects) and only then
-    re-read to find where it is: no membership test per sub-tag on the common path.
-    A template value has at most 99 characters, so at most 19 data objects: no bound
-    on the loop is needed (``FIELDS_PER_LEVEL_MAX`` guards ``parse_tlv``).
+
+def parse_template(text: str) -> tuple[dict[str, str], TlvError | None]:
+    """The sub-tags of a template as a dict; a repeated sub-tag is a fault."""
+    return parse_span(text, 0, len(text))
+
+
+def parse_span(text: str, pos: int, end: int) -> tuple[dict[str, str], TlvError | None]:
+    """The sub-tags of the template written in ``text[pos:end]``, read in place.
+
+    The same reading as ``parse_tlv`` straight into a dict, on the decode hot path. The
+    loop does the least per data object: one slice and one dict lookup read and check the
+    id and length together (``HEADERS``), and the loop counter counts the data objects.
+    Anything unusual (a bad header, a length past the end, a repeated sub-tag, more data
+    objects than a template can hold) is re-read by ``_parse_template_exact``, which
+    says precisely what is wrong (positions counted from the template's start): the fast
+    path only ever answers for a clean template.
     """
     out: dict[str, str] = {}
     headers = HEADERS
-    n = len(text)
-    pos = 0
+    start = pos
     count = 0
-    error: TlvError | None = None
     try:
-        while pos != n:
-            # Subscription rather than .get(): cheaper, and a bad header ends the reading.
-            tag, step = headers[text[pos : pos + 4]]
-            end = pos + step
-            if end > n:
-                error = past_end_error(n, pos, tag, step - 4)
+        for count in TEMPLATE_COUNTS:  # noqa: B007 (read after the loop)
+            if pos >= end:
                 break
-            out[tag] = text[pos + 4 : end]
-            count += 1
-            pos = end
-    except KeyError:
-        if pos + 4 > n:
-            error = truncated_error(n, pos)
+            tag, step = headers[text[pos : pos + 4]]
+            stop = pos + step
+            out[tag] = text[pos + 4 : stop]
+            pos = stop
         else:
-            error = header_error(text, pos, text[pos : pos + 2])
-    if count != len(out):
-        return _parse_template_repeated(text)
-    return out, error
+            return _parse_template_exact(text[start:end])
+    except KeyError:
+        return _parse_template_exact(text[start:end])
+    # A length past the end leaves ``pos`` beyond ``end`` (and the slice may have read
+    # into what follows); a repeated sub-tag leaves fewer keys than data objects.
+    if pos != end or count != len(out):
+        return _parse_template_exact(text[start:end])
+    return out, None
 
 
-def _parse_template_repeated(text: str) -> tuple[dict[str, str], TlvError | None]:
-    """The slow reading of a template that repeats a sub-tag: stop at the repeat."""
+def _parse_template_exact(text: str) -> tuple[dict[str, str], TlvError | None]:
+    """The careful reading of a template: stop at the first fault and name it."""
     fields, error = parse_tlv(text)
     out: dict[str, str] = {}
     for tag, value, _ in fields:

@@ -60,13 +60,22 @@ def qr_out(q: QrDetails) -> s.QrOut:
     return s.QrOut(
         scheme=q.scheme.value,
         initiation=q.initiation.value,
-        amount=q.amount.format() if q.amount is not None else None,
+        amount=_decimal(q.amount),
         currency=q.currency,
         merchant_name=q.merchant_name,
         merchant_city=q.merchant_city,
         mcc=q.mcc,
         expires_at=q.expires_at.isoformat() if q.expires_at is not None else None,
+        merchant_amount=_decimal(q.merchant_amount),
+        convenience_fee=_decimal(q.convenience_fee),
+        convenience_fee_percentage=q.convenience_fee_percentage,
+        tip=_decimal(q.tip),
+        tip_prompted=q.tip_prompted,
     )
+
+
+def _decimal(amount: Money | None) -> str | None:
+    return None if amount is None else amount.format()
 
 
 def quote_out(q: Quote) -> s.QuoteOut:
@@ -160,6 +169,8 @@ def build_routes(hub: Hub) -> list[Route]:
             body.value,
             body.expected_name,
             now=hub.clock.now(),
+            amount=body.amount,
+            tip=body.tip,
         )
         country = hub.reference.country(r.country)
         assert country is not None
@@ -404,7 +415,10 @@ def build_routes(hub: Hub) -> list[Route]:
             "its agent and a masked display name. Unknown proxies are refused with BE23. "
             "With addressType QR the value is a merchant QR code: it is decoded, refused when "
             "invalid (FF01), of another country or expired, and the answer's qr object gives "
-            "its amount (quote it fixed to receive), merchant and scheme.",
+            "its merchant, scheme and what the payer pays: merchantAmount, convenienceFee "
+            "(fixed, or a percentage rounded down), tip (only when tipPrompted; send tip) and "
+            "amount, their sum, to quote fixed to receive. For a code without an amount, send "
+            "the payer's amount (in the code's currency) to get the fee and the total.",
             'curl -s -X POST -H "Authorization: Bearer $KEY" $LINTAS_URL/v1/addressing/resolve '
             '-d \'{"country":"TH","addressType":"MOBILE","value":"+66812345678"}\'',
             request=s.ResolveIn,

@@ -107,8 +107,10 @@ def build_qr_routes() -> list[Route]:
             qr_encode,
             "Build a merchant QR code",
             "Builds a static (no amount) or dynamic code of a scheme (promptpay, paynow, "
-            "duitnow, qris, vietqr, vnpay, qrph, khqr, laoqr, generic) from its fields, and its "
-            "SVG image. Fields as lintas.codecs.emvqr.encode takes them; times in ISO 8601.",
+            "duitnow, qris, vietqr, vnpay, qrph, khqr, laoqr; or template: any other "
+            "merchant-account template by its guid and sub01..sub99) from its fields, and its "
+            "SVG image. Fields as lintas.codecs.emvqr.encode takes them (tip_prompt, "
+            "convenience_fee or convenience_fee_percentage add tags 55-57); times in ISO 8601.",
             ENCODE_EXAMPLE,
             auth=Auth.SANDBOX,
             request=QrEncodeIn,

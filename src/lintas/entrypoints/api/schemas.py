@@ -96,16 +96,24 @@ class ResolveIn(msgspec.Struct, rename="camel", forbid_unknown_fields=True, froz
     value: str
     #: The payee name the sender expects; when given, the answer carries a verification.
     expected_name: str | None = None
+    #: QR only: for a code without an amount, what the payer enters (a decimal string in
+    #: the code's currency); the answer then gives the fee and the total.
+    amount: str | None = None
+    #: QR only: the tip the payer adds, in the code's currency, for a code that asks for one.
+    tip: str | None = None
 
 
 class QrOut(msgspec.Struct, rename="camel", frozen=True):
-    """What a resolved merchant QR code says: pay ``amount`` (when not null) in ``currency``."""
+    """What a resolved merchant QR code says and what the payer pays, in ``currency``:
+    ``amount`` = ``merchantAmount`` + ``convenienceFee`` + ``tip`` (decimal strings)."""
 
     #: The scheme of the template that was paid: promptpay, paynow, duitnow, qris ...
+    #: (``unknown`` for a template the directory knows by its GUID).
     scheme: str
     #: ``static`` (reused at the counter) or ``dynamic`` (made for one payment).
     initiation: str
-    #: The amount the code fixes, a decimal string; null when the payer chooses it.
+    #: What the merchant receives in all: quote it fixed to receive. Null while the
+    #: merchant amount is not known (a code without one and no ``amount`` asked).
     amount: str | None
     currency: str
     merchant_name: str | None
@@ -113,6 +121,17 @@ class QrOut(msgspec.Struct, rename="camel", frozen=True):
     mcc: str | None
     #: When the code stops being payable (ISO 8601), for schemes that carry an expiry.
     expires_at: str | None
+    #: The code's amount, or the payer's ``amount``; null when neither.
+    merchant_amount: str | None = None
+    #: The convenience fee the code adds (fixed, or its percentage of the merchant amount
+    #: rounded down); null without one, or for a percentage while the amount is not known.
+    convenience_fee: str | None = None
+    #: The fee's percentage as printed on the code (``"3.5"``), else null.
+    convenience_fee_percentage: str | None = None
+    #: The tip the payer adds; null without one.
+    tip: str | None = None
+    #: Whether the code asks the payer for a tip (only then is ``tip`` accepted).
+    tip_prompted: bool = False
 
 
 class ResolveOut(msgspec.Struct, rename="camel", frozen=True):

@@ -3,18 +3,17 @@
 A template is matched by its GUID (sub-tag 00, compared case-insensitively). Two
 schemes do not put a GUID in sub-tag 00 and are matched by country instead: KHQR
 (tag 29/30 hold the Bakong account id) and acquirer templates of QRIS and Lao QR.
-A template no profile claims is kept as ``unknown`` with its raw sub-tags.
+A template no profile claims is kept as ``unknown`` with its tag, GUID and raw sub-tags
+(the JSON contract's schemes are exactly the profiles below, plus ``unknown``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Final
 
 from lintas.codecs.emvqr.model import MerchantAccount, Scheme
 from lintas.codecs.emvqr.profiles import (
     cambodia,
-    generic,
     indonesia,
     laos,
     malaysia,
@@ -23,8 +22,8 @@ from lintas.codecs.emvqr.profiles import (
     thailand,
     vietnam,
 )
-from lintas.codecs.emvqr.profiles._base import ProfileContext
-from lintas.codecs.emvqr.tlv import parse_template
+from lintas.codecs.emvqr.profiles._base import Found, Reader
+from lintas.codecs.emvqr.tlv import HEADERS, TEMPLATE_COUNTS, parse_span
 
 #: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
 #: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
@@ -39,8 +38,6 @@ _UNKNOWN: Final = Scheme.UNKNOWN
 _VIETQR: Final = Scheme.VIETQR
 _VNPAY: Final = Scheme.VNPAY
 
-Reader = Callable[[ProfileContext], MerchantAccount]
-
 #: GUID (upper case) -> reader.
 GUID_READERS: Final[dict[str, Reader]] = {
     thailand.PROMPTPAY_CREDIT_TRANSFER_GUID: thailand.read_credit_transfer,
@@ -54,7 +51,12 @@ GUID_READERS: Final[dict[str, Reader]] = {
     philippines.QRPH_P2M_GUID: philippines.read_p2m,
     philippines.QRPH_P2P_GUID: philippines.read_p2p,
     laos.LAPNET_GUID: laos.read_laoqr,
-    generic.GENERIC_GUID: generic.read_generic,
+}
+#: The readers by GUID as written, in upper and in lower case (generators write
+#: ``ph.ppmi.p2m``): one lookup finds most; any other spelling is upper-cased first.
+_GUID_READERS_AS_WRITTEN: Final[dict[str, Reader]] = {
+    **{guid.lower(): reader for guid, reader in GUID_READERS.items()},
+    **GUID_READERS,
 }
 
 #: The currencies each scheme settles in; a code in another currency is refused.
@@ -72,41 +74,63 @@ SCHEME_CURRENCIES: Final[dict[Scheme, frozenset[str]]] = {
 
 #: Acquirer templates of QRIS sit in 26-45 (46-51 are national/reserved in Indonesia).
 _QRIS_ACQUIRER_TAGS: Final = frozenset(str(t) for t in range(26, 46))
-
-
-_NO_FAULTS: Final[list[tuple[str, str]]] = []
+#: Country -> tag -> the reader of a template that carries no GUID a profile knows.
+_COUNTRY_READERS: Final[dict[str | None, dict[str, Reader]]] = {
+    "KH": {"29": cambodia.read_khqr, "30": cambodia.read_khqr, "99": cambodia.read_timestamps},
+    "ID": {tag: indonesia.read_acquirer for tag in _QRIS_ACQUIRER_TAGS},
+    "LA": {str(tag): laos.read_laoqr for tag in range(26, 52)},
+}
+_NO_READERS: Final[dict[str, Reader]] = {}
 
 
 def read_account(
-    tag: str, value: str, country: str | None
-) -> tuple[MerchantAccount, list[tuple[str, str]]]:
-    """Read one merchant-account template (26-51) or scheme template (80-99).
+    tag: str,
+    text: str,
+    start: int,
+    end: int,
+    country: str | None,
+    found: Found,
+    unreserved: bool = False,
+) -> MerchantAccount:
+    """Read the merchant-account template (26-51) or scheme template (80-99, ``unreserved``)
+    written in ``text[start:end]`` (read in place: the payload is not sliced for it).
 
-    Returns the account and the faults found in it (each makes the code unpayable).
-    The fault list is shared when empty (the common case): callers only read it.
+    Faults are appended to ``found``; each makes the code unpayable, except that a template
+    in 80-99 that cannot be read is ``unreserved_template_malformed`` (tolerated in lenient
+    mode: it does not change what is paid).
     """
-    subs, error = parse_template(value)
-    if error is not None:
-        faults = [("template_malformed", f"tag {tag}: {error.message} ({error.code})")]
-        account = MerchantAccount(_UNKNOWN, tag, "", (), (("raw", value),))
-        return account, faults
+    # The template read in place: ``parse_span``'s loop, inlined (one or two templates per
+    # decode, a call each saved); anything unusual goes to its exact reading.
+    subs: dict[str, str] = {}
+    headers = HEADERS
+    pos = start
+    count = 0
+    try:
+        for count in TEMPLATE_COUNTS:  # noqa: B007 (read after the loop)
+            if pos >= end:
+                break
+            sub, step = headers[text[pos : pos + 4]]
+            stop = pos + step
+            subs[sub] = text[pos + 4 : stop]
+            pos = stop
+        else:
+            pos = -1
+    except KeyError:
+        pos = -1
+    if pos != end or count != len(subs):
+        subs, error = parse_span(text, start, end)
+        if error is not None:
+            code = "unreserved_template_malformed" if unreserved else "template_malformed"
+            found.append((code, f"tag {tag}: {error.message} ({error.code})"))
+            return MerchantAccount(_UNKNOWN, tag, "", (), (("raw", text[start:end]),))
     guid = subs.get("00", "")
-    # Most generators write the GUID as registered; only then try it case-insensitively.
-    reader = GUID_READERS.get(guid)
+    # Most generators write the GUID as registered (or in lower case); only then try it
+    # case-insensitively.
+    reader = _GUID_READERS_AS_WRITTEN.get(guid)
     if reader is None:
         reader = GUID_READERS.get(guid.upper())
         if reader is None:
-            if country == "KH" and tag in ("29", "30"):
-                reader = cambodia.read_khqr
-            elif country == "KH" and tag == "99":
-                reader = cambodia.read_timestamps
-            elif country == "ID" and tag in _QRIS_ACQUIRER_TAGS:
-                reader = indonesia.read_acquirer
-            elif country == "LA" and "26" <= tag <= "51":
-                reader = laos.read_laoqr
-            else:
-                unknown = MerchantAccount(_UNKNOWN, tag, guid, tuple(subs.items()), (), None, 9)
-                return unknown, _NO_FAULTS
-    ctx = ProfileContext(country, tag, guid, subs)
-    account = reader(ctx)
-    return account, ctx.errors or _NO_FAULTS
+            reader = _COUNTRY_READERS.get(country, _NO_READERS).get(tag)
+            if reader is None:
+                return MerchantAccount(_UNKNOWN, tag, guid, tuple(subs.items()), (), None, 9)
+    return reader(tag, guid, subs, found)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
-from lintas.codecs.emvqr.profiles._base import ProfileContext, is_digits
+from lintas.codecs.emvqr.profiles._base import Found, fail, is_digits
 
 #: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
 #: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
@@ -15,26 +15,40 @@ _KHQR: Final = Scheme.KHQR
 
 #: KHQR carries Unix time in milliseconds (13 digits until the year 2286).
 TIMESTAMP_DIGITS: Final = 13
+#: A Bakong account id (``name@bank``) has at most this many characters.
+ACCOUNT_ID_CHARS_MAX: Final = 32
 _EPOCH: Final = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def read_khqr(ctx: ProfileContext) -> MerchantAccount:
+def read_khqr(tag: str, guid: str, subs: dict[str, str], found: Found) -> MerchantAccount:
     """Sub-tag 00 is the Bakong account id (``name@bank``), not a GUID."""
-    account_id = ctx.subs.get("00", "")
-    individual = ctx.tag == "29"
-    fields: dict[str, str | bool | None] = {
-        "kind": "individual" if individual else "merchant",
-        "bakongAccountId": account_id,
-        "accountInformation": ctx.subs.get("01") if individual else None,
-        "merchantId": None if individual else ctx.subs.get("01"),
-        "acquiringBank": ctx.subs.get("02"),
-    }
-    if "@" not in account_id or len(account_id) > 32:
-        ctx.fail("khqr_account_id_invalid", f"Bakong account id {account_id!r} is not name@bank")
-        return ctx.account(_KHQR, fields)
-    if not individual and "01" not in ctx.subs:
-        ctx.fail("khqr_merchant_id_missing", "a KHQR merchant template needs a merchant id (01)")
-    return ctx.account(_KHQR, fields, (_EWALLET, account_id))
+    get = subs.get
+    account_id = get("00", "")
+    individual = tag == "29"
+    fields = (
+        ("kind", "individual" if individual else "merchant"),
+        ("bakongAccountId", account_id),
+        ("accountInformation", get("01") if individual else None),
+        ("merchantId", None if individual else get("01")),
+        ("acquiringBank", get("02")),
+    )
+    subtags = tuple(subs.items())
+    if "@" not in account_id or len(account_id) > ACCOUNT_ID_CHARS_MAX:
+        fail(
+            found,
+            tag,
+            "khqr_account_id_invalid",
+            f"Bakong account id {account_id!r} is not name@bank",
+        )
+        return MerchantAccount(_KHQR, tag, guid, subtags, fields, None, 0)
+    if not individual and "01" not in subs:
+        fail(
+            found,
+            tag,
+            "khqr_merchant_id_missing",
+            "a KHQR merchant template needs a merchant id (01)",
+        )
+    return MerchantAccount(_KHQR, tag, guid, subtags, fields, (_EWALLET, account_id), 0)
 
 
 def parse_millis(text: str | None) -> datetime | None:
@@ -45,23 +59,25 @@ def parse_millis(text: str | None) -> datetime | None:
     return _EPOCH + timedelta(milliseconds=int(text))
 
 
-def read_timestamps(ctx: ProfileContext) -> MerchantAccount:
+def read_timestamps(tag: str, guid: str, subs: dict[str, str], found: Found) -> MerchantAccount:
     """Tag 99: 00 creation, 01 expiration (Unix milliseconds)."""
-    created_text = ctx.subs.get("00")
-    expires_text = ctx.subs.get("01")
+    created_text = subs.get("00")
+    expires_text = subs.get("01")
     created_at = parse_millis(created_text)
     expires_at = parse_millis(expires_text)
     if created_text is not None and created_at is None:
-        ctx.fail("khqr_timestamp_invalid", f"creation time {created_text!r} is not 13 digits")
+        fail(
+            found, tag, "khqr_timestamp_invalid", f"creation time {created_text!r} is not 13 digits"
+        )
     if expires_text is not None and expires_at is None:
-        ctx.fail("khqr_timestamp_invalid", f"expiration {expires_text!r} is not 13 digits")
+        fail(found, tag, "khqr_timestamp_invalid", f"expiration {expires_text!r} is not 13 digits")
     if created_at and expires_at and expires_at <= created_at:
-        ctx.fail("khqr_expiry_before_creation", "the code expires before it was created")
-    fields: dict[str, str | bool | None] = {
-        "kind": "timestamps",
-        "createdAt": created_at.isoformat() if created_at else None,
-        "expiresAt": expires_at.isoformat() if expires_at else None,
-    }
-    return ctx.account(
-        _KHQR, fields, None, proxy_rank=9, expires_at=expires_at, created_at=created_at
+        fail(found, tag, "khqr_expiry_before_creation", "the code expires before it was created")
+    fields = (
+        ("kind", "timestamps"),
+        ("createdAt", created_at.isoformat() if created_at else None),
+        ("expiresAt", expires_at.isoformat() if expires_at else None),
+    )
+    return MerchantAccount(
+        _KHQR, tag, guid, tuple(subs.items()), fields, None, 9, expires_at, created_at
     )

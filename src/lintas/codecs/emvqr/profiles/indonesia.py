@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
-from lintas.codecs.emvqr.profiles._base import ProfileContext, is_digits
+from lintas.codecs.emvqr.profiles._base import Found, fail, is_digits
 
 #: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
 #: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
@@ -17,31 +17,33 @@ QRIS_NATIONAL_GUID: Final = "ID.CO.QRIS.WWW"
 QRIS_CRITERIA: Final = frozenset({"UMI", "UKE", "UME", "UBE", "URE"})
 
 
-def read_national(ctx: ProfileContext) -> MerchantAccount:
+def read_national(tag: str, guid: str, subs: dict[str, str], found: Found) -> MerchantAccount:
     """Sub-tag 02 is the National Merchant ID (NMID), 03 the merchant criteria."""
-    nmid = ctx.subs.get("02")
-    criteria = ctx.subs.get("03")
-    fields: dict[str, str | bool | None] = {"nmid": nmid, "criteria": criteria}
+    get = subs.get
+    nmid = get("02")
+    criteria = get("03")
+    fields = (("nmid", nmid), ("criteria", criteria))
     if criteria is not None and criteria not in QRIS_CRITERIA:
-        ctx.fail("qris_criteria_invalid", f"merchant criteria {criteria!r} is not known")
+        fail(found, tag, "qris_criteria_invalid", f"merchant criteria {criteria!r} is not known")
     if nmid is None:
-        ctx.fail("qris_nmid_missing", "the QRIS national template has no NMID (02)")
-        return ctx.account(_QRIS, fields)
-    return ctx.account(_QRIS, fields, (_MERCHANT_ID, nmid))
+        fail(found, tag, "qris_nmid_missing", "the QRIS national template has no NMID (02)")
+        return MerchantAccount(_QRIS, tag, guid, tuple(subs.items()), fields, None, 0)
+    return MerchantAccount(_QRIS, tag, guid, tuple(subs.items()), fields, (_MERCHANT_ID, nmid), 0)
 
 
-def read_acquirer(ctx: ProfileContext) -> MerchantAccount:
+def read_acquirer(tag: str, guid: str, subs: dict[str, str], found: Found) -> MerchantAccount:
     """An acquirer's template: merchant PAN (NNS + id), merchant id, criteria."""
-    pan = ctx.subs.get("01")
-    fields: dict[str, str | bool | None] = {
-        "acquirer": ctx.guid,
-        "merchantPan": pan,
-        "nns": pan[:8] if pan is not None and len(pan) >= 8 else None,
-        "merchantId": ctx.subs.get("02"),
-        "criteria": ctx.subs.get("03"),
-    }
+    get = subs.get
+    pan = get("01")
+    fields = (
+        ("acquirer", guid),
+        ("merchantPan", pan),
+        ("nns", pan[:8] if pan is not None and len(pan) >= 8 else None),
+        ("merchantId", get("02")),
+        ("criteria", get("03")),
+    )
     if pan is not None and not is_digits(pan, 8, 19):
-        ctx.fail("qris_merchant_pan_invalid", f"merchant PAN {pan!r} is not 8-19 digits")
+        fail(found, tag, "qris_merchant_pan_invalid", f"merchant PAN {pan!r} is not 8-19 digits")
         pan = None
     proxy = None if pan is None else (_MERCHANT_ID, pan)
-    return ctx.account(_QRIS, fields, proxy, proxy_rank=1)
+    return MerchantAccount(_QRIS, tag, guid, tuple(subs.items()), fields, proxy, 1)

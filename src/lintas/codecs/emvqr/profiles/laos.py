@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
-from lintas.codecs.emvqr.profiles._base import ProfileContext
+from lintas.codecs.emvqr.profiles._base import Found, fail
 
 #: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
 #: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
@@ -21,15 +21,13 @@ _LAOQR: Final = Scheme.LAOQR
 LAPNET_GUID: Final = "A005266284662577"
 
 
-def read_laoqr(ctx: ProfileContext) -> MerchantAccount:
+def read_laoqr(tag: str, guid: str, subs: dict[str, str], found: Found) -> MerchantAccount:
     """01 IIN, 02 payment type, 03 merchant or account id."""
-    merchant_id = ctx.subs.get("03")
-    fields: dict[str, str | bool | None] = {
-        "iin": ctx.subs.get("01"),
-        "paymentType": ctx.subs.get("02"),
-        "merchantId": merchant_id,
-    }
+    get = subs.get
+    merchant_id = get("03")
+    fields = (("iin", get("01")), ("paymentType", get("02")), ("merchantId", merchant_id))
     if merchant_id is None:
-        ctx.fail("laoqr_merchant_id_missing", "the LAPNet template has no merchant id (03)")
-        return ctx.account(_LAOQR, fields)
-    return ctx.account(_LAOQR, fields, (_MERCHANT_ID, merchant_id))
+        fail(found, tag, "laoqr_merchant_id_missing", "the LAPNet template has no merchant id (03)")
+        return MerchantAccount(_LAOQR, tag, guid, tuple(subs.items()), fields, None, 0)
+    proxy = (_MERCHANT_ID, merchant_id)
+    return MerchantAccount(_LAOQR, tag, guid, tuple(subs.items()), fields, proxy, 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
-from lintas.codecs.emvqr.profiles._base import ProfileContext
+from lintas.codecs.emvqr.profiles._base import Found, fail
 
 #: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
 #: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
@@ -15,18 +15,20 @@ _DUITNOW: Final = Scheme.DUITNOW
 DUITNOW_GUID: Final = "A0000006150001"
 
 
-def read_duitnow(ctx: ProfileContext) -> MerchantAccount:
+def read_duitnow(tag: str, guid: str, subs: dict[str, str], found: Found) -> MerchantAccount:
     """Sub-tag 01 is the participant (acquirer) code, 02 the merchant or account id."""
-    participant = ctx.subs.get("01")
-    merchant_id = ctx.subs.get("02")
-    fields: dict[str, str | bool | None] = {
-        "participantId": participant,
-        "merchantId": merchant_id,
-        "merchantCategory": ctx.subs.get("03"),
-    }
+    get = subs.get
+    participant = get("01")
+    merchant_id = get("02")
+    fields = (
+        ("participantId", participant),
+        ("merchantId", merchant_id),
+        ("merchantCategory", get("03")),
+    )
     if participant is None:
-        ctx.fail("duitnow_participant_missing", "sub-tag 01 (participant) is missing")
+        fail(found, tag, "duitnow_participant_missing", "sub-tag 01 (participant) is missing")
     if merchant_id is None:
-        ctx.fail("duitnow_merchant_id_missing", "sub-tag 02 (merchant id) is missing")
-        return ctx.account(_DUITNOW, fields)
-    return ctx.account(_DUITNOW, fields, (_MERCHANT_ID, merchant_id))
+        fail(found, tag, "duitnow_merchant_id_missing", "sub-tag 02 (merchant id) is missing")
+        return MerchantAccount(_DUITNOW, tag, guid, tuple(subs.items()), fields, None, 0)
+    proxy = (_MERCHANT_ID, merchant_id)
+    return MerchantAccount(_DUITNOW, tag, guid, tuple(subs.items()), fields, proxy, 0)

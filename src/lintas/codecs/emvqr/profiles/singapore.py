@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Final
 
 from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
-from lintas.codecs.emvqr.profiles._base import ProfileContext, is_digits
+from lintas.codecs.emvqr.profiles._base import TYPE_NAMES, Found, fail, is_digits
 
 #: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
 #: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
@@ -21,6 +21,8 @@ SGQR_GUID: Final = "SG.SGQR"
 SGT: Final = timezone(timedelta(hours=8), "SGT")
 
 _PROXY_TYPES: Final[dict[str, AddressType]] = {"0": _MOBILE, "2": _UEN}
+#: Sub-tag 03 (editable amount) -> the typed field; anything else is a fault.
+_EDITABLE: Final[dict[str, bool]] = {"0": False, "1": True}
 
 
 def parse_paynow_expiry(text: str) -> datetime | None:
@@ -36,54 +38,69 @@ def parse_paynow_expiry(text: str) -> datetime | None:
     return None
 
 
-def read_paynow(ctx: ProfileContext) -> MerchantAccount:
+def read_paynow(tag: str, guid: str, subs: dict[str, str], found: Found) -> MerchantAccount:
     """Proxy type (0 mobile, 2 UEN) and value, editable amount flag, expiry."""
-    proxy_type_code = ctx.subs.get("01")
-    value = ctx.subs.get("02")
-    editable_text = ctx.subs.get("03")
-    expiry_text = ctx.subs.get("04")
+    get = subs.get
+    proxy_type_code = get("01")
+    value = get("02")
+    editable_text = get("03")
+    expiry_text = get("04")
     address_type = _PROXY_TYPES.get(proxy_type_code or "")
     proxy: tuple[AddressType, str] | None = None
     if address_type is None:
-        ctx.fail("paynow_proxy_type_invalid", f"proxy type {proxy_type_code!r} is not 0 or 2")
+        fail(
+            found, tag, "paynow_proxy_type_invalid", f"proxy type {proxy_type_code!r} is not 0 or 2"
+        )
     elif value is None:
-        ctx.fail("paynow_proxy_value_missing", "sub-tag 02 (proxy value) is missing")
+        fail(found, tag, "paynow_proxy_value_missing", "sub-tag 02 (proxy value) is missing")
     elif address_type is _MOBILE:
         digits = value.removeprefix("+")
         if not (is_digits(digits, 10, 10) and digits.startswith("65")):
-            ctx.fail("paynow_mobile_invalid", f"mobile {value!r} is not +65 and 8 digits")
+            fail(found, tag, "paynow_mobile_invalid", f"mobile {value!r} is not +65 and 8 digits")
         else:
             proxy = (_MOBILE, "+" + digits)
     else:
         proxy = (_UEN, value)
-    if editable_text not in (None, "0", "1"):
-        ctx.fail("paynow_editable_invalid", f"editable flag {editable_text!r} is not 0 or 1")
+    editable: bool | None = None
+    if editable_text is not None:
+        editable = _EDITABLE.get(editable_text)
+        if editable is None:
+            # Shown as "not editable", as the flag is anything but "1".
+            editable = False
+            fail(
+                found,
+                tag,
+                "paynow_editable_invalid",
+                f"editable flag {editable_text!r} is not 0 or 1",
+            )
     expires_at = None
     if expiry_text is not None:
         expires_at = parse_paynow_expiry(expiry_text)
         if expires_at is None:
-            ctx.fail("paynow_expiry_invalid", f"expiry {expiry_text!r} is not YYYYMMDD")
-    fields: dict[str, str | bool | None] = {
-        "proxyType": address_type.value if address_type else proxy_type_code,
-        "proxyValue": value,
-        "editable": editable_text == "1" if editable_text is not None else None,
-        "expiry": expiry_text,
-    }
-    return ctx.account(_PAYNOW, fields, proxy, expires_at=expires_at)
+            fail(found, tag, "paynow_expiry_invalid", f"expiry {expiry_text!r} is not YYYYMMDD")
+    fields = (
+        ("proxyType", TYPE_NAMES[address_type] if address_type else proxy_type_code),
+        ("proxyValue", value),
+        ("editable", editable),
+        ("expiry", expiry_text),
+    )
+    return MerchantAccount(
+        _PAYNOW, tag, guid, tuple(subs.items()), fields, proxy, 0, expires_at, None
+    )
 
 
-def read_sgqr(ctx: ProfileContext) -> MerchantAccount:
+def read_sgqr(tag: str, guid: str, subs: dict[str, str], found: Found) -> MerchantAccount:
     """The SGQR identity: which SGQR label this is, where it is displayed."""
-    s = ctx.subs
-    fields: dict[str, str | bool | None] = {
-        "sgqrId": s.get("01"),
-        "version": s.get("02"),
-        "postalCode": s.get("03"),
-        "level": s.get("04"),
-        "unit": s.get("05"),
-        "misc": s.get("06"),
-        "revisionDate": s.get("07"),
-    }
-    if "01" not in s:
-        ctx.fail("sgqr_id_missing", "the SGQR identity template has no SGQR id (01)")
-    return ctx.account(_SGQR, fields, None, proxy_rank=9)
+    get = subs.get
+    fields = (
+        ("sgqrId", get("01")),
+        ("version", get("02")),
+        ("postalCode", get("03")),
+        ("level", get("04")),
+        ("unit", get("05")),
+        ("misc", get("06")),
+        ("revisionDate", get("07")),
+    )
+    if "01" not in subs:
+        fail(found, tag, "sgqr_id_missing", "the SGQR identity template has no SGQR id (01)")
+    return MerchantAccount(_SGQR, tag, guid, tuple(subs.items()), fields, None, 9)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
-from lintas.codecs.emvqr.profiles._base import ProfileContext, is_digits
+from lintas.codecs.emvqr.profiles._base import TYPE_NAMES, Found, fail, is_digits
 
 #: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
 #: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
@@ -27,6 +27,11 @@ _CREDIT_TRANSFER_PROXIES: Final[dict[str, tuple[str, AddressType]]] = {
     "03": ("ewalletId", _EWALLET),
     "04": ("bankAccount", _ACCOUNT),
 }
+_CREDIT_TRANSFER_SUBS: Final = frozenset(_CREDIT_TRANSFER_PROXIES)
+_NO_PROXY: Final[tuple[tuple[str, str | bool | None], ...]] = (
+    ("proxyType", None),
+    ("proxyValue", None),
+)
 
 
 def normalise_thai_mobile(text: str) -> str | None:
@@ -45,54 +50,60 @@ def normalise_thai_mobile(text: str) -> str | None:
     return digits if is_digits(digits, 13, 13) and digits.startswith("0066") else None
 
 
-def read_credit_transfer(ctx: ProfileContext) -> MerchantAccount:
+def read_credit_transfer(
+    tag: str, guid: str, subs: dict[str, str], found: Found
+) -> MerchantAccount:
     """Tag 29: exactly one proxy (mobile, national/tax id, e-wallet, or bank account)."""
-    present = [sub for sub in _CREDIT_TRANSFER_PROXIES if sub in ctx.subs]
-    fields: dict[str, str | bool | None] = {"proxyType": None, "proxyValue": None}
-    proxy: tuple[AddressType, str] | None = None
+    # One set operation in C finds which proxy sub-tags are present.
+    present = subs.keys() & _CREDIT_TRANSFER_SUBS
     if len(present) != 1:
-        ctx.fail(
+        fail(
+            found,
+            tag,
             "promptpay_proxy_count_invalid",
             f"a PromptPay credit transfer carries exactly one proxy, found {len(present)}",
         )
-        return ctx.account(_PROMPTPAY, fields)
-    sub = present[0]
-    value = ctx.subs[sub]
+        return MerchantAccount(_PROMPTPAY, tag, guid, tuple(subs.items()), _NO_PROXY, None, 0)
+    (sub,) = present
+    value = subs[sub]
     name, address_type = _CREDIT_TRANSFER_PROXIES[sub]
+    proxy: tuple[AddressType, str] | None = None
     if address_type is _MOBILE:
         if not (is_digits(value, 13, 13) and value.startswith("0066")):
-            ctx.fail("promptpay_mobile_invalid", f"mobile {value!r} is not 0066 + 9 digits")
+            fail(found, tag, "promptpay_mobile_invalid", f"mobile {value!r} is not 0066 + 9 digits")
         else:
             proxy = (_MOBILE, "+66" + value[4:])
     elif address_type is _NATIONAL_ID:
         if not is_digits(value, 13, 13):
-            ctx.fail("promptpay_national_id_invalid", f"id {value!r} is not 13 digits")
+            fail(found, tag, "promptpay_national_id_invalid", f"id {value!r} is not 13 digits")
         else:
             # Thai juristic-person tax ids start with 0; citizen ids never do.
-            address_type = _BUSINESS_ID if value[0] == "0" else address_type
-            proxy = (address_type, value)
+            proxy = (_BUSINESS_ID if value[0] == "0" else _NATIONAL_ID, value)
     elif address_type is _EWALLET:
         if not is_digits(value, 15, 15):
-            ctx.fail("promptpay_ewallet_invalid", f"e-wallet id {value!r} is not 15 digits")
+            fail(found, tag, "promptpay_ewallet_invalid", f"e-wallet id {value!r} is not 15 digits")
         else:
             proxy = (_EWALLET, value)
     else:
         proxy = (_ACCOUNT, value)
-    fields = {"proxyType": proxy[0].value if proxy else name, "proxyValue": value}
-    return ctx.account(_PROMPTPAY, fields, proxy)
+    fields = (("proxyType", TYPE_NAMES[proxy[0]] if proxy else name), ("proxyValue", value))
+    return MerchantAccount(_PROMPTPAY, tag, guid, tuple(subs.items()), fields, proxy, 0)
 
 
-def read_bill_payment(ctx: ProfileContext) -> MerchantAccount:
+def read_bill_payment(tag: str, guid: str, subs: dict[str, str], found: Found) -> MerchantAccount:
     """Tag 30: biller id (tax id + 2-digit suffix) and up to two references."""
-    biller = ctx.subs.get("01")
-    fields: dict[str, str | bool | None] = {
-        "billerId": biller,
-        "reference1": ctx.subs.get("02"),
-        "reference2": ctx.subs.get("03"),
-    }
+    get = subs.get
+    biller = get("01")
+    fields = (("billerId", biller), ("reference1", get("02")), ("reference2", get("03")))
+    subtags = tuple(subs.items())
     if biller is None or not is_digits(biller, 15, 15):
-        ctx.fail("promptpay_biller_id_invalid", f"biller id {biller!r} is not 15 digits")
-        return ctx.account(_PROMPTPAY, fields)
-    if "02" not in ctx.subs:
-        ctx.fail("promptpay_reference1_missing", "a bill payment needs reference 1 (sub-tag 02)")
-    return ctx.account(_PROMPTPAY, fields, (_MERCHANT_ID, biller))
+        fail(found, tag, "promptpay_biller_id_invalid", f"biller id {biller!r} is not 15 digits")
+        return MerchantAccount(_PROMPTPAY, tag, guid, subtags, fields, None, 0)
+    if "02" not in subs:
+        fail(
+            found,
+            tag,
+            "promptpay_reference1_missing",
+            "a bill payment needs reference 1 (sub-tag 02)",
+        )
+    return MerchantAccount(_PROMPTPAY, tag, guid, subtags, fields, (_MERCHANT_ID, biller), 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Final
 
 from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
-from lintas.codecs.emvqr.profiles._base import ProfileContext, is_digits
+from lintas.codecs.emvqr.profiles._base import Found, fail, is_digits
 from lintas.codecs.emvqr.tlv import parse_template
 
 #: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
@@ -23,36 +23,40 @@ SERVICE_PUSH_PAYMENT: Final = "QRPUSH"
 _SERVICES: Final = frozenset({SERVICE_TO_ACCOUNT, SERVICE_TO_CARD, SERVICE_PUSH_PAYMENT})
 
 
-def read_vietqr(ctx: ProfileContext) -> MerchantAccount:
+def read_vietqr(tag: str, guid: str, subs: dict[str, str], found: Found) -> MerchantAccount:
     """Sub-tag 01 nests the beneficiary (00 bank BIN, 01 account or card), 02 the service."""
-    service = ctx.subs.get("02")
-    beneficiary, error = parse_template(ctx.subs.get("01", ""))
+    service = subs.get("02")
+    beneficiary_text = subs.get("01")
+    beneficiary, error = parse_template(beneficiary_text or "")
     bank_bin = beneficiary.get("00")
     number = beneficiary.get("01")
-    fields: dict[str, str | bool | None] = {
-        "bankBin": bank_bin,
-        "accountNumber": number if service != SERVICE_TO_CARD else None,
-        "cardNumber": number if service == SERVICE_TO_CARD else None,
-        "serviceCode": service,
-    }
-    if error is not None or "01" not in ctx.subs:
-        ctx.fail("vietqr_beneficiary_malformed", "sub-tag 01 is not a beneficiary template")
-        return ctx.account(_VIETQR, fields)
+    card = service == SERVICE_TO_CARD
+    fields = (
+        ("bankBin", bank_bin),
+        ("accountNumber", None if card else number),
+        ("cardNumber", number if card else None),
+        ("serviceCode", service),
+    )
+    subtags = tuple(subs.items())
+    if error is not None or beneficiary_text is None:
+        fail(found, tag, "vietqr_beneficiary_malformed", "sub-tag 01 is not a beneficiary template")
+        return MerchantAccount(_VIETQR, tag, guid, subtags, fields, None, 0)
     if service is not None and service not in _SERVICES:
-        ctx.fail("vietqr_service_code_invalid", f"service code {service!r} is not known")
+        fail(found, tag, "vietqr_service_code_invalid", f"service code {service!r} is not known")
     if bank_bin is None or not is_digits(bank_bin, 6, 6):
-        ctx.fail("vietqr_bank_bin_invalid", f"bank BIN {bank_bin!r} is not 6 digits")
-        return ctx.account(_VIETQR, fields)
+        fail(found, tag, "vietqr_bank_bin_invalid", f"bank BIN {bank_bin!r} is not 6 digits")
+        return MerchantAccount(_VIETQR, tag, guid, subtags, fields, None, 0)
     if number is None:
-        ctx.fail("vietqr_account_missing", "the beneficiary has no account or card (01)")
-        return ctx.account(_VIETQR, fields)
-    address_type = _MERCHANT_ID if service == SERVICE_PUSH_PAYMENT else (_ACCOUNT)
-    return ctx.account(_VIETQR, fields, (address_type, f"{bank_bin}:{number}"))
+        fail(found, tag, "vietqr_account_missing", "the beneficiary has no account or card (01)")
+        return MerchantAccount(_VIETQR, tag, guid, subtags, fields, None, 0)
+    address_type = _MERCHANT_ID if service == SERVICE_PUSH_PAYMENT else _ACCOUNT
+    proxy = (address_type, f"{bank_bin}:{number}")
+    return MerchantAccount(_VIETQR, tag, guid, subtags, fields, proxy, 0)
 
 
-def read_vnpay(ctx: ProfileContext) -> MerchantAccount:
+def read_vnpay(tag: str, guid: str, subs: dict[str, str], found: Found) -> MerchantAccount:
     """VNPAY merchant template: sub-tag 01 is the merchant id."""
-    merchant_id = ctx.subs.get("01")
-    fields: dict[str, str | bool | None] = {"merchantId": merchant_id}
+    merchant_id = subs.get("01")
     proxy = None if merchant_id is None else (_MERCHANT_ID, merchant_id)
-    return ctx.account(_VNPAY, fields, proxy, proxy_rank=1)
+    fields = (("merchantId", merchant_id),)
+    return MerchantAccount(_VNPAY, tag, guid, tuple(subs.items()), fields, proxy, 1)
