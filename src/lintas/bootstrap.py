@@ -26,7 +26,7 @@ from lintas.services.addressing import AddressingService
 from lintas.services.iso_gateway import IsoGateway
 from lintas.services.payments import HOLD_REVIEW_S_DEFAULT, PaymentsService
 from lintas.services.quoting import QuotingService
-from lintas.services.returns import ReturnsService
+from lintas.services.returns import RecallPolicy, ReturnsService
 from lintas.services.risk import RulesAssessor, load_risk_rules
 from lintas.services.screening import SCREEN_CACHE_MAX_DEFAULT, ScreeningService
 from lintas.services.signals import ExchangeLookup, SignalsService
@@ -58,6 +58,10 @@ class HubConfig:
     #: Transfer records the ledger keeps in memory; older finished ones are read back from
     #: the store when named (``adapters.sqlite.store.TRANSFERS_IN_MEMORY_MAX``).
     transfers_in_memory_max: int = TRANSFERS_IN_MEMORY_MAX
+    #: PSPs that answer recalls (camt.056) of payments they received themselves, with a
+    #: camt.029 of their own; until they do, a recall is pending. The sandbox answers at once
+    #: for every other PSP (``services.returns.RecallPolicy``): by default all of them.
+    recall_answering_psps: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
         if not self.sandbox:
@@ -102,6 +106,18 @@ class Hub:
         """Stop the writer and close the stores."""
         self.signals_store.close()
         self.store.close()
+
+
+def _recall_answering_psps(config: HubConfig, reference: SandboxReference) -> frozenset[str]:
+    """``config.recall_answering_psps``, each a PSP of the region (else a clear refusal)."""
+    unknown = sorted(
+        psp
+        for psp in config.recall_answering_psps
+        if (country := reference.country_of_agent(psp)) is None or country.psp(psp) is None
+    )
+    if unknown:
+        raise ValueError(f"recall_answering_psps: not PSPs of the sandbox: {', '.join(unknown)}")
+    return frozenset(config.recall_answering_psps)
 
 
 def build_hub(
@@ -185,6 +201,7 @@ def build_hub(
             reader=store,
             recalls=SqliteRecalls(config.db_path),
             clock=clock,
+            policy=RecallPolicy(psps_answering=_recall_answering_psps(config, reference)),
         )
         iso = IsoGateway(
             payments=payments,

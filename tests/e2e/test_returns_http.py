@@ -193,6 +193,9 @@ def test_a_pacs004_over_http_returns_the_payment_and_pacs028_names_the_return(
     )
     assert status.status_code == 200
     assert status.headers["lintas-returned-by"] == report.original.uetr
+    investigated = valid(status)
+    assert isinstance(investigated, iso.StatusReport)
+    assert investigated.returned_by_uetr == report.original.uetr
     link = status.headers["link"]
     path = link[1 : link.index(">")]
     served = hubby.http.get(

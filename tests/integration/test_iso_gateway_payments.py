@@ -477,6 +477,9 @@ def test_every_iso_route_is_documented_with_an_example_and_speaks_xml(hub: Hub) 
         ("POST", "/v1/iso20022/pacs.004"),
         ("GET", "/v1/iso20022/pacs.004"),
         ("POST", "/v1/iso20022/camt.056"),
+        ("GET", "/v1/iso20022/camt.056"),
+        ("POST", "/v1/iso20022/camt.029"),
+        ("GET", "/v1/iso20022/camt.029"),
     }
     for route in routes:
         assert route.summary and route.description and route.example.startswith("curl")

@@ -401,8 +401,12 @@ def test_an_accepted_recall_executes_the_return_and_its_pacs004_is_served(
     status = gateway.status_request(status_request(original.uetr, debtor.psp_id), psp_of(debtor))
     assert status_of(status).status is iso.TransactionStatus.SETTLED
     assert ("lintas-returned-by", returned.uetr) in status.headers
+    # The message itself names the return too (SplmtryData/Envlp/RtrLk), not only a header.
+    assert status_of(status).returned_by_uetr == returned.uetr
+    assert f"<RtrdByUETR>{returned.uetr}</RtrdByUETR>".encode() in status.body
     of_return = gateway.status_request(status_request(returned.uetr, debtor.psp_id), psp_of(debtor))
     assert ("lintas-return-of", original.uetr) in of_return.headers
+    assert status_of(of_return).return_of_uetr == original.uetr
     # Resent: the same answer, and no second return.
     again = run(gateway.recall_request(xml, psp_of(debtor)))
     assert resolution_of(again).accepted

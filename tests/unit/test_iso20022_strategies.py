@@ -140,6 +140,8 @@ def status_reports(draw: st.DrawFn) -> iso.StatusReport:
         accepted_at=draw(st.none() | moments),
         instructing_agent_bic=draw(st.none() | bics),
         instructed_agent_bic=draw(st.none() | bics),
+        returned_by_uetr=draw(st.none() | uetrs),
+        return_of_uetr=draw(st.none() | uetrs),
     )
 
 
@@ -206,14 +208,15 @@ recall_requests = st.builds(
 
 @st.composite
 def recall_resolutions(draw: st.DrawFn) -> iso.RecallResolution:
-    accepted = draw(st.booleans())
+    status = draw(st.sampled_from(iso.ResolutionStatus))
+    rejected = status is iso.ResolutionStatus.REJECTED
     return iso.RecallResolution(
         case=draw(cases),
         resolution_id=draw(ids),
         original=draw(originals),
-        accepted=accepted,
-        rejection_reason=None if accepted else draw(st.sampled_from(iso.RecallRejectionReason)),
-        additional_info=() if accepted else draw(infos),
+        status=status,
+        rejection_reason=draw(st.sampled_from(iso.RecallRejectionReason)) if rejected else None,
+        additional_info=draw(infos) if rejected else (),
     )
 
 
@@ -266,6 +269,9 @@ def statements(draw: st.DrawFn) -> iso.Statement:
         opening=signed(opening_signed),
         closing=signed(balance),
         entries=tuple(entries),
+        pagination=draw(
+            st.none() | st.builds(iso.Pagination, st.integers(1, 99_999), st.booleans())
+        ),
     )
 
 

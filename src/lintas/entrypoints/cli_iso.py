@@ -27,6 +27,7 @@ ENDPOINT_OF: Final[dict[str, str]] = {
     "acmt.023.001.02": "/v1/iso20022/acmt.023",
     "pacs.004.001.14": "/v1/iso20022/pacs.004",
     "camt.056.001.11": "/v1/iso20022/camt.056",
+    "camt.029.001.10": "/v1/iso20022/camt.029",
 }
 
 iso_app = typer.Typer(
@@ -102,8 +103,10 @@ def send(
     """POST FILE to the endpoint of its message type and print the hub's answer.
 
     pacs.008, pacs.004 (a return) and pacs.028 are answered with a pacs.002, acmt.023 with an
-    acmt.024, camt.056 (a recall) with a camt.029. Exits 1 when the hub refuses the request
-    (HTTP 4xx/5xx); a pacs.002 RJCT or a camt.029 rejection is an answer, exit 0.
+    acmt.024, camt.056 (a recall) with a camt.029, and camt.029 (a creditor agent's answer to
+    a recall) with the return's pacs.004 or the recorded camt.029. Exits 1 when the hub
+    refuses the request (HTTP 4xx/5xx); a pacs.002 RJCT or a camt.029 rejection is an answer,
+    exit 0.
 
     Example: lintas iso send pacs008.xml --server http://127.0.0.1:8000
     """
@@ -151,7 +154,7 @@ def _sandbox_key(xml: bytes, server: str) -> str:
         isinstance(message, iso.StatusRequest | iso.PaymentReturn) and message.instructing_agent_bic
     ):
         sender = message.instructing_agent_bic
-    elif isinstance(message, iso.RecallRequest):
+    elif isinstance(message, iso.RecallRequest | iso.RecallResolution):
         sender = message.case.assigner_bic
     else:
         raise HubError(400, {"reason": "sender_unknown", "detail": "pass --key"})

@@ -9,21 +9,29 @@ an ``IsoAnswer`` (XML bytes and the HTTP status to send them with):
                       and the same idempotency as ``POST /v1/payments``, so a UETR sent once as
                       JSON and once as XML (same content) is one payment.
 - ``status_request``  pacs.028 -> pacs.002 with the payment's current status.
-- ``statement``       camt.053 of an FXP's account at a SAP, or of a PSP's fee account.
+- ``statement``       camt.053 of an FXP's account at a SAP, or of a PSP's fee account, one
+                      page (``GrpHdr/MsgPgntn``) of at most ``statement_page_entries`` at a time.
 - ``payment_return``  pacs.004 -> pacs.002 of the return payment, through ``ReturnsService``
                       (a pacs.008 whose ``RmtInf/Ustrd`` carries ``NexusOrgnlUETR:<uuid>`` is
                       a return too, through ``credit_transfer``).
-- ``recall_request``  camt.056 -> camt.029, answered at once by the simulated destination PSP;
-                      when it accepts, the return is executed before the answer, and its
-                      pacs.004 is served by ``return_message`` (``GET pacs.004?uetr=``, the
-                      original's UETR), which the answer's ``Link`` header names.
+- ``recall_request``  camt.056 -> camt.029: the simulated destination PSP's answer at once
+                      (when it accepts, the return is executed before the answer, and its
+                      pacs.004 is served by ``return_message``, ``GET pacs.004?uetr=`` with
+                      the original's UETR, which the answer's ``Link`` header names), or, for
+                      a destination PSP that answers recalls itself (``RecallPolicy``), PDCR
+                      with a ``Link`` to ``recall_resolution``.
+- ``forwarded_recall``   ``GET camt.056?uetr=``: the recall awaiting the creditor agent.
+- ``recall_answer``      camt.029 of the creditor agent -> the return's pacs.004, or the
+                         recorded camt.029 when it refuses.
+- ``recall_resolution``  ``GET camt.029?caseId=``: a case as it stands, for its creator.
 
 The pacs.002 answering a pacs.004 points (``OrgnlUETR``) at the return payment the hub made,
 so the returning PSP learns its UETR; a refusal made before any return payment existed points
-at the original. A pacs.002 cannot name a return in ``AddtlInf`` when its status is ACCC (the
-codec allows ``AddtlInf`` only with a refusal reason), so the pacs.002 of a returned payment
-comes with the HTTP headers ``Lintas-Returned-By`` (the return's UETR) and ``Link`` (its
-pacs.004), and that of a return with ``Lintas-Return-Of`` (the original's UETR).
+at the original. The pacs.002 of a returned payment names its return's UETR in the message
+(``TxInfAndSts/SplmtryData/Envlp/RtrLk/RtrdByUETR``: ``AddtlInf`` belongs to a refusal's
+reason, and ISO 20022's supplementary data is the place for what no element carries) and in
+the HTTP headers ``Lintas-Returned-By`` and ``Link`` (its pacs.004); that of a return names
+the original (``RtrOfUETR``, header ``Lintas-Return-Of``).
 
 How refusals are answered (never a 5xx for anything the sender wrote):
 
@@ -55,13 +63,15 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Final
+from urllib.parse import urlencode
 
 from lintas.codecs import iso20022 as iso
-from lintas.codecs.iso20022.camt053 import STATEMENT_ENTRIES_MAX
+from lintas.codecs.iso20022.camt053 import PAGE_NUMBER_MAX, STATEMENT_ENTRIES_MAX
 from lintas.codecs.iso20022.models import (
     ACMT_024,
     CAMT_029,
     CAMT_053,
+    CAMT_056,
     PACS_002,
     PACS_004,
     PACS_008,
@@ -88,11 +98,12 @@ from lintas.domain.payment import Payment, PaymentStatus
 from lintas.matching.verification import VerificationResult
 from lintas.ports.clock import Clock
 from lintas.ports.directory import AccountHolder, Participant, ReferenceData, Role
+from lintas.ports.recalls import RecallCase, RecallStatus
 from lintas.ports.store import Reader
 from lintas.services.addressing import AddressingService, verify_holder
 from lintas.services.payments import PartyInput, PaymentRequest, PaymentsService
 from lintas.services.quoting import QuotingService
-from lintas.services.returns import ReturnOutcome, ReturnsService
+from lintas.services.returns import RecallOutcome, ReturnOutcome, ReturnsService
 
 #: The hub's own BIC-like identifier, the sender of every message it produces.
 HUB_BIC: Final = "LNTSHUBXXXX"
@@ -101,6 +112,9 @@ INFO_LINE_CHARS_MAX: Final = 105
 INFO_LINES_MAX: Final = 4
 #: Payments scanned to build one statement at most (the store's own list bound).
 STATEMENT_PAYMENTS_SCAN_MAX: Final = 1000
+#: Entries on one page of a camt.053 (``GET camt.053?page=``); a busier day has more pages.
+STATEMENT_PAGE_ENTRIES_MAX: Final = 100
+assert STATEMENT_PAGE_ENTRIES_MAX <= STATEMENT_ENTRIES_MAX  # A page is one valid message.
 #: ISO 20022 BaseOneRate: 11 digits in all, 10 after the decimal point, at most.
 RATE_TOTAL_DIGITS_MAX: Final = 11
 RATE_FRACTION_DIGITS_MAX: Final = 10
@@ -140,6 +154,13 @@ _UNKNOWN_ID: Final = "NOTPROVIDED"
 _ORIGINAL_UETR_IN_TEXT: Final = re.compile(re.escape(ORIGINAL_UETR_PREFIX) + r"\s*(\S{0,64})")
 #: Where the pacs.004 of a payment's executed return is served.
 RETURN_MESSAGE_PATH: Final = "/v1/iso20022/pacs.004"
+#: Where the camt.029 of a recall case is served, as it stands.
+RESOLUTION_MESSAGE_PATH: Final = "/v1/iso20022/camt.029"
+_RESOLUTION_STATUS: Final = {
+    RecallStatus.PENDING: iso.ResolutionStatus.PENDING,
+    RecallStatus.ACCEPTED: iso.ResolutionStatus.ACCEPTED,
+    RecallStatus.REJECTED: iso.ResolutionStatus.REJECTED,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +197,11 @@ class IsoGateway:
         xsd_dir: Path | None = None,
         schema: bool | None = None,
         returns: ReturnsService | None = None,
+        statement_page_entries: int = STATEMENT_PAGE_ENTRIES_MAX,
     ) -> None:
+        if not 1 <= statement_page_entries <= STATEMENT_PAGE_ENTRIES_MAX:
+            raise ValueError(f"statement_page_entries must be 1..{STATEMENT_PAGE_ENTRIES_MAX}")
+        self._page_entries = statement_page_entries
         self._payments = payments
         self._returns = returns
         self._quoting = quoting
@@ -294,9 +319,7 @@ class IsoGateway:
             raise  # The hub is at capacity: a problem+json 503 tells the sender to retry.
         except LintasError as error:
             return self._refused(original, refusal_of(error), reply_to, caller)
-        return IsoAnswer(
-            self._status_report(original, payment, reply_to, caller), headers=self._links(payment)
-        )
+        return self._status_answer(original, payment, reply_to, caller)
 
     def _check_credit_transfer(
         self, message: iso.CreditTransfer, caller: Participant
@@ -349,23 +372,44 @@ class IsoGateway:
             message.original.end_to_end_id,
             payment.uetr,
         )
-        return IsoAnswer(
-            self._status_report(original, payment, reply_to, caller), headers=self._links(payment)
-        )
+        return self._status_answer(original, payment, reply_to, caller)
 
-    def _links(self, payment: Payment) -> tuple[tuple[str, str], ...]:
-        """The headers naming a payment's return, or the payment a return returns."""
+    def _status_answer(
+        self,
+        original: iso.OriginalReference,
+        payment: Payment,
+        reply_to: str | None,
+        caller: Participant,
+    ) -> IsoAnswer:
+        """The pacs.002 of ``payment`` with its return link, in the XML and in headers.
+
+        A returned payment names its return (``RtrdByUETR``, header ``Lintas-Returned-By``,
+        and ``Link`` to its pacs.004 once it settled); a return names the payment it returns
+        (``RtrOfUETR``, header ``Lintas-Return-Of``).
+        """
+        returned = None
+        if (
+            payment.return_of is None
+            and self._returns is not None
+            and payment.status is PaymentStatus.SETTLED
+        ):
+            returned = self._returns.return_of(payment.uetr)
+        report = status_report_of(
+            payment,
+            original,
+            _message_id(),
+            self._clock.now(),
+            returned_by=None if returned is None else returned.uetr,
+        )
+        header = self._header(PACS_002, reply_to, None, caller)
+        headers: list[tuple[str, str]] = []
         if payment.return_of is not None:
-            return (("lintas-return-of", payment.return_of),)
-        if self._returns is None or payment.status is not PaymentStatus.SETTLED:
-            return ()
-        returned = self._returns.return_of(payment.uetr)
-        if returned is None:
-            return ()
-        headers = [("lintas-returned-by", returned.uetr)]
-        if returned.status is PaymentStatus.SETTLED:
-            headers.append(("link", _return_link(payment.uetr)))
-        return tuple(headers)
+            headers.append(("lintas-return-of", payment.return_of))
+        if returned is not None:
+            headers.append(("lintas-returned-by", returned.uetr))
+            if returned.status is PaymentStatus.SETTLED:
+                headers.append(("link", _return_link(payment.uetr)))
+        return IsoAnswer(iso.encode(iso.Envelope(report, header)), headers=tuple(headers))
 
     # -- pacs.004 -> pacs.002, and the pacs.004 of an executed return ------------------------
 
@@ -409,10 +453,7 @@ class IsoGateway:
             return self._refused(about, refusal_of(error), reply_to, caller)
         returned = outcome.payment
         report_about = iso.OriginalReference(message.message_id, PACS_004, None, returned.uetr)
-        return IsoAnswer(
-            self._status_report(report_about, returned, reply_to, caller),
-            headers=self._links(returned),
-        )
+        return self._status_answer(report_about, returned, reply_to, caller)
 
     def return_message(self, original_uetr: str, caller: Participant) -> IsoAnswer:
         """The pacs.004 of the executed return of ``original_uetr`` (either agent may read)."""
@@ -452,32 +493,22 @@ class IsoGateway:
             instructed_agent_bic=original.debtor.agent,
         )
 
-    # -- camt.056 -> camt.029 ----------------------------------------------------------------
+    # -- camt.056 -> camt.029, and the destination PSP's own camt.029 -----------------------
 
     async def recall_request(self, xml: bytes, caller: Participant) -> IsoAnswer:
-        """Answer a camt.056 with the camt.029 of the (simulated) destination PSP.
+        """Answer a camt.056 with a camt.029: the (simulated) destination PSP's answer, or,
+        when that PSP answers recalls itself, PDCR (pending) with a ``Link`` to where the
+        answer will be (``GET camt.029?caseId=``).
 
         A camt.056 that cannot be read, or that the caller did not assign, is answered with a
         problem+json (a camt.029 resolves a case: there is none to resolve).
         """
-        try:
-            envelope = self._decode(xml, iso.RecallRequest)
-        except iso.Iso20022Error as error:
-            raise MalformedRequest(
-                "iso20022_message_refused", error.message, code=ReasonCode.FF01
-            ) from None
+        envelope = self._decode_case_message(xml, iso.RecallRequest)
         message = envelope.message
         assert isinstance(message, iso.RecallRequest)
         case = message.case
-        if participant_of(case.assigner_bic) != caller.id:
-            raise Forbidden(
-                "psp_acts_only_for_itself",
-                f"Assgnr {case.assigner_bic} is not the caller {caller.id}",
-                field="Assgnmt/Assgnr",
-            )
-        if self._returns is None:
-            raise NotFound("recall_unknown", "this hub does not take recalls")
-        outcome = await self._returns.recall(
+        returns = self._case_checks(case, caller)
+        outcome = await returns.recall(
             original_uetr=message.original.uetr,
             reason=message.reason.value,
             case_id=case.case_id,
@@ -485,9 +516,9 @@ class IsoGateway:
             stated_amount=message.original_settlement_amount,
             caller=caller,
         )
-        answer = outcome.case
-        resolution = iso.RecallResolution(
-            case=iso.CaseAssignment(
+        resolution = resolution_of(
+            outcome.case,
+            iso.CaseAssignment(
                 assignment_id=_message_id(),
                 created_at=self._clock.now(),
                 assigner_bic=case.assignee_bic,
@@ -495,29 +526,162 @@ class IsoGateway:
                 case_id=case.case_id,
                 case_creator_bic=case.case_creator_bic,
             ),
-            resolution_id=_message_id(),
-            original=message.original,
-            accepted=answer.accepted,
-            rejection_reason=(
-                None
-                if answer.rejection_reason is None
-                else iso.RecallRejectionReason(answer.rejection_reason)
-            ),
-            additional_info=() if answer.accepted else info_lines(answer.detail),
+            message.original,
         )
-        headers: list[tuple[str, str]] = []
-        if outcome.returned is not None:
-            headers.append(("lintas-return-uetr", outcome.returned.uetr))
-            if answer.accepted:
-                headers.append(("link", _return_link(message.original.uetr)))
         reply_to = envelope.header.from_bic if envelope.header else case.assigner_bic
         header = self._header(CAMT_029, reply_to, envelope.header, caller)
-        return IsoAnswer(iso.encode(iso.Envelope(resolution, header)), headers=tuple(headers))
+        return IsoAnswer(iso.encode(iso.Envelope(resolution, header)), headers=_case_links(outcome))
+
+    async def recall_answer(self, xml: bytes, caller: Participant) -> IsoAnswer:
+        """The destination PSP's own camt.029 to a pending recall (``RslvdCase`` names it).
+
+        Accepted (CNCL/ACCR): the return is executed and its pacs.004 is the answer (with
+        ``Lintas-Return-UETR`` and ``Link``); when the ledger refuses the return payment, the
+        case is closed RJCR and the answer is that payment's pacs.002 RJCT (HTTP 422).
+        Rejected (RJCR with a reason): the answer is the camt.029 as the source PSP will read
+        it. A case that is unknown, not about a payment the caller received, or already
+        answered is refused with problem+json, and nothing changes.
+        """
+        envelope = self._decode_case_message(xml, iso.RecallResolution)
+        message = envelope.message
+        assert isinstance(message, iso.RecallResolution)
+        returns = self._case_checks(message.case, caller)
+        if message.pending:
+            raise InputInvalid(
+                "a_resolution_accepts_or_rejects",
+                "the creditor agent's camt.029 accepts (CNCL/ACCR) or rejects (RJCR) the recall",
+                field="Sts/Conf",
+            )
+        outcome = await returns.answer_recall(
+            creator=participant_of(message.case.case_creator_bic),
+            case_id=message.case.case_id,
+            original_uetr=message.original.uetr,
+            accepted=message.accepted,
+            rejection_reason=(
+                None if message.rejection_reason is None else message.rejection_reason.value
+            ),
+            detail=" ".join(message.additional_info) or None,
+            caller=caller,
+        )
+        reply_to = envelope.header.from_bic if envelope.header else message.case.assigner_bic
+        headers = _case_links(outcome)
+        returned = outcome.returned
+        if returned is not None and returned.status is PaymentStatus.SETTLED:
+            assert outcome.original is not None and outcome.link is not None, outcome
+            ret = ReturnOutcome(outcome.original, returned, outcome.link)
+            header = self._header(PACS_004, reply_to, envelope.header, caller)
+            body = iso.encode(iso.Envelope(self.return_of(ret), header))
+            return IsoAnswer(body, headers=headers)
+        if returned is not None:
+            about = iso.OriginalReference(_UNKNOWN_ID, PACS_004, None, returned.uetr)
+            report = status_report_of(returned, about, _message_id(), self._clock.now())
+            header = self._header(PACS_002, reply_to, envelope.header, caller)
+            return IsoAnswer(iso.encode(iso.Envelope(report, header)), 422, headers)
+        resolution = resolution_of(
+            outcome.case, self._hub_assignment(message.case, caller.id), message.original
+        )
+        header = self._header(CAMT_029, reply_to, envelope.header, caller)
+        return IsoAnswer(iso.encode(iso.Envelope(resolution, header)), headers=headers)
+
+    def recall_resolution(
+        self, case_id: str, caller: Participant, creator: str | None = None
+    ) -> IsoAnswer:
+        """The camt.029 of recall case ``case_id`` as it stands (pending, accepted, rejected).
+
+        ``creator`` is the PSP that opened the case (default: the caller, the source PSP);
+        the creditor agent of the payment and the operator may read it too.
+        """
+        returns = self._recalls_taken()
+        opener = _participant_or_bic(creator) if creator else caller.id
+        outcome = returns.recall_case(opener, case_id, caller)
+        case = outcome.case
+        creator_bic = opener if _is_bic(opener) else HUB_BIC
+        assignment = iso.CaseAssignment(
+            assignment_id=_message_id(),
+            created_at=self._clock.now(),
+            assigner_bic=HUB_BIC,
+            assignee_bic=caller.id if _is_bic(caller.id) else creator_bic,
+            case_id=case.case_id,
+            case_creator_bic=creator_bic,
+        )
+        original = iso.OriginalReference(_UNKNOWN_ID, PACS_008, None, case.original_uetr)
+        header = self._header(CAMT_029, None, None, caller)
+        resolution = resolution_of(case, assignment, original)
+        return IsoAnswer(iso.encode(iso.Envelope(resolution, header)), headers=_case_links(outcome))
+
+    def forwarded_recall(self, original_uetr: str, caller: Participant) -> IsoAnswer:
+        """The camt.056 awaiting ``caller``'s answer about a payment it received: the hub
+        passes the source PSP's recall on, assigned from the hub to the creditor agent."""
+        returns = self._recalls_taken()
+        outcome = returns.pending_recall_of(original_uetr, caller)
+        case, original = outcome.case, outcome.original
+        assert original is not None, outcome
+        creator_bic = case.creator if _is_bic(case.creator) else HUB_BIC
+        request = iso.RecallRequest(
+            case=iso.CaseAssignment(
+                assignment_id=_message_id(),
+                created_at=self._clock.now(),
+                assigner_bic=HUB_BIC,
+                assignee_bic=original.creditor.agent,
+                case_id=case.case_id,
+                case_creator_bic=creator_bic,
+            ),
+            cancellation_id=case.cancellation_id,
+            original=iso.OriginalReference(_UNKNOWN_ID, PACS_008, None, original.uetr),
+            original_settlement_amount=original.interbank_target,
+            original_settlement_date=None,
+            reason=iso.RecallReason(case.reason),
+        )
+        header = self._header(CAMT_056, None, None, caller)
+        return IsoAnswer(iso.encode(iso.Envelope(request, header)))
+
+    def _decode_case_message(self, xml: bytes, expected: type) -> iso.Envelope:
+        """A camt.056 or camt.029, or a problem+json: there is no case to answer about."""
+        try:
+            return self._decode(xml, expected)
+        except iso.Iso20022Error as error:
+            raise MalformedRequest(
+                "iso20022_message_refused", error.message, code=ReasonCode.FF01
+            ) from None
+
+    def _case_checks(self, case: iso.CaseAssignment, caller: Participant) -> ReturnsService:
+        """The caller sends only for itself (``Assgnmt/Assgnr``), to a hub that takes recalls."""
+        if participant_of(case.assigner_bic) != caller.id:
+            raise Forbidden(
+                "psp_acts_only_for_itself",
+                f"Assgnr {case.assigner_bic} is not the caller {caller.id}",
+                field="Assgnmt/Assgnr",
+            )
+        return self._recalls_taken()
+
+    def _recalls_taken(self) -> ReturnsService:
+        if self._returns is None:
+            raise NotFound("recall_unknown", "this hub does not take recalls")
+        return self._returns
+
+    def _hub_assignment(self, case: iso.CaseAssignment, to: str) -> iso.CaseAssignment:
+        """The hub's assignment answering ``case`` to ``to``."""
+        return iso.CaseAssignment(
+            assignment_id=_message_id(),
+            created_at=self._clock.now(),
+            assigner_bic=HUB_BIC,
+            assignee_bic=to if _is_bic(to) else case.assigner_bic,
+            case_id=case.case_id,
+            case_creator_bic=case.case_creator_bic,
+        )
 
     # -- camt.053 ----------------------------------------------------------------------------
 
-    def statement(self, account: str, day: str, caller: Participant) -> IsoAnswer:
-        """A day's statement of a settlement account (see ``StatementAccount.parse``)."""
+    def statement(
+        self, account: str, day: str, caller: Participant, page: str | None = None
+    ) -> IsoAnswer:
+        """One page of a day's statement of a settlement account (``StatementAccount.parse``).
+
+        Entries are in booking order, ``statement_page_entries`` to a page (at most
+        ``STATEMENT_PAGE_ENTRIES_MAX``); the pages of a day together list every entry once.
+        Every page says its number and whether it is the last (``MsgPgntn``); a day without
+        entries is one page.
+        """
         target = self._statement_account(account)
         if caller.role is not Role.OPERATOR and caller.id != target.owner:
             raise Forbidden(
@@ -531,6 +695,7 @@ class IsoGateway:
             raise InputInvalid(
                 "date_malformed", f"{day!r} is not a date (YYYY-MM-DD)", field="date"
             ) from None
+        page_number = _page_number(page)
         balance = self._reader.account_balance(target.account_id)
         if balance is None:
             raise NotFound("account_unknown", f"no account {account!r} on the ledger")
@@ -538,15 +703,19 @@ class IsoGateway:
         posted = self._posted_transfers_of(target)
         after_start = [t for t in posted if t.timestamp_ns >= start_ns]
         in_day = [t for t in after_start if t.timestamp_ns < end_ns]
-        if len(in_day) > STATEMENT_ENTRIES_MAX:
-            raise Refused(
-                "statement_too_long",
-                f"{len(in_day)} entries; one statement carries at most "
-                f"{STATEMENT_ENTRIES_MAX} (no pagination yet)",
+        size = self._page_entries
+        pages = max(1, -(-len(in_day) // size))
+        if page_number > pages:
+            raise NotFound(
+                "statement_page_unknown",
+                f"the statement of {account} for {day} has {pages} page(s), not {page_number}",
             )
+        first = (page_number - 1) * size
+        on_page = in_day[first : first + size]
         current = balance.credits_posted - balance.debits_posted
-        opening = current - sum(_signed(t, target.account_id) for t in after_start)
-        closing = opening + sum(_signed(t, target.account_id) for t in in_day)
+        day_opening = current - sum(_signed(t, target.account_id) for t in after_start)
+        opening = day_opening + sum(_signed(t, target.account_id) for t in in_day[:first])
+        closing = opening + sum(_signed(t, target.account_id) for t in on_page)
         now = self._clock.now()
         entries = tuple(
             iso.StatementEntry(
@@ -558,7 +727,7 @@ class IsoGateway:
                 end_to_end_id=None,
                 uetr=t.user_data or None,
             )
-            for t in in_day
+            for t in on_page
         )
         message = iso.Statement(
             message_id=_message_id(),
@@ -570,6 +739,7 @@ class IsoGateway:
             opening=_balance(opening, target.currency),
             closing=_balance(closing, target.currency),
             entries=entries,
+            pagination=iso.Pagination(page_number, page_number == pages),
         )
         header = self._header(CAMT_053, None, None, caller)
         return IsoAnswer(iso.encode(iso.Envelope(message, header)))
@@ -654,17 +824,6 @@ class IsoGateway:
         )
         header = self._header(PACS_002, reply_to, None, caller)
         return IsoAnswer(iso.encode(iso.Envelope(report, header)), refusal.http_status)
-
-    def _status_report(
-        self,
-        original: iso.OriginalReference,
-        payment: Payment,
-        reply_to: str | None,
-        caller: Participant,
-    ) -> bytes:
-        report = status_report_of(payment, original, _message_id(), self._clock.now())
-        header = self._header(PACS_002, reply_to, None, caller)
-        return iso.encode(iso.Envelope(report, header))
 
     def _header(
         self,
@@ -807,7 +966,12 @@ def iso_rate(rate: Decimal) -> Decimal:
     assert rate > 0, rate
     integer_digits = max(len(str(int(rate))), 1) if rate >= 1 else 0
     places = min(RATE_FRACTION_DIGITS_MAX, RATE_TOTAL_DIGITS_MAX - integer_digits)
-    return rate.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    rounded = rate.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN)
+    if len(str(int(rounded))) > max(integer_digits, 1):
+        # Rounding up carried into a new integer digit (999.999999995 -> 1000.00000000):
+        # one decimal place fewer keeps the total within what a BaseOneRate carries.
+        rounded = rate.quantize(Decimal(1).scaleb(1 - places), rounding=ROUND_HALF_EVEN)
+    return rounded
 
 
 def refusal_of(error: LintasError) -> _Refusal:
@@ -851,9 +1015,15 @@ def info_lines(text: str) -> tuple[str, ...]:
 
 
 def status_report_of(
-    payment: Payment, original: iso.OriginalReference, message_id: str, now: datetime
+    payment: Payment,
+    original: iso.OriginalReference,
+    message_id: str,
+    now: datetime,
+    *,
+    returned_by: str | None = None,
 ) -> iso.StatusReport:
-    """The pacs.002 of ``payment`` as it stands."""
+    """The pacs.002 of ``payment`` as it stands; ``returned_by`` is the UETR of the payment
+    that returned it, if any (a return names what it returns from its own record)."""
     status = _STATUS_OF_STATE[payment.status]
     reason: iso.StatusReason | None = None
     info: tuple[str, ...] = ()
@@ -869,6 +1039,8 @@ def status_report_of(
         additional_info=info,
         accepted_at=payment.created_at,
         instructing_agent_bic=HUB_BIC,
+        returned_by_uetr=returned_by,
+        return_of_uetr=payment.return_of,
     )
 
 
@@ -896,6 +1068,44 @@ def original_uetr_in(lines: tuple[str, ...]) -> tuple[str | None, _Refusal | Non
 
 def _return_link(original_uetr: str) -> str:
     return f'<{RETURN_MESSAGE_PATH}?uetr={original_uetr}>; rel="related"'
+
+
+def _resolution_link(case: RecallCase) -> str:
+    query = urlencode({"caseId": case.case_id, "creator": case.creator})
+    return f'<{RESOLUTION_MESSAGE_PATH}?{query}>; rel="related"'
+
+
+def _case_links(outcome: RecallOutcome) -> tuple[tuple[str, str], ...]:
+    """The headers of a recall's answer: where to read a pending case's answer, or the return
+    a case led to (and its pacs.004 once it settled)."""
+    case = outcome.case
+    if case.pending:
+        return (("link", _resolution_link(case)),)
+    headers: list[tuple[str, str]] = []
+    if outcome.returned is not None:
+        headers.append(("lintas-return-uetr", outcome.returned.uetr))
+        if case.accepted:
+            headers.append(("link", _return_link(case.original_uetr)))
+    return tuple(headers)
+
+
+def resolution_of(
+    case: RecallCase, assignment: iso.CaseAssignment, original: iso.OriginalReference
+) -> iso.RecallResolution:
+    """The camt.029 of ``case`` as it stands, under ``assignment``."""
+    reason = case.rejection_reason
+    return iso.RecallResolution(
+        case=assignment,
+        resolution_id=_message_id(),
+        original=original,
+        status=_RESOLUTION_STATUS[case.status],
+        rejection_reason=None if reason is None else iso.RecallRejectionReason(reason),
+        additional_info=() if reason is None else info_lines(case.detail),
+    )
+
+
+def _participant_or_bic(value: str) -> str:
+    return participant_of(value) if _is_bic(value.strip().upper()) else value
 
 
 def salvage_original(xml: bytes, name: iso.MessageId) -> iso.OriginalReference | None:
@@ -935,6 +1145,18 @@ def _is_bic(value: str) -> bool:
 
 def _message_id() -> str:
     return f"LNTS{uuid.uuid4().hex[:28]}"
+
+
+def _page_number(page: str | None) -> int:
+    """The page asked for (1 when not asked); a malformed or impossible page is refused."""
+    if page is None or page == "":
+        return 1
+    digits = len(str(PAGE_NUMBER_MAX))
+    if not (page.isascii() and page.isdigit() and len(page) <= digits) or int(page) < 1:
+        raise InputInvalid(
+            "page_malformed", f"page must be a whole number 1..{PAGE_NUMBER_MAX}", field="page"
+        )
+    return int(page)
 
 
 def _day_bounds_ns(day: date) -> tuple[int, int]:

@@ -19,17 +19,29 @@ fresh quote requested by the returning PSP, and linked to the original (``return
   with the return as it stands.
 
 **Recall.** The source PSP (the original's debtor agent) asks with a camt.056 (AM09, CUST, DUPL,
-FRAD, TECH). The destination PSPs of the sandbox are simulated and answer at once by a
-deterministic policy (``simulated_recall_answer``):
+FRAD, TECH). A payment that is unknown (or not the caller's), unsettled, or a return itself is
+refused ``NOOR`` at once, one already returned ``ARDT``. Who answers the others is the
+``RecallPolicy`` (``HubConfig.recall_answering_psps``):
 
-- ``CUST`` (the debtor changed their mind) is refused ``CUST``: it needs the creditor's consent,
-  which a simulated creditor does not give. If the creditor later agrees, its PSP sends a
-  pacs.004 (reason ``CUST``), which is always possible while the original is not returned;
-- ``AM09``, ``DUPL``, ``FRAD`` and ``TECH`` are accepted when the creditor's account still holds
-  the whole amount credited, and then returned in full at once (pacs.004 reason ``FOCR``);
-  refused ``AM04`` when the funds are gone (all or nothing: no partial returns on a recall);
-- a payment that is unknown (or not the caller's), unsettled, or a return itself is refused
-  ``NOOR``; one already returned ``ARDT``.
+- a destination PSP listed there answers itself: the case is recorded **pending** (camt.029
+  ``PDCR``), one pending case per payment, until that PSP sends its own camt.029
+  (``answer_recall``), exactly once: accepted, the return is executed through both legs on a
+  fresh quote of that PSP (pacs.004 reason ``FOCR``); refused, with its reason. The source PSP
+  reads the outcome with ``recall_case`` (``GET camt.029?caseId=``), the destination PSP
+  finds the case with ``pending_recall_of`` (``GET camt.056?uetr=``);
+- every other destination PSP (by default all of them: the sandbox's PSPs are simulated) is
+  answered for at once by a deterministic policy (``simulated_recall_answer``):
+
+  - ``CUST`` (the debtor changed their mind) is refused ``CUST``: it needs the creditor's
+    consent, which a simulated creditor does not give. If the creditor later agrees, its PSP
+    sends a pacs.004 (reason ``CUST``), which is always possible while the original is not
+    returned;
+  - ``AM09``, ``DUPL``, ``FRAD`` and ``TECH`` are accepted when the creditor's account still
+    holds the whole amount credited, and then returned in full at once (pacs.004 reason
+    ``FOCR``); refused ``AM04`` when the funds are gone (all or nothing: no partial returns).
+
+Either way, an accepted recall whose return payment the ledger refuses (the money is gone) is
+closed rejected ``AM04`` (``NOAS`` for any other refusal of the return).
 
 Every case is recorded with its answer before the answer is sent, so a resent camt.056 (same
 creator and case id) gets the same answer.
@@ -40,7 +52,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final
 
 from lintas.domain import settlement
@@ -57,7 +69,13 @@ from lintas.domain.money import Money
 from lintas.domain.payment import Payment, PaymentStatus
 from lintas.ports.clock import Clock
 from lintas.ports.directory import Participant, ReferenceData, Role
-from lintas.ports.recalls import RecallCase, Recalls, ReturnLink
+from lintas.ports.recalls import (
+    SIMULATED_ANSWERER,
+    RecallCase,
+    Recalls,
+    RecallStatus,
+    ReturnLink,
+)
 from lintas.ports.store import Reader
 from lintas.services.payments import PartyInput, PaymentRequest, PaymentsService
 from lintas.services.quoting import QuoteRequest, QuotingService
@@ -129,6 +147,19 @@ def simulated_recall_answer(
     return RecallAnswer(True, None, f"accepted ({reason}); the {credited} credited is returned")
 
 
+@dataclass(frozen=True, slots=True)
+class RecallPolicy:
+    """Who answers a recall of a payment: the destination PSPs listed here answer their own
+    (a camt.029 of theirs, ``ReturnsService.answer_recall``); for every other PSP the sandbox
+    answers at once on its behalf (``simulated_recall_answer``), as its simulated PSPs do."""
+
+    psps_answering: frozenset[str] = frozenset()
+
+    def answers_itself(self, psp_id: str) -> bool:
+        """Whether ``psp_id`` answers recalls of payments it received itself."""
+        return psp_id in self.psps_answering
+
+
 class ReturnsService:
     """Executes returns (pacs.004, return pacs.008) and answers recalls (camt.056)."""
 
@@ -141,6 +172,7 @@ class ReturnsService:
         reader: Reader,
         recalls: Recalls,
         clock: Clock,
+        policy: RecallPolicy | None = None,
     ) -> None:
         self._payments = payments
         self._quoting = quoting
@@ -148,8 +180,11 @@ class ReturnsService:
         self._reader = reader
         self._recalls = recalls
         self._clock = clock
+        self._policy = policy or RecallPolicy()
         #: Originals whose return is being executed now (one at a time per original).
         self._returning: set[str] = set()
+        #: Recall cases (creator, case id) being answered now (one answer at a time per case).
+        self._answering_now: set[tuple[str, str]] = set()
 
     # -- returns -----------------------------------------------------------------------------
 
@@ -394,8 +429,13 @@ class ReturnsService:
         stated_amount: Money,
         caller: Participant,
     ) -> RecallOutcome:
-        """Answer the camt.056 of ``caller`` (the original's debtor agent) for the simulated
-        destination PSP, executing the return when it accepts."""
+        """Take the camt.056 of ``caller`` (the original's debtor agent).
+
+        A payment that cannot be recalled is answered at once (NOOR, ARDT). Otherwise, when
+        the destination PSP answers recalls itself (``RecallPolicy``), the case is recorded
+        pending until it does (``answer_recall``); for every other PSP the simulated policy
+        answers at once, executing the return when it accepts.
+        """
         if reason not in RECALL_REASONS:
             raise InputInvalid("recall_reason_unknown", f"{reason!r} is not a recall reason")
         if caller.role is not Role.PSP:
@@ -410,61 +450,226 @@ class ReturnsService:
                 )
             return self._outcome_of(recorded)
         original = self._reader.payment(original_uetr)
-        answer, link, returned = await self._answer(
-            original, reason, stated_amount, caller, case_id
-        )
+        refusal = self._unrecallable(original, stated_amount, caller)
+        if refusal is None and original is not None:
+            if self._policy.answers_itself(original.creditor.agent):
+                return self._await_answer(original, reason, case_id, cancellation_id, caller)
+            answer, link, returned = await self._simulated_answer(original, reason, case_id)
+        else:
+            assert refusal is not None
+            answer, link, returned = refusal, None, None
+        now = self._clock.now()
         case = RecallCase(
             creator=caller.id,
             case_id=case_id,
             cancellation_id=cancellation_id,
             original_uetr=original_uetr,
             reason=reason,
-            accepted=answer.accepted,
+            status=RecallStatus.ACCEPTED if answer.accepted else RecallStatus.REJECTED,
             rejection_reason=answer.rejection_reason,
             detail=answer.detail,
             return_uetr=None if returned is None else returned.uetr,
-            created_at=self._clock.now(),
+            created_at=now,
+            answered_by=SIMULATED_ANSWERER,
+            answered_at=now,
         )
         saved = self._recalls.save_case(case)
         if saved != case:
             return self._outcome_of(saved)  # Another identical camt.056 was answered first.
         return RecallOutcome(case, original, returned, link)
 
-    async def _answer(
+    def _await_answer(
         self,
-        original: Payment | None,
+        original: Payment,
         reason: str,
-        stated_amount: Money,
-        caller: Participant,
         case_id: str,
-    ) -> tuple[RecallAnswer, ReturnLink | None, Payment | None]:
+        cancellation_id: str,
+        caller: Participant,
+    ) -> RecallOutcome:
+        """Record the case pending with the destination PSP: one pending case per payment."""
+        pending = self._recalls.pending_case_of(original.uetr)
+        if pending is None:
+            case = RecallCase(
+                creator=caller.id,
+                case_id=case_id,
+                cancellation_id=cancellation_id,
+                original_uetr=original.uetr,
+                reason=reason,
+                status=RecallStatus.PENDING,
+                rejection_reason=None,
+                detail=f"awaiting the answer of {original.creditor.agent}, the creditor agent",
+                return_uetr=None,
+                created_at=self._clock.now(),
+            )
+            pending = self._recalls.save_case(case)
+            if pending == case:
+                return RecallOutcome(case, original)
+            if (pending.creator, pending.case_id) == (caller.id, case_id):
+                return self._outcome_of(pending)  # An identical camt.056 was recorded first.
+        raise Conflict(
+            "recall_already_pending",
+            f"case {pending.case_id} of {pending.creator} recalls {original.uetr} and awaits "
+            f"the answer of {original.creditor.agent}; one pending recall per payment",
+            code=ReasonCode.DUPL,
+        )
+
+    async def answer_recall(
+        self,
+        *,
+        creator: str,
+        case_id: str,
+        original_uetr: str,
+        accepted: bool,
+        rejection_reason: str | None,
+        detail: str | None,
+        caller: Participant,
+    ) -> RecallOutcome:
+        """The destination PSP's own answer (camt.029) to the pending case ``case_id`` of
+        ``creator``: accepted, the return is executed through both legs on a fresh quote of
+        ``caller`` (pacs.004 reason FOCR); refused, with ``rejection_reason``.
+
+        Refused with a typed error, changing nothing: an unknown case (``NotFound``), a case
+        about a payment ``caller`` did not receive (``Forbidden``), a resolution naming another
+        payment (``InputInvalid``), a case already answered (``Conflict``), and a return the
+        engine cannot start (its own error). A return the ledger refuses (the creditor no
+        longer holds the money) closes the case rejected (AM04 or NOAS), as it would have
+        been answered by the simulated policy.
+        """
+        assert accepted == (rejection_reason is None), (accepted, rejection_reason)
+        if caller.role is not Role.PSP:
+            raise Forbidden(
+                "only_psps_answer_recalls", "only the creditor agent (a PSP) answers a recall"
+            )
+        case = self._recalls.case(creator, case_id)
+        if case is None:
+            raise NotFound("recall_case_unknown", f"no recall case {case_id!r} of {creator}")
+        original = self._reader.payment(case.original_uetr)
+        if original is None or original.creditor.agent != caller.id:
+            raise Forbidden(
+                "only_the_creditor_agent_answers_a_recall",
+                f"case {case_id} of {creator} is not about a payment {caller.id} received",
+                code=ReasonCode.AG01,
+            )
+        if original_uetr != case.original_uetr:
+            raise InputInvalid(
+                "resolution_names_another_payment",
+                f"case {case_id} of {creator} recalls {case.original_uetr}, not {original_uetr}",
+                field="OrgnlUETR",
+            )
+        with self._answering(case):
+            current = self._recalls.case(creator, case_id)
+            assert current is not None, case
+            if not current.pending:
+                raise Conflict(
+                    "recall_already_answered",
+                    f"case {case_id} of {creator} was answered ({current.status.value}) by "
+                    f"{current.answered_by}; a recall is answered once",
+                    code=ReasonCode.DUPL,
+                )
+            link: ReturnLink | None = None
+            returned: Payment | None = None
+            if accepted:
+                outcome = await self.return_payment(
+                    original.uetr,
+                    original.amount_credited,
+                    caller,
+                    return_id=case_id,
+                    reason=FOLLOWING_A_RECALL,
+                )
+                link, returned = outcome.link, outcome.payment
+                answer = _accepted_by(caller.id, original, returned)
+            else:
+                assert rejection_reason is not None
+                answer = RecallAnswer(False, rejection_reason, detail or f"refused by {caller.id}")
+            answered = replace(
+                current,
+                status=RecallStatus.ACCEPTED if answer.accepted else RecallStatus.REJECTED,
+                rejection_reason=answer.rejection_reason,
+                detail=answer.detail,
+                return_uetr=None if returned is None else returned.uetr,
+                answered_by=caller.id,
+                answered_at=self._clock.now(),
+            )
+            # The lock above keeps this process to one answer per case; the store's
+            # compare-and-set keeps it so across processes.
+            if not self._recalls.answer_case(answered):
+                raise Conflict(
+                    "recall_already_answered",
+                    f"case {case_id} of {creator} was answered meanwhile",
+                    code=ReasonCode.DUPL,
+                )
+            return RecallOutcome(answered, original, returned, link)
+
+    def recall_case(self, creator: str, case_id: str, caller: Participant) -> RecallOutcome:
+        """A recall case as it stands, for its creator, the creditor agent of its payment, or
+        the operator; anyone else learns nothing of it (``NotFound``)."""
+        case = self._recalls.case(creator, case_id)
+        outcome = None if case is None else self._outcome_of(case)
+        if outcome is None or not (
+            caller.role is Role.OPERATOR
+            or caller.id == creator
+            or (outcome.original is not None and caller.id == outcome.original.creditor.agent)
+        ):
+            raise NotFound(
+                "recall_case_unknown", f"no recall case {case_id!r} of {creator} for {caller.id}"
+            )
+        return outcome
+
+    def pending_recall_of(self, original_uetr: str, caller: Participant) -> RecallOutcome:
+        """The recall awaiting ``caller``'s answer about ``original_uetr`` (a payment it
+        received), so that the destination PSP learns the case it is to answer."""
+        original = self._reader.payment(_uetr(original_uetr))
+        if original is None or caller.id != original.creditor.agent:
+            raise NotFound("payment_unknown", f"no payment {original_uetr} received by {caller.id}")
+        case = self._recalls.pending_case_of(original.uetr)
+        if case is None:
+            raise NotFound("recall_unknown", f"no recall of {original.uetr} awaits an answer")
+        return RecallOutcome(case, original)
+
+    @contextmanager
+    def _answering(self, case: RecallCase) -> Iterator[None]:
+        key = (case.creator, case.case_id)
+        if key in self._answering_now or len(self._answering_now) >= RETURNS_IN_FLIGHT_MAX:
+            raise Conflict(
+                "recall_answer_in_progress",
+                f"case {case.case_id} of {case.creator} is being answered",
+                code=ReasonCode.DUPL,
+            )
+        self._answering_now.add(key)
+        try:
+            yield
+        finally:
+            self._answering_now.discard(key)
+
+    def _unrecallable(
+        self, original: Payment | None, stated_amount: Money, caller: Participant
+    ) -> RecallAnswer | None:
+        """Why the hub answers a recall at once without asking anyone, if it does."""
         if original is None or original.debtor.agent != caller.id:
-            return _refusal("NOOR", "no payment with this UETR is known for the caller"), None, None
+            return _refusal("NOOR", "no payment with this UETR is known for the caller")
         if original.return_of is not None:
-            return _refusal("NOOR", "a return payment is not recalled"), None, None
+            return _refusal("NOOR", "a return payment is not recalled")
         if original.status is not PaymentStatus.SETTLED:
-            return (
-                _refusal(
-                    "NOOR",
-                    f"the payment is {original.status.value}, not settled: nothing reached the "
-                    "creditor to recall",
-                ),
-                None,
-                None,
+            return _refusal(
+                "NOOR",
+                f"the payment is {original.status.value}, not settled: nothing reached the "
+                "creditor to recall",
             )
         if stated_amount != original.interbank_target:
-            return (
-                _refusal(
-                    "NOOR",
-                    f"OrgnlIntrBkSttlmAmt {stated_amount} is not the payment's "
-                    f"{original.interbank_target}",
-                ),
-                None,
-                None,
+            return _refusal(
+                "NOOR",
+                f"OrgnlIntrBkSttlmAmt {stated_amount} is not the payment's "
+                f"{original.interbank_target}",
             )
         earlier = self.return_of(original.uetr)
         if earlier is not None and earlier.status not in _NOTHING_RETURNED:
-            return _refusal("ARDT", f"already returned by payment {earlier.uetr}"), None, None
+            return _refusal("ARDT", f"already returned by payment {earlier.uetr}")
+        return None
+
+    async def _simulated_answer(
+        self, original: Payment, reason: str, case_id: str
+    ) -> tuple[RecallAnswer, ReturnLink | None, Payment | None]:
+        """The sandbox destination PSP's answer, and the return it executes when it accepts."""
         creditor = original.creditor
         balance = self._reader.account_balance(
             settlement.customer_account_id(
@@ -492,16 +697,28 @@ class ReturnsService:
         returned = outcome.payment
         if returned.status is PaymentStatus.SETTLED:
             return answer, outcome.link, returned
-        code = "AM04" if returned.reason is ReasonCode.AM04 else "NOAS"
-        why = returned.reason_detail or str(returned.reason)
-        detail = f"the return payment {returned.uetr} was refused: {why}"
-        return _refusal(code, detail), outcome.link, returned
+        return _accepted_by("the simulated PSP", original, returned), outcome.link, returned
 
     def _outcome_of(self, case: RecallCase) -> RecallOutcome:
         original = self._reader.payment(case.original_uetr)
         returned = None if case.return_uetr is None else self._reader.payment(case.return_uetr)
         link = self._recalls.return_of(case.original_uetr) if returned is not None else None
         return RecallOutcome(case, original, returned, link)
+
+
+def _accepted_by(who: str, original: Payment, returned: Payment) -> RecallAnswer:
+    """An accepted recall once its return ran: accepted if the return settled, else refused
+    with why the return payment was (AM04 when the creditor no longer holds the money)."""
+    if returned.status is PaymentStatus.SETTLED:
+        return RecallAnswer(
+            True,
+            None,
+            f"accepted by {who}; the {original.amount_credited} credited is returned by "
+            f"payment {returned.uetr}",
+        )
+    code = "AM04" if returned.reason is ReasonCode.AM04 else "NOAS"
+    why = returned.reason_detail or str(returned.reason)
+    return _refusal(code, f"the return payment {returned.uetr} was refused: {why}")
 
 
 def _refusal(code: str, detail: str) -> RecallAnswer:

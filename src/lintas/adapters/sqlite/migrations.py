@@ -158,6 +158,22 @@ MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
             WHERE pending_id IS NOT NULL;
         """,
     ),
+    (
+        6,
+        "recall_answers",
+        # A recall may wait for the destination PSP's own answer: cases get a status (pending,
+        # accepted, rejected), who answered and when; at most one pending case per payment.
+        """
+        ALTER TABLE recall_cases ADD COLUMN status TEXT NOT NULL DEFAULT 'rejected'
+            CHECK (status IN ('pending', 'accepted', 'rejected'));
+        UPDATE recall_cases SET status = 'accepted' WHERE accepted = 1;
+        ALTER TABLE recall_cases ADD COLUMN answered_by TEXT;
+        ALTER TABLE recall_cases ADD COLUMN answered_at TEXT;
+        UPDATE recall_cases SET answered_by = 'hub', answered_at = created_at;
+        CREATE UNIQUE INDEX recall_cases_one_pending ON recall_cases (original_uetr)
+            WHERE status = 'pending';
+        """,
+    ),
 )
 
 

@@ -16,15 +16,15 @@ from pathlib import Path
 from typing import Final
 
 from lintas.adapters.sqlite.migrations import migrate
-from lintas.ports.recalls import RecallCase, ReturnLink
+from lintas.ports.recalls import RecallCase, RecallStatus, ReturnLink
 
 #: Milliseconds a write waits for the payment writer before giving up.
 BUSY_TIMEOUT_MS: Final = 10_000
 
 _LINK_COLUMNS: Final = "original_uetr, return_uetr, return_id, returned_by, reason, created_at"
 _CASE_COLUMNS: Final = (
-    "creator, case_id, cancellation_id, original_uetr, reason, accepted, rejection_reason, "
-    "detail, return_uetr, created_at"
+    "creator, case_id, cancellation_id, original_uetr, reason, status, rejection_reason, "
+    "detail, return_uetr, created_at, answered_by, answered_at, accepted"
 )
 
 
@@ -89,28 +89,77 @@ class SqliteRecalls:
 
     def save_case(self, case: RecallCase) -> RecallCase:
         with self._connection() as conn:
-            conn.execute(
-                f"INSERT INTO recall_cases ({_CASE_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (creator, case_id) DO NOTHING",
-                (
-                    case.creator,
-                    case.case_id,
-                    case.cancellation_id,
-                    case.original_uetr,
-                    case.reason,
-                    int(case.accepted),
-                    case.rejection_reason,
-                    case.detail,
-                    case.return_uetr,
-                    case.created_at.isoformat(),
-                ),
-            )
+            try:
+                conn.execute(
+                    f"INSERT INTO recall_cases ({_CASE_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT (creator, case_id) DO NOTHING",
+                    _case_values(case),
+                )
+            except sqlite3.IntegrityError:
+                # Another case about the same payment is pending (one at a time): that one.
+                pending = _pending_of(conn, case.original_uetr)
+                assert pending is not None, case
+                return pending
             row = conn.execute(
                 f"SELECT {_CASE_COLUMNS} FROM recall_cases WHERE creator = ? AND case_id = ?",
                 (case.creator, case.case_id),
             ).fetchone()
         assert row is not None, case
         return _case(row)
+
+    def pending_case_of(self, original_uetr: str) -> RecallCase | None:
+        with self._connection() as conn:
+            return _pending_of(conn, original_uetr)
+
+    def answer_case(self, answered: RecallCase) -> bool:
+        assert not answered.pending, answered
+        assert answered.answered_at is not None and answered.answered_by is not None
+        with self._connection() as conn:
+            cursor = conn.execute(
+                "UPDATE recall_cases SET status = ?, accepted = ?, rejection_reason = ?, "
+                "detail = ?, return_uetr = ?, answered_by = ?, answered_at = ? "
+                "WHERE creator = ? AND case_id = ? AND status = ?",
+                (
+                    answered.status.value,
+                    int(answered.accepted),
+                    answered.rejection_reason,
+                    answered.detail,
+                    answered.return_uetr,
+                    answered.answered_by,
+                    answered.answered_at.isoformat(),
+                    answered.creator,
+                    answered.case_id,
+                    RecallStatus.PENDING.value,
+                ),
+            )
+            return cursor.rowcount == 1
+
+
+def _pending_of(conn: sqlite3.Connection, original_uetr: str) -> RecallCase | None:
+    row = conn.execute(
+        f"SELECT {_CASE_COLUMNS} FROM recall_cases WHERE original_uetr = ? AND status = ?",
+        (original_uetr, RecallStatus.PENDING.value),
+    ).fetchone()
+    return None if row is None else _case(row)
+
+
+def _case_values(case: RecallCase) -> tuple[object, ...]:
+    return (
+        case.creator,
+        case.case_id,
+        case.cancellation_id,
+        case.original_uetr,
+        case.reason,
+        case.status.value,
+        case.rejection_reason,
+        case.detail,
+        case.return_uetr,
+        case.created_at.isoformat(),
+        case.answered_by,
+        None if case.answered_at is None else case.answered_at.isoformat(),
+        int(case.accepted),
+    )
 
 
 def _text(value: object) -> str:
@@ -131,18 +180,19 @@ def _link(row: tuple[object, ...]) -> ReturnLink:
 
 
 def _case(row: tuple[object, ...]) -> RecallCase:
-    (creator, case_id, cancellation_id, original, reason, accepted, rejection, detail,
-     return_uetr, created) = row  # fmt: skip
-    assert isinstance(accepted, int), accepted
+    (creator, case_id, cancellation_id, original, reason, status, rejection, detail,
+     return_uetr, created, answered_by, answered_at, _) = row  # fmt: skip
     return RecallCase(
         creator=_text(creator),
         case_id=_text(case_id),
         cancellation_id=_text(cancellation_id),
         original_uetr=_text(original),
         reason=_text(reason),
-        accepted=bool(accepted),
+        status=RecallStatus(_text(status)),
         rejection_reason=None if rejection is None else _text(rejection),
         detail=_text(detail),
         return_uetr=None if return_uetr is None else _text(return_uetr),
         created_at=datetime.fromisoformat(_text(created)),
+        answered_by=None if answered_by is None else _text(answered_by),
+        answered_at=None if answered_at is None else datetime.fromisoformat(_text(answered_at)),
     )

@@ -1,4 +1,9 @@
-"""ISO 20022 codecs: typed frozen dataclasses in, XML bytes out, and back, hardened.
+"""ISO 20022 codecs: typed frozen structs in, XML bytes out, and back, hardened.
+
+The types are frozen ``msgspec.Struct``s (as in ``codecs.emvqr``): just as immutable,
+comparable and hashable as frozen dataclasses, but built in C; a frozen dataclass's
+``__init__`` (one ``object.__setattr__`` per field) cost more than reading the values of a
+pacs.008. Their ``__post_init__`` still checks every value.
 
 Messages (one module per family): head.001.001.02 (``header``), pacs.008.001.13
 (``pacs008``), pacs.002.001.15 (``pacs002``), pacs.004.001.14 (``pacs004``),
@@ -7,8 +12,12 @@ camt.056.001.11 (``camt056``), camt.029.001.10 (``camt029``), camt.053.001.12 (`
 
 Reading is a visible pipeline: size limit -> hardened parse (no DTD, no entities, no
 network, depth limit) -> known namespaces only -> XSD validation (optional on the hot path)
--> typed read -> usage rules. Every refusal is one of these, each carrying the ISO 20022
-reason code to reply with (``reason_code``, ``FF01`` unless a better code exists)::
+-> typed read -> usage rules. The structural checks and the paths of a message's elements
+depend only on its shape (tags and nesting), so they are worked out once per shape and
+remembered (``_xml.Shape``, at most ``SHAPES_MAX`` shapes, only shapes that passed).
+
+Every refusal is one of these, each carrying the ISO 20022 reason code to reply with
+(``reason_code``, ``FF01`` unless a better code exists)::
 
     Iso20022Error
     ├── MessageTooLarge       longer than MESSAGE_BYTES_MAX; never parsed
@@ -26,8 +35,12 @@ from lintas.codecs.iso20022.acmt import (
     VerificationRequest,
     VerificationResult,
 )
-from lintas.codecs.iso20022.camt029 import RecallRejectionReason, RecallResolution
-from lintas.codecs.iso20022.camt053 import Balance, Side, Statement, StatementEntry
+from lintas.codecs.iso20022.camt029 import (
+    RecallRejectionReason,
+    RecallResolution,
+    ResolutionStatus,
+)
+from lintas.codecs.iso20022.camt053 import Balance, Pagination, Side, Statement, StatementEntry
 from lintas.codecs.iso20022.camt056 import RecallReason, RecallRequest
 from lintas.codecs.iso20022.codec import (
     ENVELOPE_NAMESPACE,
@@ -85,12 +98,14 @@ __all__ = [
     "MessageId",
     "MessageTooLarge",
     "OriginalReference",
+    "Pagination",
     "PaymentReturn",
     "Priority",
     "RecallReason",
     "RecallRejectionReason",
     "RecallRequest",
     "RecallResolution",
+    "ResolutionStatus",
     "ReturnReason",
     "SchemaInvalid",
     "SchemaProblem",

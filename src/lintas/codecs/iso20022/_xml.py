@@ -26,7 +26,14 @@ from lintas.codecs.iso20022.errors import (
     UnknownMessage,
     UsageRuleViolated,
 )
-from lintas.domain.money import CURRENCY_EXPONENTS, Money, MoneyError, parse_amount
+from lintas.domain.money import (
+    AMOUNT_MINOR_MAX,
+    CURRENCY_EXPONENTS,
+    CurrencyCode,
+    Money,
+    MoneyError,
+    parse_amount,
+)
 
 #: The largest message accepted, checked before any parsing work is done.
 MESSAGE_BYTES_MAX: Final[int] = 256 * 1024
@@ -40,6 +47,10 @@ UETR_PATTERN: Final = re.compile(
     r"[a-f0-9]{8}-[a-f0-9]{4}-4[a-f0-9]{3}-[89ab][a-f0-9]{3}-[a-f0-9]{12}"
 )
 BIC_PATTERN: Final = re.compile(r"[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?")
+#: BICs found well-formed already, remembered because the same few participants' BICs are
+#: in every message; forgotten wholesale when full.
+_BICS_SEEN: Final[set[str]] = set()
+BICS_SEEN_MAX: Final[int] = 4096
 _RATE_PATTERN: Final = re.compile(r"[0-9]{1,11}(?:\.[0-9]{1,10})?")
 # Control characters (other than tab and newline) cannot round-trip through XML text.
 _TEXT_FORBIDDEN: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -47,6 +58,23 @@ _TEXT_FORBIDDEN: Final = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\ud800-\udfff\ufffe
 _local = threading.local()
 # One XPath evaluated in C: true when any element sits deeper than DEPTH_MAX.
 _TOO_DEEP: Final = etree.XPath("boolean(" + "/*" * (DEPTH_MAX + 1) + ")")
+
+
+def is_bic(value: str) -> bool:
+    """Whether ``value`` is a BICFI (``BIC_PATTERN``)."""
+    if value in _BICS_SEEN:
+        return True
+    if BIC_PATTERN.fullmatch(value) is None:
+        return False
+    if len(_BICS_SEEN) >= BICS_SEEN_MAX:
+        _BICS_SEEN.clear()
+    _BICS_SEEN.add(value)
+    return True
+
+
+def are_bics(values: tuple[str | None, ...]) -> bool:
+    """Whether every one of ``values`` is a BICFI already seen; False says "check each"."""
+    return _BICS_SEEN.issuperset(values)
 
 
 def _parser() -> etree.XMLParser:
@@ -72,8 +100,8 @@ def parse_hardened(xml: bytes, *, check_depth: bool = True) -> etree._Element:
     """Parse untrusted bytes into an element tree, or raise a typed ``Iso20022Error``.
 
     ``check_depth=False`` is for callers that index every element right after parsing:
-    ``index_part`` refuses nesting deeper than ``DEPTH_MAX`` during its one pass, so the
-    separate depth query would only repeat that work.
+    ``Shape.part`` refuses nesting deeper than ``DEPTH_MAX`` as it works out the paths, so
+    the separate depth query would only repeat that work.
     """
     if not isinstance(xml, bytes | bytearray):
         raise MalformedXml(f"an XML message must be bytes, not {type(xml).__name__}")
@@ -81,8 +109,9 @@ def parse_hardened(xml: bytes, *, check_depth: bool = True) -> etree._Element:
         raise MessageTooLarge(
             f"message is {len(xml)} bytes; the limit is {MESSAGE_BYTES_MAX} bytes"
         )
-    # Refuse a declaration before parsing so that no entity table is ever built.
-    if b"<!DOCTYPE" in xml or b"<!ENTITY" in xml:
+    # Refuse a declaration before parsing so that no entity table is ever built. One scan
+    # for "<!" finds both; only a message that has one (a comment, CDATA) is scanned again.
+    if b"<!" in xml and (b"<!DOCTYPE" in xml or b"<!ENTITY" in xml):
         raise ForbiddenConstruct("DOCTYPE and entity declarations are refused")
     try:
         root = etree.fromstring(xml if type(xml) is bytes else bytes(xml), _parser())
@@ -120,10 +149,15 @@ def namespace_of(element: etree._Element) -> str | None:
 
 #: Elements one message may hold; far above what a 256 KiB message of ours contains.
 ELEMENTS_MAX: Final[int] = 20_000
-#: Parts with at most this many elements have their shape remembered (see ``index_part``).
-SHAPE_ELEMENTS_MAX: Final[int] = 512
-#: Shapes remembered at most; the memory is forgotten wholesale when it is full.
-SHAPES_MAX: Final[int] = 1024
+#: Messages with at most this many elements have their shape remembered (see ``Shape``); a
+#: pacs.008 with its AppHdr has about 90.
+SHAPE_ELEMENTS_MAX: Final[int] = 256
+#: Shapes remembered at most; the memory is forgotten wholesale when it is full. A shape
+#: holds its key (the tags, ~70 bytes each), paths and positions: at most ~70 KB, so the
+#: memory stays under ~20 MB however many shapes senders use.
+SHAPES_MAX: Final[int] = 256
+#: Distinct tuples of keys one part is read with, at most (readers use a few constants).
+PLANS_MAX: Final[int] = 64
 
 _TAG: Final = attrgetter("tag")
 
@@ -153,49 +187,129 @@ class Node:
         self.element = element
 
 
-_Shape = tuple[tuple[str, ...], dict[str, int]]
-# (namespace, depth of the part, preorder tags, child counts) -> (paths, repeat counts)
-_shapes: dict[tuple[str, int, str, tuple[int, ...]], _Shape] = {}
+class Part:
+    """Where one part of a message (its ``AppHdr`` or its ``Document``) sits in the list of
+    the message's elements in document order, and the path of each of its elements."""
 
+    __slots__ = ("counts", "end", "paths", "plans", "positions", "start")
 
-def index_part(part: etree._Element, namespace: str, depth: int = 1) -> Node:
-    """Index every element under ``part`` (which sits at ``depth``, the root being 1).
+    def __init__(self, start: int, end: int, paths: tuple[str, ...], counts: dict[str, int]):
+        self.start = start
+        self.end = end
+        self.paths = paths
+        self.counts = counts
+        #: Path -> position in the message's element list.
+        self.positions = {path: start + i for i, path in enumerate(paths)}
+        #: Keys -> their positions (-1: absent), for the few key tuples readers use.
+        self.plans: dict[tuple[str, ...], tuple[int, ...]] = {}
 
-    Refuses any element outside ``namespace``, more than ``ELEMENTS_MAX`` elements, and
-    nesting deeper than ``DEPTH_MAX`` (checked first, so a deep hostile tree is always
-    refused as such).
+    def node(self, elements: list[etree._Element]) -> Node:
+        """The part of this message (``elements``, in document order) as an indexed ``Node``."""
+        part = elements[self.start : self.end]
+        return Node(dict(zip(self.paths, part, strict=True)), self.counts, "", part[0])
 
-    The tags in document order and each element's number of children determine the tree
-    exactly. Messages of one kind mostly share a handful of shapes, so the paths of a
-    shape (and its verdict) are computed once and remembered: indexing a part is then one
-    C-level pass over its elements and one dictionary build. Only shapes that passed every
-    check are remembered, and only small ones, so the memory stays bounded.
-    """
-    elements = list(part.iter())
-    if len(elements) > ELEMENTS_MAX:
-        raise ForbiddenConstruct(f"more than {ELEMENTS_MAX} elements")
-    tags = list(map(_TAG, elements))
-    children = tuple(map(len, elements))
-    try:
-        signature = "\n".join(tags)
-    except TypeError:  # A comment or processing instruction: never in a parsed message.
-        shape = _learn(tags, children, namespace, depth)
-    else:
-        key = (namespace, depth, signature, children)
-        found = _shapes.get(key)
+    def plan(self, keys: tuple[str, ...]) -> tuple[int, ...]:
+        """Where each of ``keys`` is (-1 where absent), worked out once per shape."""
+        found = self.plans.get(keys)
         if found is None:
-            shape = _learn(tags, children, namespace, depth)
-            if len(elements) <= SHAPE_ELEMENTS_MAX:
-                if len(_shapes) >= SHAPES_MAX:
-                    _shapes.clear()
-                _shapes[key] = shape
-        else:
-            shape = found
-    paths, counts = shape
-    return Node(dict(zip(paths, elements, strict=True)), counts, "", part)
+            # Bounded: readers pass only their own constant tuples of keys.
+            assert len(self.plans) < PLANS_MAX, "readers pass constant tuples of keys"
+            positions = self.positions
+            found = self.plans[keys] = tuple(positions.get(key, -1) for key in keys)
+        return found
 
 
-def _learn(tags: list[object], children: tuple[int, ...], namespace: str, depth: int) -> _Shape:
+class Fields:
+    """One part of one message, its elements found by path (``A/B#1/C``, see ``Node``).
+
+    A reader that knows the paths it needs asks for them all at once (``texts``): the
+    positions are worked out once per shape of message, so reading a value is a list
+    lookup. Readers that walk a message ask for the indexed ``Node`` instead.
+    """
+
+    __slots__ = ("elements", "part")
+
+    def __init__(self, elements: list[etree._Element], part: Part) -> None:
+        self.elements = elements
+        self.part = part
+
+    @property
+    def root(self) -> etree._Element:
+        return self.elements[self.part.start]
+
+    def node(self) -> Node:
+        return self.part.node(self.elements)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.part.positions
+
+    def element(self, key: str) -> etree._Element | None:
+        at = self.part.positions.get(key)
+        return None if at is None else self.elements[at]
+
+    def count(self, key: str) -> int:
+        """How many same-named siblings sit at ``key``."""
+        return self.part.counts.get(key, 1) if key in self.part.positions else 0
+
+    def texts(self, keys: tuple[str, ...]) -> list[str | None]:
+        """The text at each of ``keys`` (``None`` where absent); an empty element is refused."""
+        elements = self.elements
+        found = [None if at < 0 else elements[at].text or "" for at in self.part.plan(keys)]
+        if "" in found:
+            empty = keys[found.index("")]
+            raise SchemaInvalid([SchemaProblem(f"/{empty}", "empty element")])
+        return found
+
+    def money(self, key: str) -> Money | None:
+        """The amount at ``key``, ``None`` when absent."""
+        at = self.part.positions.get(key)
+        return None if at is None else read_money(self.elements[at])
+
+
+class Shape:
+    """A message's elements in document order, their tags and child counts.
+
+    Together, the tags in document order and each element's number of children fix the tree
+    exactly. Messages of one kind share a handful of shapes, so what a shape means (where its
+    parts are, their paths, and that it passed every structural check) is worked out once and
+    remembered under ``key``: reading a message then costs one C-level pass over its elements.
+    """
+
+    __slots__ = ("children", "elements", "key", "tags")
+
+    def __init__(self, root: etree._Element) -> None:
+        elements = list(root.iter())
+        if len(elements) > ELEMENTS_MAX:
+            raise ForbiddenConstruct(f"more than {ELEMENTS_MAX} elements")
+        self.elements = elements
+        self.tags: list[object] = list(map(_TAG, elements))
+        self.children = tuple(map(len, elements))
+        #: None: not to be remembered (too large, or holding a non-element node).
+        self.key: tuple[str, tuple[int, ...]] | None = None
+        if len(elements) <= SHAPE_ELEMENTS_MAX:
+            try:
+                self.key = ("\n".join(self.tags), self.children)  # type: ignore[arg-type]
+            except TypeError:  # A comment or processing instruction: never in a parsed message.
+                self.key = None
+
+    def part(self, start: int, namespace: str, depth: int) -> Part:
+        """The part rooted at ``elements[start]`` (which sits at ``depth``, the root being 1).
+
+        Refuses any element outside ``namespace`` and nesting deeper than ``DEPTH_MAX``
+        (checked first, so a deep hostile tree is always refused as such).
+        """
+        children = self.children
+        end, remaining = start + 1, children[start]
+        while remaining:  # Preorder: each element read brings its own children to read.
+            remaining += children[end] - 1
+            end += 1
+        paths, counts = _learn(self.tags[start:end], children[start:end], namespace, depth)
+        return Part(start, end, paths, counts)
+
+
+def _learn(
+    tags: list[object], children: tuple[int, ...], namespace: str, depth: int
+) -> tuple[tuple[str, ...], dict[str, int]]:
     """The paths of a part given in preorder, or the refusal of the part."""
     prefix = f"{{{namespace}}}"
     cut = len(prefix)
@@ -212,6 +326,9 @@ def _learn(tags: list[object], children: tuple[int, ...], namespace: str, depth:
             raise ForbiddenConstruct(f"elements nest deeper than {DEPTH_MAX} levels")
         if isinstance(tag, str) and tag.startswith(prefix):
             path = base + tag[cut:]
+        elif isinstance(tag, str) and _in_supplementary_data(base) and _is_extension(tag):
+            # Lintas's own supplementary data: the path names it ``lnts:<local name>``.
+            path = f"{base}{EXTENSION_PREFIX}{tag.rsplit('}', 1)[1]}"
         else:
             # Keep walking: a deeper refusal takes precedence over this one.
             foreign = tag if foreign is None else foreign
@@ -227,6 +344,22 @@ def _learn(tags: list[object], children: tuple[int, ...], namespace: str, depth:
     if foreign is not None:
         raise UnknownMessage(f"element {foreign!r} is outside the namespace {namespace}")
     return tuple(paths), {path: n for path, n in seen.items() if n > 1}
+
+
+#: The namespace of the supplementary data Lintas writes (``SplmtryData/Envlp``), the only
+#: elements outside a message's own namespace that a message may hold, and only there.
+EXTENSION_NAMESPACE: Final[str] = "urn:lintas:xsd:supplementary.001.001.01"
+#: How paths name the elements of ``EXTENSION_NAMESPACE`` (``.../Envlp/lnts:RtrLk``).
+EXTENSION_PREFIX: Final[str] = "lnts:"
+_SUPPLEMENTARY: Final = re.compile(r"(?:^|/)SplmtryData(?:#[0-9]+)?/Envlp/")
+
+
+def _in_supplementary_data(base: str) -> bool:
+    return "Envlp/" in base and _SUPPLEMENTARY.search(base) is not None
+
+
+def _is_extension(tag: str) -> bool:
+    return tag.startswith(f"{{{EXTENSION_NAMESPACE}}}")
 
 
 def _where(node: Node, rel: str) -> str:
@@ -283,7 +416,7 @@ class Reader:
 
     def bic(self, node: Node, rel: str) -> str | None:
         value = self.text(node, rel)
-        if value is not None and BIC_PATTERN.fullmatch(value) is None:
+        if value is not None and not is_bic(value):
             raise SchemaInvalid([SchemaProblem(_where(node, rel), f"{value!r} is not a BIC")])
         return value
 
@@ -296,6 +429,20 @@ class Reader:
     def money(self, node: Node, rel: str) -> Money | None:
         found = self.find(node, rel)
         return None if found is None else read_money(found.element)
+
+    def required(self, node: Node, rel: str, rule: str, where: str) -> str:
+        """The text at ``rel``, which the usage rule ``rule`` requires (named ``where``)."""
+        value = self.text(node, rel)
+        if value is None:
+            raise UsageRuleViolated(rule, where)
+        return value
+
+    def required_money(self, node: Node, rel: str, rule: str, where: str) -> Money:
+        """The amount at ``rel``, which the usage rule ``rule`` requires (named ``where``)."""
+        value = self.money(node, rel)
+        if value is None:
+            raise UsageRuleViolated(rule, where)
+        return value
 
     def need_money(self, node: Node, rel: str) -> Money:
         return read_money(self.need(node, rel).element)
@@ -333,47 +480,6 @@ def _text_of(node: Node) -> str:
     return value
 
 
-# Reading by absolute path: a message reader that knows its paths skips the Node objects.
-
-
-def text_at(index: dict[str, etree._Element], key: str) -> str | None:
-    """The text of the element at ``key`` (a path from the part), ``None`` when absent."""
-    element = index.get(key)
-    if element is None:
-        return None
-    value = element.text
-    if not value:
-        raise SchemaInvalid([SchemaProblem(f"/{key}", "empty element")])
-    return value
-
-
-def need_text_at(index: dict[str, etree._Element], key: str) -> str:
-    """The text at ``key``; a missing element is refused."""
-    value = text_at(index, key)
-    if value is None:
-        raise SchemaInvalid([SchemaProblem(f"/{key}", "required element missing")])
-    return value
-
-
-def bic_at(index: dict[str, etree._Element], key: str) -> str | None:
-    """The BIC at ``key``, ``None`` when absent; a malformed BIC is refused."""
-    value = text_at(index, key)
-    if value is not None and BIC_PATTERN.fullmatch(value) is None:
-        raise SchemaInvalid([SchemaProblem(f"/{key}", f"{value!r} is not a BIC")])
-    return value
-
-
-def money_at(index: dict[str, etree._Element], key: str) -> Money | None:
-    """The amount at ``key``, ``None`` when absent."""
-    element = index.get(key)
-    return None if element is None else read_money(element)
-
-
-def count_at(node: Node, key: str) -> int:
-    """How many same-named siblings sit at ``key``."""
-    return node.counts.get(key, 1) if key in node.index else 0
-
-
 def readable_path(part: etree._Element, xpath: str) -> str:
     """An XSD error's ``/*/*[2]/*`` path as local names (``/Document/X/Y[2]``)."""
     steps = xpath.strip("/").split("/")
@@ -399,15 +505,44 @@ def readable_path(part: etree._Element, xpath: str) -> str:
 _STEP: Final = re.compile(r"\*(?:\[([0-9]+)\])?")
 
 
+#: Per served currency: its exponent, 10 to that power, and its code as a ``CurrencyCode``.
+_SCALES: Final[dict[str, tuple[int, int, CurrencyCode]]] = {
+    code: (exponent, 10**exponent, CurrencyCode(code))
+    for code, exponent in CURRENCY_EXPONENTS.items()
+}
+#: Digits before the decimal point that ``parse_amount`` takes (``[1-9][0-9]{0,17}``).
+_UNITS_DIGITS_MAX: Final[int] = 18
+
+
 def read_money(element: etree._Element) -> Money:
-    """An amount element (``<X Ccy="SGD">10.00</X>``) as ``Money``."""
+    """An amount element (``<X Ccy="SGD">10.00</X>``) as ``Money``.
+
+    A plain amount (ASCII digits, at most the currency's decimals, no leading zero) is
+    converted here; anything else goes through ``parse_amount``, which gives the exact value
+    or the domain's precise refusal. Both agree on every plain amount (a unit test checks).
+    """
     code = element.get("Ccy")
-    if code is None or code not in CURRENCY_EXPONENTS:
+    scale = None if code is None else _SCALES.get(code)
+    if scale is None:
         raise UsageRuleViolated(
             "currency_is_not_served", f"currency {code!r} is not served", reason_code="AM03"
         )
+    text = element.text or ""
+    units, dot, fraction = text.partition(".")
+    exponent, factor, served = scale
+    if (
+        units.isascii()
+        and units.isdigit()
+        and len(units) <= _UNITS_DIGITS_MAX
+        and (units[0] != "0" or units == "0")
+        and (not dot or (fraction.isascii() and fraction.isdigit() and len(fraction) <= exponent))
+    ):
+        minor = int(units + fraction.ljust(exponent, "0")) if dot else int(units) * factor
+        if minor <= AMOUNT_MINOR_MAX:
+            return Money(minor, served)
+    assert code is not None
     try:
-        return parse_amount(element.text or "", code)
+        return parse_amount(text, code)
     except MoneyError as error:
         raise UsageRuleViolated(error.reason, error.message, reason_code="AM12") from None
 
@@ -433,9 +568,12 @@ def read_date(value: str) -> date:
 
 def read_rate(value: str) -> Decimal:
     """A BaseOneRate as an exact, positive decimal."""
-    if _RATE_PATTERN.fullmatch(value) is None or Decimal(value) <= 0:
+    if _RATE_PATTERN.fullmatch(value) is None:
         raise UsageRuleViolated("exchange_rate_is_malformed", f"{value!r}")
-    return Decimal(value)
+    rate = Decimal(value)
+    if rate <= 0:
+        raise UsageRuleViolated("exchange_rate_is_malformed", f"{value!r}")
+    return rate
 
 
 def format_datetime(value: datetime) -> str:
@@ -450,10 +588,14 @@ def format_rate(value: Decimal) -> str:
 
 def check_text(name: str, value: str, length_max: int) -> None:
     """Refuse, before writing, text the schema or XML itself would refuse."""
+    if 0 < len(value) <= length_max and value.isprintable():
+        return  # Every message's every text: the common case, decided at once.
     if not 1 <= len(value) <= length_max:
         raise UsageRuleViolated(
             "text_length_out_of_range", f"{name} must be 1..{length_max} characters"
         )
+    # A printable string has none of the forbidden characters (they are all control,
+    # surrogate or unassigned code points); only the others need the pattern search.
     if _TEXT_FORBIDDEN.search(value) is not None:
         raise UsageRuleViolated("text_has_control_characters", f"{name} has control characters")
 

@@ -16,11 +16,11 @@ name is the closest, and both sides of this codec agree on it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
+import msgspec
 from lxml import etree
 
 from lintas.codecs.iso20022._xml import Node, Reader, Writer, check_text, format_datetime
@@ -56,8 +56,7 @@ class VerificationResult(StrEnum):
     NOT_APPLICABLE = "NOAP"
 
 
-@dataclass(frozen=True, slots=True)
-class Assignment:
+class Assignment(msgspec.Struct, frozen=True, gc=False):
     """Who asks whom, when, under which message id (``Assgnmt``)."""
 
     message_id: str
@@ -72,8 +71,7 @@ class Assignment:
         check_bic("Assgne", self.assignee_bic)
 
 
-@dataclass(frozen=True, slots=True)
-class VerificationRequest:
+class VerificationRequest(msgspec.Struct, frozen=True, gc=False):
     """Resolve ``address`` (a proxy or an account) and optionally check ``party_name``."""
 
     assignment: Assignment
@@ -92,8 +90,7 @@ class VerificationRequest:
             check_bic("Agt", self.agent_bic)
 
 
-@dataclass(frozen=True, slots=True)
-class VerificationReport:
+class VerificationReport(msgspec.Struct, frozen=True, gc=False):
     """The answer: the result and, unless NOAP, what the address resolved to."""
 
     assignment: Assignment

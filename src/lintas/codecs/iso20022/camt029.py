@@ -1,15 +1,17 @@
 """camt.029.001.10 resolution of investigation: the answer to a recall (camt.056).
 
 Accepted: ``Sts/Conf`` = ``CNCL`` and ``TxCxlSts`` = ``ACCR``. Rejected: ``Sts/Conf`` =
-``RJCR``, ``TxCxlSts`` = ``RJCR`` and ``CxlStsRsnInf/Rsn/Cd`` says why.
+``RJCR``, ``TxCxlSts`` = ``RJCR`` and ``CxlStsRsnInf/Rsn/Cd`` says why. Pending (the case
+is with the creditor agent, who has not answered yet): ``Sts/Conf`` = ``PDCR`` and
+``TxCxlSts`` = ``PDCR``, with no reason.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+import msgspec
 from lxml import etree
 
 from lintas.codecs.iso20022._xml import Node, Reader, Writer
@@ -32,8 +34,23 @@ NAMESPACE: Final[str] = f"urn:iso:std:iso:20022:tech:xsd:{CAMT_029}"
 ROOT: Final[str] = "RsltnOfInvstgtn"
 _r: Final = Reader()
 _w: Final = Writer(NAMESPACE)
-_ACCEPTED: Final = ("CNCL", "ACCR")
-_REJECTED: Final = ("RJCR", "RJCR")
+
+
+class ResolutionStatus(StrEnum):
+    """Where a recall stands (the investigation's ``Sts/Conf``)."""
+
+    ACCEPTED = "CNCL"
+    REJECTED = "RJCR"
+    PENDING = "PDCR"
+
+
+#: Each status as ``(Sts/Conf, TxCxlSts)``.
+_CODES: Final = {
+    ResolutionStatus.ACCEPTED: ("CNCL", "ACCR"),
+    ResolutionStatus.REJECTED: ("RJCR", "RJCR"),
+    ResolutionStatus.PENDING: ("PDCR", "PDCR"),
+}
+_STATUS_OF_CODES: Final = {codes: status for status, codes in _CODES.items()}
 
 
 class RecallRejectionReason(StrEnum):
@@ -51,30 +68,41 @@ class RecallRejectionReason(StrEnum):
 _KNOWN: Final = frozenset(reason.value for reason in RecallRejectionReason)
 
 
-@dataclass(frozen=True, slots=True)
-class RecallResolution:
-    """The creditor side accepts the recall, or rejects it with a reason."""
+class RecallResolution(msgspec.Struct, frozen=True, gc=False):
+    """The creditor side accepts the recall, or rejects it with a reason; or the case is
+    still pending with it."""
 
     case: CaseAssignment
     resolution_id: str
     original: OriginalReference
-    accepted: bool
+    status: ResolutionStatus
     rejection_reason: RecallRejectionReason | None = None
     additional_info: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_id("CxlStsId", self.resolution_id)
         check_info(self.additional_info)
-        if self.accepted and (self.rejection_reason is not None or self.additional_info):
-            raise UsageRuleViolated("an_acceptance_carries_no_reason", "accepted with a reason")
-        if not self.accepted and self.rejection_reason is None:
-            raise UsageRuleViolated("a_rejection_carries_a_reason", "CxlStsRsnInf/Rsn/Cd")
+        if self.status is ResolutionStatus.REJECTED:
+            if self.rejection_reason is None:
+                raise UsageRuleViolated("a_rejection_carries_a_reason", "CxlStsRsnInf/Rsn/Cd")
+        elif self.rejection_reason is not None or self.additional_info:
+            raise UsageRuleViolated(
+                "only_a_rejection_carries_a_reason", f"{self.status.value} with a reason"
+            )
+
+    @property
+    def accepted(self) -> bool:
+        return self.status is ResolutionStatus.ACCEPTED
+
+    @property
+    def pending(self) -> bool:
+        return self.status is ResolutionStatus.PENDING
 
 
 def build(message: RecallResolution) -> etree._Element:
     """The ``Document`` element of ``message``."""
     m = message
-    confirmation, status = _ACCEPTED if m.accepted else _REJECTED
+    confirmation, status = _CODES[m.status]
     doc = _w.root("Document")
     body = _w.sub(doc, ROOT)
     write_case(_w, body, m.case, "RslvdCase")
@@ -96,20 +124,19 @@ def read(doc: Node) -> RecallResolution:
     if len(details) != 1 or len(transactions) != 1:
         raise UsageRuleViolated("one_transaction_per_message", "exactly one CxlDtls/TxInfAndSts")
     tx = transactions[0]
-    pair = (_r.text(body, "Sts/Conf"), _r.text(tx, "TxCxlSts"))
-    if pair not in (_ACCEPTED, _REJECTED):
+    pair = (_r.text(body, "Sts/Conf") or "", _r.text(tx, "TxCxlSts") or "")
+    status = _STATUS_OF_CODES.get(pair)
+    if status is None:
         raise UsageRuleViolated(
-            "resolution_is_accepted_or_rejected", f"Sts/Conf and TxCxlSts are {pair}"
+            "resolution_is_accepted_rejected_or_pending", f"Sts/Conf and TxCxlSts are {pair}"
         )
-    resolution_id = _r.text(tx, "CxlStsId")
-    if resolution_id is None:
-        raise UsageRuleViolated("resolution_id_is_required", "TxInfAndSts/CxlStsId")
+    resolution_id = _r.required(tx, "CxlStsId", "resolution_id_is_required", "TxInfAndSts/CxlStsId")
     code, info = read_reason(_r, tx, "CxlStsRsnInf", _KNOWN)
     return RecallResolution(
         case=read_case(_r, body, "RslvdCase"),
         resolution_id=resolution_id,
         original=read_original(_r, tx, "OrgnlUETR"),
-        accepted=pair == _ACCEPTED,
+        status=status,
         rejection_reason=None if code is None else RecallRejectionReason(code),
         additional_info=info,
     )

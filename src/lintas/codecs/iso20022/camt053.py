@@ -1,18 +1,24 @@
 """camt.053.001.12 bank-to-customer statement: one account, one day.
 
 Balances are ``OPBD`` (opening booked) and ``CLBD`` (closing booked), each with its own
-credit/debit indicator, dated ``Dt/Dt``. Every entry is booked (``Sts/Cd`` = ``BOOK``) on the
-statement day; ``NtryDtls/TxDtls/Refs`` carries the payment's MsgId, EndToEndId and UETR so
-a participant can reconcile each entry with the payment it came from.
+credit/debit indicator, dated ``Dt/Dt``. A day with more entries than one message carries is
+sent in pages (``GrpHdr/MsgPgntn``: ``PgNb`` from 1, ``LastPgInd``), each a message of its
+own with the same ``Stmt/Id``: the first page opens with ``OPBD``, the last closes with
+``CLBD``, and between pages the balance is interim booked (``ITBD``), so on every page the
+closing balance is the opening balance plus that page's entries.
+
+Every entry is booked (``Sts/Cd`` = ``BOOK``) on the statement day; ``NtryDtls/TxDtls/Refs``
+carries the payment's MsgId, EndToEndId and UETR so a participant can reconcile each entry
+with the payment it came from.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Final
 
+import msgspec
 from lxml import etree
 
 from lintas.codecs.iso20022._xml import Node, Reader, Writer, format_datetime
@@ -31,8 +37,14 @@ from lintas.domain.money import CurrencyCode, Money
 NAMESPACE: Final[str] = f"urn:iso:std:iso:20022:tech:xsd:{CAMT_053}"
 ROOT: Final[str] = "BkToCstmrStmt"
 #: Entries in one statement message: at about 650 bytes each, 300 entries stay well inside
-#: MESSAGE_BYTES_MAX. A busier day needs pagination (MsgPgntn), which Lintas does not write.
+#: MESSAGE_BYTES_MAX. A busier day is sent in pages (``Pagination``).
 STATEMENT_ENTRIES_MAX: Final[int] = 300
+#: ``PgNb`` is a Max5NumericText.
+PAGE_NUMBER_MAX: Final[int] = 99_999
+#: Balance type codes (ExternalBalanceType1Code) Lintas writes and reads.
+OPENING_BOOKED: Final[str] = "OPBD"
+CLOSING_BOOKED: Final[str] = "CLBD"
+INTERIM_BOOKED: Final[str] = "ITBD"
 _r: Final = Reader()
 _w: Final = Writer(NAMESPACE)
 
@@ -44,8 +56,7 @@ class Side(StrEnum):
     DEBIT = "DBIT"
 
 
-@dataclass(frozen=True, slots=True)
-class Balance:
+class Balance(msgspec.Struct, frozen=True, gc=False):
     """A balance: a non-negative amount and which side of zero it is on."""
 
     amount: Money
@@ -56,8 +67,7 @@ class Balance:
         return self.amount.minor if self.side is Side.CREDIT else -self.amount.minor
 
 
-@dataclass(frozen=True, slots=True)
-class StatementEntry:
+class StatementEntry(msgspec.Struct, frozen=True, gc=False):
     """One booked movement on the account and the payment it belongs to."""
 
     reference: str
@@ -79,9 +89,36 @@ class StatementEntry:
             check_uetr("UETR", self.uetr)
 
 
-@dataclass(frozen=True, slots=True)
-class Statement:
-    """A day's statement; the closing balance is the opening balance plus the entries."""
+class Pagination(msgspec.Struct, frozen=True, gc=False):
+    """Which page of a statement a message is (``MsgPgntn``), and whether it is the last."""
+
+    page_number: int
+    last_page: bool
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.page_number <= PAGE_NUMBER_MAX:
+            raise UsageRuleViolated(
+                "page_number_out_of_range", f"PgNb must be 1..{PAGE_NUMBER_MAX}"
+            )
+
+    @property
+    def opening_code(self) -> str:
+        """The first balance of this page: the day's opening, or an interim balance."""
+        return OPENING_BOOKED if self.page_number == 1 else INTERIM_BOOKED
+
+    @property
+    def closing_code(self) -> str:
+        """The last balance of this page: the day's closing, or an interim balance."""
+        return CLOSING_BOOKED if self.last_page else INTERIM_BOOKED
+
+
+#: An unpaginated statement is its own first and last page.
+_ONE_PAGE: Final = Pagination(1, True)
+
+
+class Statement(msgspec.Struct, frozen=True, gc=False):
+    """A day's statement (or one page of it); the closing balance is the opening balance
+    plus the entries."""
 
     message_id: str
     created_at: datetime
@@ -92,6 +129,8 @@ class Statement:
     opening: Balance
     closing: Balance
     entries: tuple[StatementEntry, ...] = ()
+    #: None: the whole day in one message (no ``MsgPgntn``).
+    pagination: Pagination | None = None
 
     def __post_init__(self) -> None:
         check_id("MsgId", self.message_id)
@@ -137,14 +176,19 @@ def build(message: Statement) -> etree._Element:
     header = _w.sub(body, "GrpHdr")
     _w.sub(header, "MsgId", m.message_id)
     _w.sub(header, "CreDtTm", format_datetime(m.created_at))
+    if m.pagination is not None:
+        pagination = _w.sub(header, "MsgPgntn")
+        _w.sub(pagination, "PgNb", str(m.pagination.page_number))
+        _w.sub(pagination, "LastPgInd", "true" if m.pagination.last_page else "false")
     statement = _w.sub(body, "Stmt")
     _w.sub(statement, "Id", m.statement_id)
     write_account(_w, statement, "Acct", m.account)
     # Ccy follows Id inside the same Acct element.
     account = statement[-1]
     _w.sub(account, "Ccy", m.currency)
-    _write_balance(statement, "OPBD", m.opening, m.statement_date)
-    _write_balance(statement, "CLBD", m.closing, m.statement_date)
+    page = m.pagination or _ONE_PAGE
+    _write_balance(statement, page.opening_code, m.opening, m.statement_date)
+    _write_balance(statement, page.closing_code, m.closing, m.statement_date)
     for entry in m.entries:
         node = _w.sub(statement, "Ntry")
         _w.sub(node, "NtryRef", entry.reference)
@@ -181,10 +225,15 @@ def read(doc: Node) -> Statement:
     if len(statements) != 1:
         raise UsageRuleViolated("one_statement_per_message", "exactly one Stmt")
     statement = statements[0]
+    pagination = _read_pagination(header)
+    page = pagination or _ONE_PAGE
     balances = [_read_balance(node) for node in _r.all(statement, "Bal")]
     codes = [code for code, _, _ in balances]
-    if codes != ["OPBD", "CLBD"]:
-        raise UsageRuleViolated("statement_has_opening_and_closing_balances", f"{codes}")
+    if codes != [page.opening_code, page.closing_code]:
+        raise UsageRuleViolated(
+            "statement_has_opening_and_closing_balances",
+            f"{codes}; page {page.page_number} needs {[page.opening_code, page.closing_code]}",
+        )
     if balances[0][2] != balances[1][2]:
         raise UsageRuleViolated("balances_are_of_the_statement_day", "Bal/Dt/Dt differ")
     found = _r.all(statement, "Ntry")
@@ -225,4 +274,19 @@ def read(doc: Node) -> Statement:
         opening=balances[0][1],
         closing=balances[1][1],
         entries=tuple(entries),
+        pagination=pagination,
     )
+
+
+_YES_NO: Final = {"true": True, "1": True, "false": False, "0": False}
+
+
+def _read_pagination(header: Node) -> Pagination | None:
+    node = _r.find(header, "MsgPgntn")
+    if node is None:
+        return None
+    number = _r.need_text(node, "PgNb")
+    last = _YES_NO.get(_r.need_text(node, "LastPgInd"))
+    if not (number.isascii() and number.isdigit()) or last is None:
+        raise UsageRuleViolated("pagination_is_malformed", "MsgPgntn/PgNb, LastPgInd")
+    return Pagination(int(number), last)

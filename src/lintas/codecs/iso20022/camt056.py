@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Final
 
+import msgspec
 from lxml import etree
 
 from lintas.codecs.iso20022._xml import Node, Reader, Writer
@@ -19,7 +19,7 @@ from lintas.codecs.iso20022.models import (
     check_info,
     read_case,
     read_original,
-    read_reason,
+    read_required_reason,
     write_case,
     write_original,
     write_reason,
@@ -45,8 +45,7 @@ class RecallReason(StrEnum):
 _KNOWN: Final = frozenset(reason.value for reason in RecallReason)
 
 
-@dataclass(frozen=True, slots=True)
-class RecallRequest:
+class RecallRequest(msgspec.Struct, frozen=True, gc=False):
     """Ask the creditor side to send back one settled payment."""
 
     case: CaseAssignment
@@ -86,15 +85,11 @@ def read(doc: Node) -> RecallRequest:
     if len(underlying) != 1 or len(transactions) != 1:
         raise UsageRuleViolated("one_transaction_per_message", "exactly one Undrlyg/TxInf")
     tx = transactions[0]
-    cancellation_id = _r.text(tx, "CxlId")
-    if cancellation_id is None:
-        raise UsageRuleViolated("cancellation_id_is_required", "TxInf/CxlId")
-    amount = _r.money(tx, "OrgnlIntrBkSttlmAmt")
-    if amount is None:
-        raise UsageRuleViolated("original_amount_is_required", "OrgnlIntrBkSttlmAmt")
-    code, info = read_reason(_r, tx, "CxlRsnInf", _KNOWN)
-    if code is None:
-        raise UsageRuleViolated("a_recall_carries_a_reason", "CxlRsnInf/Rsn/Cd")
+    cancellation_id = _r.required(tx, "CxlId", "cancellation_id_is_required", "TxInf/CxlId")
+    amount = _r.required_money(
+        tx, "OrgnlIntrBkSttlmAmt", "original_amount_is_required", "OrgnlIntrBkSttlmAmt"
+    )
+    code, info = read_required_reason(_r, tx, "CxlRsnInf", _KNOWN, "a_recall_carries_a_reason")
     return RecallRequest(
         case=read_case(_r, body, "Case"),
         cancellation_id=cancellation_id,

@@ -12,10 +12,10 @@ another channel (an HTTP header, a queue attribute).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+import msgspec
 from lxml import etree
 
 from lintas.codecs.iso20022 import (
@@ -30,9 +30,12 @@ from lintas.codecs.iso20022 import (
     pacs028,
 )
 from lintas.codecs.iso20022._xml import (
+    SHAPES_MAX,
     XML_DECLARATION,
+    Fields,
     Node,
-    index_part,
+    Part,
+    Shape,
     local_name,
     namespace_of,
     parse_hardened,
@@ -79,14 +82,13 @@ Message = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class MessageSpec:
+class MessageSpec(msgspec.Struct, frozen=True, gc=False):
     """How one supported message definition is named, written and read."""
 
     message_id: MessageId
     model: type[Any]
     build: Callable[[Any], etree._Element]
-    read: Callable[[Node], Any]
+    read: Callable[[Fields], Any]
     #: Writes the same bytes as ``build`` as text, for messages encoded on a hot path.
     render: Callable[[Any], str] | None = None
 
@@ -95,16 +97,29 @@ class MessageSpec:
         return f"{ISO_NAMESPACE_PREFIX}{self.message_id}"
 
 
+def _indexed(read: Callable[[Node], Any]) -> Callable[[Fields], Any]:
+    """A reader that walks its part through an indexed ``Node`` (all but the hot pacs.008)."""
+
+    def read_fields(fields: Fields) -> Any:
+        return read(fields.node())
+
+    return read_fields
+
+
 SPECS: Final[tuple[MessageSpec, ...]] = (
     MessageSpec(PACS_008, pacs008.CreditTransfer, pacs008.build, pacs008.read),
-    MessageSpec(PACS_002, pacs002.StatusReport, pacs002.build, pacs002.read, pacs002.render),
-    MessageSpec(PACS_004, pacs004.PaymentReturn, pacs004.build, pacs004.read),
-    MessageSpec(PACS_028, pacs028.StatusRequest, pacs028.build, pacs028.read),
-    MessageSpec(ACMT_023, acmt.VerificationRequest, acmt.build_request, acmt.read_request),
-    MessageSpec(ACMT_024, acmt.VerificationReport, acmt.build_report, acmt.read_report),
-    MessageSpec(CAMT_056, camt056.RecallRequest, camt056.build, camt056.read),
-    MessageSpec(CAMT_029, camt029.RecallResolution, camt029.build, camt029.read),
-    MessageSpec(CAMT_053, camt053.Statement, camt053.build, camt053.read),
+    MessageSpec(
+        PACS_002, pacs002.StatusReport, pacs002.build, _indexed(pacs002.read), pacs002.render
+    ),
+    MessageSpec(PACS_004, pacs004.PaymentReturn, pacs004.build, _indexed(pacs004.read)),
+    MessageSpec(PACS_028, pacs028.StatusRequest, pacs028.build, _indexed(pacs028.read)),
+    MessageSpec(
+        ACMT_023, acmt.VerificationRequest, acmt.build_request, _indexed(acmt.read_request)
+    ),
+    MessageSpec(ACMT_024, acmt.VerificationReport, acmt.build_report, _indexed(acmt.read_report)),
+    MessageSpec(CAMT_056, camt056.RecallRequest, camt056.build, _indexed(camt056.read)),
+    MessageSpec(CAMT_029, camt029.RecallResolution, camt029.build, _indexed(camt029.read)),
+    MessageSpec(CAMT_053, camt053.Statement, camt053.build, _indexed(camt053.read)),
 )
 _BY_NAMESPACE: Final = {spec.namespace: spec for spec in SPECS}
 _BY_MODEL: Final = {spec.model: spec for spec in SPECS}
@@ -112,8 +127,7 @@ _BY_MODEL: Final = {spec.model: spec for spec in SPECS}
 KNOWN_NAMESPACES: Final = frozenset([ENVELOPE_NAMESPACE, header.NAMESPACE, *_BY_NAMESPACE])
 
 
-@dataclass(frozen=True, slots=True)
-class Envelope:
+class Envelope(msgspec.Struct, frozen=True, gc=False):
     """A message and the business application header it travels with (if any)."""
 
     message: Message
@@ -124,8 +138,7 @@ class Envelope:
         return _BY_MODEL[type(self.message)].message_id
 
 
-@dataclass(frozen=True, slots=True)
-class ValidationReport:
+class ValidationReport(msgspec.Struct, frozen=True, gc=False):
     """What ``validate`` found: which message, and every problem with its path."""
 
     message_id: MessageId | None
@@ -171,12 +184,9 @@ def _split(root: etree._Element) -> tuple[etree._Element | None, etree._Element,
             raise SchemaInvalid(
                 [SchemaProblem("/Envelope", "an Envelope holds exactly AppHdr then Document")]
             )
-        if (root.text or "").strip() or any((c.tail or "").strip() for c in children):
-            raise SchemaInvalid([SchemaProblem("/Envelope", "text outside AppHdr and Document")])
-        if root.attrib:
-            raise SchemaInvalid([SchemaProblem("/Envelope", "the Envelope has no attributes")])
         head: etree._Element | None = children[0]
         document = children[1]
+        _check_envelope_content(root, children[0], document)
     else:
         head, document = None, root
     namespace = namespace_of(document)
@@ -193,6 +203,64 @@ def _split(root: etree._Element) -> tuple[etree._Element | None, etree._Element,
     return head, document, spec
 
 
+def _check_envelope_content(
+    root: etree._Element, head: etree._Element, document: etree._Element
+) -> None:
+    """An Envelope carries no text of its own and no attributes (its shape is not enough)."""
+    if (root.text or "").strip() or (head.tail or "").strip() or (document.tail or "").strip():
+        raise SchemaInvalid([SchemaProblem("/Envelope", "text outside AppHdr and Document")])
+    if root.attrib:
+        raise SchemaInvalid([SchemaProblem("/Envelope", "the Envelope has no attributes")])
+
+
+class _Layout(msgspec.Struct, frozen=True, gc=False):
+    """What one shape of message is: which message, and where its parts are."""
+
+    spec: MessageSpec
+    head: Part | None
+    document: Part
+
+
+# Shape key -> layout, only for shapes that passed every structural check (see ``Shape``).
+_layouts: dict[tuple[str, tuple[int, ...]], _Layout] = {}
+
+
+def forget_shapes() -> None:
+    """Forget every remembered message shape (for benchmarks and tests of the first read)."""
+    _layouts.clear()
+
+
+def _layout_of(root: etree._Element) -> tuple[list[etree._Element], _Layout]:
+    """The message's elements in document order, and its layout, or its refusal.
+
+    A shape seen before needs only the checks its key does not cover (the Envelope's text
+    and attributes); a new one goes through every check, in the order ``_split`` and
+    ``Shape.part`` make them, and is remembered only when it passed them all.
+    """
+    shape = Shape(root)
+    elements = shape.elements
+    known = None if shape.key is None else _layouts.get(shape.key)
+    if known is not None:
+        if known.head is not None:
+            _check_envelope_content(
+                root, elements[known.head.start], elements[known.document.start]
+            )
+        return elements, known
+    head, _, spec = _split(root)
+    # Parts refuse any element outside their namespace and nesting deeper than DEPTH_MAX,
+    # so no foreign or hostile markup reaches the schema or the reader.
+    if head is None:
+        layout = _Layout(spec, None, shape.part(0, spec.namespace, 1))
+    else:
+        head_part = shape.part(1, header.NAMESPACE, 2)
+        layout = _Layout(spec, head_part, shape.part(head_part.end, spec.namespace, 2))
+    if shape.key is not None:
+        if len(_layouts) >= SHAPES_MAX:
+            _layouts.clear()
+        _layouts[shape.key] = layout
+    return elements, layout
+
+
 def identify(xml: bytes) -> MessageId:
     """Which message ``xml`` carries (``"pacs.008.001.13"``), without validating it."""
     return _split(parse_hardened(xml))[2].message_id
@@ -206,22 +274,20 @@ def decode(xml: bytes, *, schema: bool = True, xsd_dir: Path | None = None) -> E
     required element, malformed identifier, amount or date, and every usage rule, but
     ignores elements Lintas does not read instead of refusing them.
     """
-    # Indexing checks the nesting depth as it goes; no separate pass is needed.
+    # The layout checks the nesting depth as it goes; no separate pass is needed.
     root = parse_hardened(xml, check_depth=False)
-    head, document, spec = _split(root)
-    # Indexing refuses any element outside its part's namespace, and nesting deeper than
-    # DEPTH_MAX, so no foreign or hostile markup reaches the schema or the reader.
-    depth = 1 if head is None else 2
-    head_node = None if head is None else index_part(head, header.NAMESPACE, depth)
-    document_node = index_part(document, spec.namespace, depth)
+    elements, layout = _layout_of(root)
+    spec, head = layout.spec, layout.head
+    head_fields = None if head is None else Fields(elements, head)
+    document_fields = Fields(elements, layout.document)
     if schema:
-        problems = [] if head is None else problems_of(head, HEAD_001, xsd_dir)
-        problems += problems_of(document, spec.message_id, xsd_dir)
+        problems = [] if head_fields is None else problems_of(head_fields.root, HEAD_001, xsd_dir)
+        problems += problems_of(document_fields.root, spec.message_id, xsd_dir)
         if problems:
             raise SchemaInvalid(problems)
     try:
-        app_header = None if head_node is None else header.read(head_node)
-        message = spec.read(document_node)
+        app_header = None if head_fields is None else header.read(head_fields)
+        message = spec.read(document_fields)
     except Iso20022Error:
         raise
     except (ValueError, ArithmeticError) as error:

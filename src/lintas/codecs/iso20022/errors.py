@@ -6,15 +6,15 @@ replies with in a pacs.002 (``FF01`` for anything about the format of the messag
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Final
+
+import msgspec
 
 #: ExternalStatusReason1Code "invalid file format": the reply to any message we cannot read.
 FORMAT_REASON_CODE: Final[str] = "FF01"
 
 
-@dataclass(frozen=True, slots=True)
-class SchemaProblem:
+class SchemaProblem(msgspec.Struct, frozen=True, gc=False):
     """One finding against the XSD or the structure: where (XPath-like) and what."""
 
     path: str

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import Final, cast
 
+import msgspec
 from lxml import etree
 
-from lintas.codecs.iso20022._xml import Node, Reader, Writer, escape_text, format_datetime
+from lintas.codecs.iso20022._xml import (
+    Fields,
+    Writer,
+    escape_text,
+    format_datetime,
+    is_bic,
+    read_datetime,
+)
+from lintas.codecs.iso20022.errors import SchemaInvalid, SchemaProblem
 from lintas.codecs.iso20022.models import (
     HEAD_001,
     MessageId,
@@ -18,12 +26,10 @@ from lintas.codecs.iso20022.models import (
 )
 
 NAMESPACE: Final[str] = f"urn:iso:std:iso:20022:tech:xsd:{HEAD_001}"
-_r: Final = Reader()
 _w: Final = Writer(NAMESPACE)
 
 
-@dataclass(frozen=True, slots=True)
-class AppHeader:
+class AppHeader(msgspec.Struct, frozen=True, gc=False):
     """Who sends to whom, the business message id, which message follows, and when."""
 
     from_bic: str
@@ -62,12 +68,30 @@ def render(header: AppHeader) -> str:
     )
 
 
-def read(root: Node) -> AppHeader:
+#: What ``read`` takes, in the order it unpacks them.
+_TEXTS: Final = (
+    "Fr/FIId/FinInstnId/BICFI",
+    "To/FIId/FinInstnId/BICFI",
+    "BizMsgIdr",
+    "MsgDefIdr",
+    "CreDt",
+)
+
+
+def read(root: Fields) -> AppHeader:
     """An ``AppHdr`` element as an ``AppHeader``."""
+    values = root.texts(_TEXTS)
+    for key, value in zip(_TEXTS, values, strict=True):
+        if value is None:
+            raise SchemaInvalid([SchemaProblem(f"/{key}", "required element missing")])
+    from_bic, to_bic, business_message_id, message_definition_id, created = cast(list[str], values)
+    for key, bic in ((_TEXTS[0], from_bic), (_TEXTS[1], to_bic)):
+        if not is_bic(bic):
+            raise SchemaInvalid([SchemaProblem(f"/{key}", f"{bic!r} is not a BIC")])
     return AppHeader(
-        from_bic=_r.need_bic(root, "Fr/FIId/FinInstnId/BICFI"),
-        to_bic=_r.need_bic(root, "To/FIId/FinInstnId/BICFI"),
-        business_message_id=_r.need_text(root, "BizMsgIdr"),
-        message_definition_id=MessageId(_r.need_text(root, "MsgDefIdr")),
-        created_at=_r.need_moment(root, "CreDt"),
+        from_bic=from_bic,
+        to_bic=to_bic,
+        business_message_id=business_message_id,
+        message_definition_id=MessageId(message_definition_id),
+        created_at=read_datetime(created),
     )

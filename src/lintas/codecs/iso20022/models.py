@@ -1,22 +1,22 @@
-"""Typed, frozen models shared by the message families (one message = one dataclass)."""
+"""Typed, frozen models shared by the message families (one message = one struct)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Final, NewType
 
+import msgspec
 from lxml import etree
 
 from lintas.codecs.iso20022._xml import (
-    BIC_PATTERN,
     UETR_PATTERN,
     Node,
     Reader,
     Writer,
     check_text,
     format_datetime,
+    is_bic,
 )
 from lintas.codecs.iso20022.errors import UsageRuleViolated
 
@@ -44,12 +44,13 @@ ADDITIONAL_INFO_LINES_MAX: Final[int] = 4
 
 def check_id(name: str, value: str) -> None:
     """A Max35Text identifier."""
-    check_text(name, value, ID_LENGTH_MAX)
+    if not (0 < len(value) <= ID_LENGTH_MAX and value.isprintable()):
+        check_text(name, value, ID_LENGTH_MAX)  # The precise refusal, if there is one.
 
 
 def check_bic(name: str, value: str) -> None:
     """A BICFI (8 or 11 characters)."""
-    if BIC_PATTERN.fullmatch(value) is None:
+    if not is_bic(value):
         raise UsageRuleViolated("bic_is_malformed", f"{name} {value!r} is not a BIC")
 
 
@@ -74,8 +75,7 @@ def check_info(lines: tuple[str, ...]) -> None:
         check_text("additional information", line, INFO_LENGTH_MAX)
 
 
-@dataclass(frozen=True, slots=True)
-class Account:
+class Account(msgspec.Struct, frozen=True, gc=False):
     """A cash account: ``Id/Othr/Id`` with an optional ``SchmeNm/Prtry`` (e.g. a proxy type).
 
     Lintas writes non-IBAN identifiers because the region's accounts are not IBANs.
@@ -90,8 +90,7 @@ class Account:
             check_id("account scheme", self.scheme)
 
 
-@dataclass(frozen=True, slots=True)
-class OriginalReference:
+class OriginalReference(msgspec.Struct, frozen=True, gc=False):
     """What a status, return, recall or status request points back to."""
 
     message_id: str
@@ -173,8 +172,7 @@ def write_agent(writer: Writer, parent: etree._Element, rel: str, bic: str | Non
         writer.sub(parent, f"{rel}/FinInstnId/BICFI", bic)
 
 
-@dataclass(frozen=True, slots=True)
-class CaseAssignment:
+class CaseAssignment(msgspec.Struct, frozen=True, gc=False):
     """``Assgnmt`` and ``Case`` of an investigation (camt.056 and camt.029), by agent BIC."""
 
     assignment_id: str
@@ -232,6 +230,16 @@ def read_reason(
     if code is None or code not in known:
         raise UsageRuleViolated("reason_code_is_known", f"{rel} reason {code!r}")
     return code, reader.texts(blocks[0], "AddtlInf", ADDITIONAL_INFO_LINES_MAX)
+
+
+def read_required_reason(
+    reader: Reader, parent: Node, rel: str, known: frozenset[str], rule: str
+) -> tuple[str, tuple[str, ...]]:
+    """``read_reason`` for a block the usage rule ``rule`` requires."""
+    code, info = read_reason(reader, parent, rel, known)
+    if code is None:
+        raise UsageRuleViolated(rule, f"{rel}/Rsn/Cd")
+    return code, info
 
 
 def write_reason(

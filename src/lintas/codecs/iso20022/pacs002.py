@@ -1,15 +1,37 @@
-"""pacs.002.001.15 FI-to-FI payment status report (one transaction per report)."""
+"""pacs.002.001.15 FI-to-FI payment status report (one transaction per report).
+
+Returns are linked in the transaction's supplementary data, ISO 20022's place for what no
+structured element carries: the status of a returned payment names the return payment's
+UETR, and the status of a return names the payment it returns::
+
+    <TxInfAndSts> ... <SplmtryData><PlcAndNm>TxInfAndSts</PlcAndNm><Envlp>
+      <RtrLk xmlns="urn:lintas:xsd:supplementary.001.001.01">
+        <RtrdByUETR>(the return payment)</RtrdByUETR> or <RtrOfUETR>(the original)</RtrOfUETR>
+      </RtrLk></Envlp></SplmtryData></TxInfAndSts>
+
+The schema takes any element in ``Envlp`` (``processContents="lax"``: one it has no
+declaration for is not checked), so this validates; ``AddtlInf``, the other free-text place,
+belongs to a refusal's reason and is not written with ACCC.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Final
 
+import msgspec
 from lxml import etree
 
-from lintas.codecs.iso20022._xml import Node, Reader, Writer, escape_text, format_datetime
+from lintas.codecs.iso20022._xml import (
+    EXTENSION_NAMESPACE,
+    EXTENSION_PREFIX,
+    Node,
+    Reader,
+    Writer,
+    escape_text,
+    format_datetime,
+)
 from lintas.codecs.iso20022.errors import UsageRuleViolated
 from lintas.codecs.iso20022.models import (
     PACS_002,
@@ -18,6 +40,7 @@ from lintas.codecs.iso20022.models import (
     check_id,
     check_info,
     check_moment,
+    check_uetr,
     read_original,
     write_agent,
     write_original,
@@ -25,6 +48,10 @@ from lintas.codecs.iso20022.models import (
 
 NAMESPACE: Final[str] = f"urn:iso:std:iso:20022:tech:xsd:{PACS_002}"
 ROOT: Final[str] = "FIToFIPmtStsRpt"
+#: Where the return link sits (``SplmtryData/PlcAndNm``) and the element that holds it.
+SUPPLEMENTARY_PLACE: Final[str] = "TxInfAndSts"
+RETURN_LINK: Final[str] = "RtrLk"
+_LINK: Final = f"SplmtryData/Envlp/{EXTENSION_PREFIX}{RETURN_LINK}"
 _r: Final = Reader()
 _w: Final = Writer(NAMESPACE)
 
@@ -65,8 +92,7 @@ _ACCEPTANCES: Final = (TransactionStatus.SETTLED, TransactionStatus.ACCEPTED_TEC
 _KNOWN: Final = frozenset(reason.value for reason in StatusReason)
 
 
-@dataclass(frozen=True, slots=True)
-class StatusReport:
+class StatusReport(msgspec.Struct, frozen=True, gc=False):
     """The status of one payment, pointing back at the message and UETR it answers."""
 
     message_id: str
@@ -78,9 +104,19 @@ class StatusReport:
     accepted_at: datetime | None = None
     instructing_agent_bic: str | None = None
     instructed_agent_bic: str | None = None
+    #: The UETR of the return payment that sent this payment back (``RtrLk/RtrdByUETR``).
+    returned_by_uetr: str | None = None
+    #: When this payment is a return: the UETR of the payment it returns (``RtrLk/RtrOfUETR``).
+    return_of_uetr: str | None = None
 
     def __post_init__(self) -> None:
         check_id("MsgId", self.message_id)
+        for name, uetr in (
+            ("RtrdByUETR", self.returned_by_uetr),
+            ("RtrOfUETR", self.return_of_uetr),
+        ):
+            if uetr is not None:
+                check_uetr(name, uetr)
         check_moment("CreDtTm", self.created_at)
         check_info(self.additional_info)
         if self.accepted_at is not None:
@@ -125,6 +161,18 @@ def build(message: StatusReport) -> etree._Element:
         _w.texts(info, "AddtlInf", m.additional_info)
     if m.accepted_at is not None:
         _w.sub(tx, "AccptncDtTm", format_datetime(m.accepted_at))
+    if m.returned_by_uetr is not None or m.return_of_uetr is not None:
+        data = _w.sub(tx, "SplmtryData")
+        _w.sub(data, "PlcAndNm", SUPPLEMENTARY_PLACE)
+        envelope = _w.sub(data, "Envlp")
+        link = etree.SubElement(
+            envelope,
+            f"{{{EXTENSION_NAMESPACE}}}{RETURN_LINK}",
+            nsmap={None: EXTENSION_NAMESPACE},  # type: ignore[dict-item]
+        )
+        for tag, uetr in (("RtrdByUETR", m.returned_by_uetr), ("RtrOfUETR", m.return_of_uetr)):
+            if uetr is not None:
+                etree.SubElement(link, f"{{{EXTENSION_NAMESPACE}}}{tag}").text = uetr
     return doc
 
 
@@ -162,6 +210,16 @@ def render(message: StatusReport) -> str:
         parts.append("</StsRsnInf>")
     if m.accepted_at is not None:
         parts.append(f"<AccptncDtTm>{format_datetime(m.accepted_at)}</AccptncDtTm>")
+    if m.returned_by_uetr is not None or m.return_of_uetr is not None:
+        parts.append(
+            f"<SplmtryData><PlcAndNm>{SUPPLEMENTARY_PLACE}</PlcAndNm><Envlp>"
+            f'<{RETURN_LINK} xmlns="{EXTENSION_NAMESPACE}">'
+        )
+        if m.returned_by_uetr is not None:
+            parts.append(f"<RtrdByUETR>{m.returned_by_uetr}</RtrdByUETR>")
+        if m.return_of_uetr is not None:
+            parts.append(f"<RtrOfUETR>{m.return_of_uetr}</RtrOfUETR>")
+        parts.append(f"</{RETURN_LINK}></Envlp></SplmtryData>")
     parts.append(f"</TxInfAndSts></{ROOT}></Document>")
     return "".join(parts)
 
@@ -195,4 +253,6 @@ def read(doc: Node) -> StatusReport:
         accepted_at=_r.moment(tx, "AccptncDtTm"),
         instructing_agent_bic=_r.bic(header, "InstgAgt/FinInstnId/BICFI"),
         instructed_agent_bic=_r.bic(header, "InstdAgt/FinInstnId/BICFI"),
+        returned_by_uetr=_r.uetr(tx, f"{_LINK}/{EXTENSION_PREFIX}RtrdByUETR"),
+        return_of_uetr=_r.uetr(tx, f"{_LINK}/{EXTENSION_PREFIX}RtrOfUETR"),
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Final
 
+import msgspec
 from lxml import etree
 
 from lintas.codecs.iso20022._xml import Node, Reader, Writer, format_datetime
@@ -19,7 +19,7 @@ from lintas.codecs.iso20022.models import (
     check_info,
     check_moment,
     read_original,
-    read_reason,
+    read_required_reason,
     write_agent,
     write_original,
     write_reason,
@@ -51,8 +51,7 @@ class ReturnReason(StrEnum):
 _KNOWN: Final = frozenset(reason.value for reason in ReturnReason)
 
 
-@dataclass(frozen=True, slots=True)
-class PaymentReturn:
+class PaymentReturn(msgspec.Struct, frozen=True, gc=False):
     """Money sent back for an original payment, with the reason."""
 
     message_id: str
@@ -127,18 +126,14 @@ def read(doc: Node) -> PaymentReturn:
     if _r.need_text(header, "NbOfTxs") != "1" or len(transactions) != 1:
         raise UsageRuleViolated("one_transaction_per_message", "exactly one TxInf")
     tx = transactions[0]
-    clearing_system = _r.text(header, "SttlmInf/ClrSys/Prtry")
-    if clearing_system is None:
-        raise UsageRuleViolated("clearing_system_is_required", "SttlmInf/ClrSys/Prtry")
-    return_id = _r.text(tx, "RtrId")
-    if return_id is None:
-        raise UsageRuleViolated("return_id_is_required", "TxInf/RtrId")
-    original_amount = _r.money(tx, "OrgnlIntrBkSttlmAmt")
-    if original_amount is None:
-        raise UsageRuleViolated("original_amount_is_required", "OrgnlIntrBkSttlmAmt")
-    code, info = read_reason(_r, tx, "RtrRsnInf", _KNOWN)
-    if code is None:
-        raise UsageRuleViolated("a_return_carries_a_reason", "RtrRsnInf/Rsn/Cd")
+    clearing_system = _r.required(
+        header, "SttlmInf/ClrSys/Prtry", "clearing_system_is_required", "SttlmInf/ClrSys/Prtry"
+    )
+    return_id = _r.required(tx, "RtrId", "return_id_is_required", "TxInf/RtrId")
+    original_amount = _r.required_money(
+        tx, "OrgnlIntrBkSttlmAmt", "original_amount_is_required", "OrgnlIntrBkSttlmAmt"
+    )
+    code, info = read_required_reason(_r, tx, "RtrRsnInf", _KNOWN, "a_return_carries_a_reason")
     return PaymentReturn(
         message_id=_r.need_text(header, "MsgId"),
         created_at=_r.need_moment(header, "CreDtTm"),

@@ -16,29 +16,25 @@ Where the Nexus usage guidelines put each element (one transaction per message):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Final
+from typing import Final, cast
 
+import msgspec
 from lxml import etree
 
 from lintas.codecs.iso20022._xml import (
     UETR_PATTERN,
-    Node,
-    Reader,
+    Fields,
     Writer,
-    bic_at,
+    are_bics,
     check_text,
-    count_at,
     format_datetime,
     format_rate,
-    money_at,
-    need_text_at,
+    is_bic,
     read_date,
     read_datetime,
     read_rate,
-    text_at,
 )
 from lintas.codecs.iso20022.errors import SchemaInvalid, SchemaProblem, UsageRuleViolated
 from lintas.codecs.iso20022.models import (
@@ -63,13 +59,13 @@ REMITTANCE_LINES_MAX: Final[int] = 4
 CHARGES_MAX: Final[int] = 4
 #: The free-text marker with which Nexus links a return payment to the original.
 ORIGINAL_UETR_PREFIX: Final[str] = "NexusOrgnlUETR:"
+#: The six agents of a transfer, in the order the message and the model list them.
+_AGENT_TAGS: Final = ("InstgAgt", "InstdAgt", "IntrmyAgt1", "IntrmyAgt2", "DbtrAgt", "CdtrAgt")
 
-_r: Final = Reader()
 _w: Final = Writer(NAMESPACE)
 
 
-@dataclass(frozen=True, slots=True)
-class Charge:
+class Charge(msgspec.Struct, frozen=True, gc=False):
     """A fee deducted along the chain, and the agent that took it."""
 
     amount: Money
@@ -79,8 +75,7 @@ class Charge:
         check_bic("charge agent", self.agent_bic)
 
 
-@dataclass(frozen=True, slots=True)
-class CreditTransfer:
+class CreditTransfer(msgspec.Struct, frozen=True, gc=False):
     """One Nexus cross-border credit transfer (exactly one transaction per message)."""
 
     message_id: str
@@ -134,15 +129,17 @@ class CreditTransfer:
                     f"{charge.amount} against {self.instructed_amount}",
                     reason_code="AM03",
                 )
-        for name, bic in (
-            ("InstgAgt", self.instructing_agent_bic),
-            ("InstdAgt", self.instructed_agent_bic),
-            ("IntrmyAgt1", self.intermediary_agent_1_bic),
-            ("IntrmyAgt2", self.intermediary_agent_2_bic),
-            ("DbtrAgt", self.debtor_agent_bic),
-            ("CdtrAgt", self.creditor_agent_bic),
-        ):
-            check_bic(name, bic)
+        bics = (
+            self.instructing_agent_bic,
+            self.instructed_agent_bic,
+            self.intermediary_agent_1_bic,
+            self.intermediary_agent_2_bic,
+            self.debtor_agent_bic,
+            self.creditor_agent_bic,
+        )
+        if not are_bics(bics):  # The same few participants' BICs: usually known good.
+            for name, bic in zip(_AGENT_TAGS, bics, strict=True):
+                check_bic(name, bic)
         check_text("Dbtr/Nm", self.debtor_name, NAME_LENGTH_MAX)
         check_text("Cdtr/Nm", self.creditor_name, NAME_LENGTH_MAX)
         if len(self.remittance_lines) > REMITTANCE_LINES_MAX:
@@ -218,160 +215,238 @@ def build(message: CreditTransfer) -> etree._Element:
     return doc
 
 
-def _rule(condition: bool, rule: str, message: str) -> None:
-    if not condition:
-        raise UsageRuleViolated(rule, message)
-
-
 # Absolute paths inside the Document: ``read`` looks each value up once, by its full path.
-_HEADER: Final = f"{ROOT}/GrpHdr/"
-_TX: Final = f"{ROOT}/CdtTrfTxInf/"
-_AGENTS: Final = tuple(
-    (f"{_TX}{agent}/FinInstnId/BICFI", agent, f"{agent}/FinInstnId/BICFI")
-    for agent in ("InstgAgt", "InstdAgt", "IntrmyAgt1", "IntrmyAgt2", "DbtrAgt", "CdtrAgt")
+_HEADER: Final = f"{ROOT}/GrpHdr"
+_TX: Final = f"{ROOT}/CdtTrfTxInf"
+_AGENTS: Final = _AGENT_TAGS
+_ACCOUNTS: Final = ("IntrmyAgt1Acct", "IntrmyAgt2Acct", "DbtrAcct", "CdtrAcct")
+#: Every text ``read`` takes, in the order it unpacks them.
+_TEXTS: Final = (
+    f"{_HEADER}/MsgId",
+    f"{_HEADER}/CreDtTm",
+    f"{_HEADER}/NbOfTxs",
+    f"{_HEADER}/SttlmInf/SttlmMtd",
+    f"{_HEADER}/SttlmInf/ClrSys/Prtry",
+    f"{_TX}/PmtId/EndToEndId",
+    f"{_TX}/PmtId/TxId",
+    f"{_TX}/PmtId/UETR",
+    f"{_TX}/PmtTpInf/InstrPrty",
+    f"{_TX}/IntrBkSttlmDt",
+    f"{_TX}/AddtlDtTm/AccptncDtTm",
+    f"{_TX}/XchgRate",
+    f"{_TX}/ChrgBr",
+    f"{_TX}/Dbtr/Nm",
+    f"{_TX}/Cdtr/Nm",
+    *(f"{_TX}/{agent}/FinInstnId/BICFI" for agent in _AGENTS),
+    *(
+        f"{_TX}/{account}/Id/Othr/{part}"
+        for account in _ACCOUNTS
+        for part in ("Id", "SchmeNm/Prtry")
+    ),
 )
-# Per account: the path of its Othr, of Othr/Id and of Othr/SchmeNm/Prtry.
-_ACCOUNT_KEYS: Final = {
-    rel: (f"{_TX}{rel}/Id/Othr", f"{_TX}{rel}/Id/Othr/Id", f"{_TX}{rel}/Id/Othr/SchmeNm/Prtry")
-    for rel in ("IntrmyAgt1Acct", "IntrmyAgt2Acct", "DbtrAcct", "CdtrAcct")
-}
+_MSG_ID, _CREATED, _NB_OF_TXS, _METHOD = _TEXTS[0:4]
+_UETR, _END_TO_END_ID, _CHARGE_BEARER = _TEXTS[7], _TEXTS[5], _TEXTS[12]
+_BIC_KEYS: Final = _TEXTS[15:21]
+_ACCOUNT_ID_KEYS: Final = _TEXTS[21::2]
+#: Where each account's ``Othr`` is; ``account_is_required`` looks for it.
+_OTHERS: Final = tuple(f"{_TX}/{account}/Id/Othr" for account in _ACCOUNTS)
+_INSTRUCTED: Final = f"{_TX}/InstdAmt"
+_SETTLEMENT: Final = f"{_TX}/IntrBkSttlmAmt"
+_AGREED: Final = f"{_TX}/AgrdRate"
+_AGREED_TEXTS: Final = tuple(
+    f"{_AGREED}/{rel}" for rel in ("UnitCcy", "QtdCcy", "PreAgrdXchgRate", "QtId")
+)
+_CHARGES: Final = f"{_TX}/ChrgsInf"
+_REMITTANCE: Final = f"{_TX}/RmtInf"
+# Enum lookups by value (``Priority("NORM")``) cost microseconds; these are dictionaries.
+_PRIORITIES: Final = {priority.value: priority for priority in Priority}
+_CHARGE_BEARERS: Final = {bearer.value: bearer for bearer in ChargeBearer}
 
 
-def _uetr_at(index: dict[str, etree._Element], key: str) -> str | None:
-    value = text_at(index, key)
-    if value is not None and UETR_PATTERN.fullmatch(value) is None:
-        raise SchemaInvalid([SchemaProblem(f"/{key}", "not a UUIDv4")])
-    return value
+def _missing(key: str) -> SchemaInvalid:
+    return SchemaInvalid([SchemaProblem(f"/{key}", "required element missing")])
 
 
-def _day_at(index: dict[str, etree._Element], key: str) -> date | None:
-    value = text_at(index, key)
-    return None if value is None else read_date(value)
+def _not_a_uuid(key: str) -> SchemaInvalid:
+    return SchemaInvalid([SchemaProblem(f"/{key}", "not a UUIDv4")])
 
 
-def _account_at(index: dict[str, etree._Element], rel: str) -> Account:
-    # What ``write_account`` wrote (``rel/Id/Othr``), as ``read_account`` reads it.
-    other, identification, scheme = _ACCOUNT_KEYS[rel]
-    if other not in index:
-        raise SchemaInvalid([SchemaProblem(f"/{other}", "required element missing")])
-    return Account(need_text_at(index, identification), text_at(index, scheme))
+def read(doc: Fields) -> CreditTransfer:
+    """A pacs.008 ``Document`` as a ``CreditTransfer``, enforcing the Nexus usage rules.
 
-
-def read(doc: Node) -> CreditTransfer:
-    """A pacs.008 ``Document`` as a ``CreditTransfer``, enforcing the Nexus usage rules."""
-    _r.need(doc, ROOT)
-    _r.need(doc, "FIToFICstmrCdtTrf/GrpHdr")
-    index = doc.index
-    _rule(
-        need_text_at(index, "FIToFICstmrCdtTrf/GrpHdr/NbOfTxs") == "1",
-        "one_transaction_per_message",
-        "NbOfTxs",
-    )
-    _rule(
-        count_at(doc, "FIToFICstmrCdtTrf/CdtTrfTxInf") == 1,
-        "one_transaction_per_message",
-        "CdtTrfTxInf",
-    )
-    _rule(
-        need_text_at(index, "FIToFICstmrCdtTrf/GrpHdr/SttlmInf/SttlmMtd") == "CLRG",
-        "settlement_is_through_the_clearing_system",
-        "SttlmMtd must be CLRG",
-    )
-    clearing_system = text_at(index, "FIToFICstmrCdtTrf/GrpHdr/SttlmInf/ClrSys/Prtry")
-    _rule(clearing_system is not None, "clearing_system_is_required", "SttlmInf/ClrSys/Prtry")
-    uetr = _uetr_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/PmtId/UETR")
-    _rule(uetr is not None, "uetr_is_required", "PmtId/UETR")
-    priority = text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/PmtTpInf/InstrPrty")
-    _rule(priority in ("HIGH", "NORM"), "priority_is_high_or_normal", "PmtTpInf/InstrPrty")
-    accepted_text = text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/AddtlDtTm/AccptncDtTm")
-    accepted_at = None if accepted_text is None else read_datetime(accepted_text)
-    _rule(accepted_at is not None, "acceptance_time_is_required", "AddtlDtTm/AccptncDtTm")
-    instructed = money_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/InstdAmt")
-    _rule(instructed is not None, "instructed_amount_is_required", "InstdAmt")
-    rate_text = text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/XchgRate")
-    _rule(rate_text is not None, "exchange_rate_is_required", "XchgRate")
-    settlement = money_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/IntrBkSttlmAmt")
-    if settlement is None:
-        raise SchemaInvalid([SchemaProblem(f"/{_TX}IntrBkSttlmAmt", "required element missing")])
-    assert clearing_system is not None and uetr is not None and priority is not None
-    assert accepted_at is not None and instructed is not None and rate_text is not None
-    rate = read_rate(rate_text)
-    quote_id: str | None = None
-    if "FIToFICstmrCdtTrf/CdtTrfTxInf/AgrdRate" in index:
-        quote_id = _uetr_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/AgrdRate/QtId")
-        _rule(quote_id is not None, "agreed_rate_carries_the_quote_id", "AgrdRate/QtId")
-        _rule(
-            read_rate(need_text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/AgrdRate/PreAgrdXchgRate"))
-            == rate
-            and text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/AgrdRate/UnitCcy")
-            == instructed.currency
-            and text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/AgrdRate/QtdCcy")
-            == settlement.currency,
-            "agreed_rate_matches_the_exchange_rate",
-            "AgrdRate must repeat XchgRate, InstdAmt and IntrBkSttlmAmt currencies",
+    Structure first (the elements it needs are there and hold text), then the usage rules,
+    then the values; the model checks its values again as it is built. This runs for every
+    payment sent as XML, so the rules are plain ``if``s on values read once.
+    """
+    for key in (ROOT, _HEADER):
+        if key not in doc:
+            raise _missing(key)
+    (
+        message_id, created, transactions, method, clearing_system, end_to_end_id,
+        transaction_id, uetr, priority, settlement_day, accepted, rate_text, charge_bearer,
+        debtor_name, creditor_name, *bics_and_accounts,
+    ) = doc.texts(_TEXTS)  # fmt: skip
+    if transactions is None:
+        raise _missing(_NB_OF_TXS)
+    if transactions != "1":
+        raise UsageRuleViolated("one_transaction_per_message", "NbOfTxs")
+    if doc.count(_TX) != 1:
+        raise UsageRuleViolated("one_transaction_per_message", "CdtTrfTxInf")
+    if method is None:
+        raise _missing(_METHOD)
+    if method != "CLRG":
+        raise UsageRuleViolated(
+            "settlement_is_through_the_clearing_system", "SttlmMtd must be CLRG"
         )
-    charges_count = count_at(doc, "FIToFICstmrCdtTrf/CdtTrfTxInf/ChrgsInf")
-    _rule(charges_count <= CHARGES_MAX, "too_many_repetitions", "ChrgsInf")
+    if clearing_system is None:
+        raise UsageRuleViolated("clearing_system_is_required", "SttlmInf/ClrSys/Prtry")
+    if uetr is None:
+        raise UsageRuleViolated("uetr_is_required", "PmtId/UETR")
+    if UETR_PATTERN.fullmatch(uetr) is None:
+        raise _not_a_uuid(_UETR)
+    if priority not in _PRIORITIES:
+        raise UsageRuleViolated("priority_is_high_or_normal", "PmtTpInf/InstrPrty")
+    if accepted is None:
+        raise UsageRuleViolated("acceptance_time_is_required", "AddtlDtTm/AccptncDtTm")
+    accepted_at = read_datetime(accepted)
+    instructed = doc.money(_INSTRUCTED)
+    if instructed is None:
+        raise UsageRuleViolated("instructed_amount_is_required", "InstdAmt")
+    if rate_text is None:
+        raise UsageRuleViolated("exchange_rate_is_required", "XchgRate")
+    settlement = doc.money(_SETTLEMENT)
+    if settlement is None:
+        raise _missing(_SETTLEMENT)
+    rate = read_rate(rate_text)
+    quote_id = None
+    if _AGREED in doc:
+        quote_id = _agreed_quote(doc, rate, rate_text, instructed, settlement)
+    charges_count = doc.count(_CHARGES)
+    if charges_count > CHARGES_MAX:
+        raise UsageRuleViolated("too_many_repetitions", "ChrgsInf")
     charges = tuple(
-        _charge_at(index, f"{_TX}ChrgsInf#{i}" if i else "FIToFICstmrCdtTrf/CdtTrfTxInf/ChrgsInf")
-        for i in range(charges_count)
+        _charge_at(doc, f"{_CHARGES}#{i}" if i else _CHARGES) for i in range(charges_count)
     )
-    agents: dict[str, str] = {}
-    for key, agent, rel in _AGENTS:
-        bic = bic_at(index, key)
-        _rule(bic is not None, "agent_is_identified_by_bic", rel)
-        assert bic is not None
-        agents[agent] = bic
-    debtor_name = text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/Dbtr/Nm")
-    _rule(debtor_name is not None, "party_name_is_required", "Dbtr/Nm")
-    creditor_name = text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/Cdtr/Nm")
-    _rule(creditor_name is not None, "party_name_is_required", "Cdtr/Nm")
-    assert debtor_name is not None and creditor_name is not None
-    for rel, (other, _, _) in _ACCOUNT_KEYS.items():
-        _rule(other in index, "account_is_required", rel)
-    lines: tuple[str, ...] = ()
-    remittance = _r.find(doc, "FIToFICstmrCdtTrf/CdtTrfTxInf/RmtInf")
-    if remittance is not None:
-        lines = _r.texts(remittance, "Ustrd", REMITTANCE_LINES_MAX)
+    bics = bics_and_accounts[:6]
+    if not are_bics(tuple(bics)):
+        for key, bic in zip(_BIC_KEYS, bics, strict=True):
+            if bic is None:
+                raise UsageRuleViolated("agent_is_identified_by_bic", key.removeprefix(f"{_TX}/"))
+            if not is_bic(bic):
+                raise SchemaInvalid([SchemaProblem(f"/{key}", f"{bic!r} is not a BIC")])
+    if debtor_name is None:
+        raise UsageRuleViolated("party_name_is_required", "Dbtr/Nm")
+    if creditor_name is None:
+        raise UsageRuleViolated("party_name_is_required", "Cdtr/Nm")
+    for account, other in zip(_ACCOUNTS, _OTHERS, strict=True):
+        if other not in doc:
+            raise UsageRuleViolated("account_is_required", account)
+    lines = _remittance_lines(doc)
+    if message_id is None:
+        raise _missing(_MSG_ID)
+    if created is None:
+        raise _missing(_CREATED)
+    if end_to_end_id is None:
+        raise _missing(_END_TO_END_ID)
+    if charge_bearer is None:
+        raise _missing(_CHARGE_BEARER)
+    account_texts = bics_and_accounts[6:]
+    for key, identification in zip(_ACCOUNT_ID_KEYS, account_texts[::2], strict=True):
+        if identification is None:
+            raise _missing(key)
+    agents = cast(list[str], bics)
+    ids = cast(list[str], account_texts[::2])
+    schemes = account_texts[1::2]
     return CreditTransfer(
-        message_id=need_text_at(index, "FIToFICstmrCdtTrf/GrpHdr/MsgId"),
-        created_at=read_datetime(need_text_at(index, "FIToFICstmrCdtTrf/GrpHdr/CreDtTm")),
+        message_id=message_id,
+        created_at=read_datetime(created),
         clearing_system=clearing_system,
-        end_to_end_id=need_text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/PmtId/EndToEndId"),
-        transaction_id=text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/PmtId/TxId"),
+        end_to_end_id=end_to_end_id,
+        transaction_id=transaction_id,
         uetr=uetr,
-        priority=Priority(priority),
+        priority=_PRIORITIES[priority],
         settlement_amount=settlement,
-        settlement_date=_day_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/IntrBkSttlmDt"),
+        settlement_date=None if settlement_day is None else read_date(settlement_day),
         accepted_at=accepted_at,
         instructed_amount=instructed,
         exchange_rate=rate,
         quote_id=quote_id,
-        charge_bearer=ChargeBearer(need_text_at(index, "FIToFICstmrCdtTrf/CdtTrfTxInf/ChrgBr")),
+        charge_bearer=_CHARGE_BEARERS.get(charge_bearer) or ChargeBearer(charge_bearer),
         charges=charges,
-        instructing_agent_bic=agents["InstgAgt"],
-        instructed_agent_bic=agents["InstdAgt"],
-        intermediary_agent_1_bic=agents["IntrmyAgt1"],
-        intermediary_agent_1_account=_account_at(index, "IntrmyAgt1Acct"),
-        intermediary_agent_2_bic=agents["IntrmyAgt2"],
-        intermediary_agent_2_account=_account_at(index, "IntrmyAgt2Acct"),
+        instructing_agent_bic=agents[0],
+        instructed_agent_bic=agents[1],
+        intermediary_agent_1_bic=agents[2],
+        intermediary_agent_1_account=Account(ids[0], schemes[0]),
+        intermediary_agent_2_bic=agents[3],
+        intermediary_agent_2_account=Account(ids[1], schemes[1]),
         debtor_name=debtor_name,
-        debtor_account=_account_at(index, "DbtrAcct"),
-        debtor_agent_bic=agents["DbtrAgt"],
-        creditor_agent_bic=agents["CdtrAgt"],
+        debtor_account=Account(ids[2], schemes[2]),
+        debtor_agent_bic=agents[4],
+        creditor_agent_bic=agents[5],
         creditor_name=creditor_name,
-        creditor_account=_account_at(index, "CdtrAcct"),
+        creditor_account=Account(ids[3], schemes[3]),
         remittance_lines=lines,
     )
 
 
-def _charge_at(index: dict[str, etree._Element], key: str) -> Charge:
-    amount = money_at(index, f"{key}/Amt")
-    if amount is None:
-        raise SchemaInvalid([SchemaProblem(f"/{key}/Amt", "required element missing")])
-    bic = bic_at(index, f"{key}/Agt/FinInstnId/BICFI")
-    if bic is None:
-        raise SchemaInvalid(
-            [SchemaProblem(f"/{key}/Agt/FinInstnId/BICFI", "required element missing")]
+def _agreed_quote(
+    doc: Fields,
+    rate: Decimal,
+    rate_text: str,
+    instructed: Money,
+    settlement: Money,
+) -> str:
+    """The quote id ``AgrdRate`` carries, once it agrees with the rate and the currencies."""
+    unit, quoted, agreed_rate, quote_id = doc.texts(_AGREED_TEXTS)
+    if quote_id is not None and UETR_PATTERN.fullmatch(quote_id) is None:
+        raise _not_a_uuid(_AGREED_TEXTS[3])
+    if quote_id is None:
+        raise UsageRuleViolated("agreed_rate_carries_the_quote_id", "AgrdRate/QtId")
+    if agreed_rate is None:
+        raise _missing(_AGREED_TEXTS[2])
+    if not (
+        (agreed_rate == rate_text or read_rate(agreed_rate) == rate)
+        and unit == instructed.currency
+        and quoted == settlement.currency
+    ):
+        raise UsageRuleViolated(
+            "agreed_rate_matches_the_exchange_rate",
+            "AgrdRate must repeat XchgRate, InstdAmt and IntrBkSttlmAmt currencies",
         )
+    return quote_id
+
+
+def _charge_at(doc: Fields, key: str) -> Charge:
+    amount = doc.money(f"{key}/Amt")
+    if amount is None:
+        raise _missing(f"{key}/Amt")
+    agent = f"{key}/Agt/FinInstnId/BICFI"
+    element = doc.element(agent)
+    if element is None:
+        raise _missing(agent)
+    bic = element.text
+    if not bic:
+        raise SchemaInvalid([SchemaProblem(f"/{agent}", "empty element")])
+    if not is_bic(bic):
+        raise SchemaInvalid([SchemaProblem(f"/{agent}", f"{bic!r} is not a BIC")])
     return Charge(amount, bic)
+
+
+def _remittance_lines(doc: Fields) -> tuple[str, ...]:
+    """``RmtInf/Ustrd``: at most ``REMITTANCE_LINES_MAX`` lines, none of them empty."""
+    key = f"{_REMITTANCE}/Ustrd"
+    count = doc.count(key)
+    if count > REMITTANCE_LINES_MAX:
+        raise UsageRuleViolated(
+            "too_many_repetitions",
+            f"Ustrd appears {count} times; at most {REMITTANCE_LINES_MAX}",
+        )
+    lines: list[str] = []
+    for i in range(count):
+        at = f"{key}#{i}" if i else key
+        element = doc.element(at)
+        assert element is not None, at
+        if not element.text:
+            raise SchemaInvalid([SchemaProblem(f"/{at}", "empty element")])
+        lines.append(element.text)
+    return tuple(lines)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+import msgspec
 from lxml import etree
 
 from lintas.codecs.iso20022._xml import Node, Reader, Writer, format_datetime
@@ -27,8 +27,7 @@ _r: Final = Reader()
 _w: Final = Writer(NAMESPACE)
 
 
-@dataclass(frozen=True, slots=True)
-class StatusRequest:
+class StatusRequest(msgspec.Struct, frozen=True, gc=False):
     """Ask for the current status of the payment ``original`` points at."""
 
     message_id: str
@@ -74,9 +73,7 @@ def read(doc: Node) -> StatusRequest:
     if len(transactions) != 1 or _r.find(body, "OrgnlGrpInf") is not None:
         raise UsageRuleViolated("one_transaction_per_message", "exactly one TxInf")
     tx = transactions[0]
-    request_id = _r.text(tx, "StsReqId")
-    if request_id is None:
-        raise UsageRuleViolated("status_request_id_is_required", "TxInf/StsReqId")
+    request_id = _r.required(tx, "StsReqId", "status_request_id_is_required", "TxInf/StsReqId")
     return StatusRequest(
         message_id=_r.need_text(header, "MsgId"),
         created_at=_r.need_moment(header, "CreDtTm"),

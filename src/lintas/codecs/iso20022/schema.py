@@ -21,7 +21,7 @@ XSD_DIR_ENV: Final[str] = "LINTAS_ISO20022_XSD_DIR"
 PROBLEMS_MAX: Final[int] = 50
 
 _lock = threading.Lock()
-_schemas: dict[tuple[str, str], tuple[etree.XMLSchema, threading.Lock]] = {}
+_schemas: dict[tuple[Path | None, str], tuple[etree.XMLSchema, threading.Lock]] = {}
 
 
 def default_xsd_dir() -> Path:
@@ -41,12 +41,10 @@ def schema_for(
     Compiled on first use, then cached. A validator keeps its error log on itself, so one
     thread at a time validates with it; compiling one per thread would cost far more.
     """
-    # The cache key is what the caller passed (or the env override), not a resolved path:
-    # resolving a path costs filesystem calls, which must stay off the hot path.
-    key = (
-        str(xsd_dir) if xsd_dir is not None else f"env:{os.environ.get(XSD_DIR_ENV, '')}",
-        message_id,
-    )
+    # The cache key is what the caller passed, not a resolved path: resolving a path costs
+    # filesystem calls, which must stay off the hot path. None stands for the default folder,
+    # whose environment override is read once, at the first validation.
+    key = (xsd_dir, message_id)
     entry = _schemas.get(key)
     if entry is not None:
         return entry
