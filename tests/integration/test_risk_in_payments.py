@@ -29,9 +29,10 @@ from lintas.bootstrap import Hub
 from lintas.codecs import emvqr
 from lintas.domain.errors import ReasonCode
 from lintas.domain.payment import Payment, PaymentStatus
+from lintas.domain.reference import Country
 from lintas.matching import SanctionsEntry, SanctionsList
 from lintas.ports.clock import SystemClock
-from lintas.ports.directory import Participant, Role
+from lintas.ports.directory import AccountHolder, Participant, Role
 from lintas.ports.risk import RiskContext
 from lintas.ports.signals import InMemorySignals
 from lintas.sandbox.merchants import merchants_in
@@ -305,4 +306,50 @@ def test_a_scam_report_on_a_merchant_qr_id_holds_a_payment_of_that_code(tmp_path
         held = run(hub.payments.submit(request, psp_of(debtor)))
         assert held.status is PaymentStatus.HELD
         assert held.risk_reasons[0].startswith("scam_signal_on_creditor_qr")
+        assert_ledgers_balance(hub)
+
+
+class _HubDirectory:
+    """The directory and reference data of a hub opened after its assessor was built."""
+
+    hub: Hub | None = None
+
+    def _open(self) -> Hub:
+        assert self.hub is not None, "the hub is opened before any payment"
+        return self.hub
+
+    def resolve(self, country: str, address_type: str, value: str) -> AccountHolder | None:
+        return self._open().directory.resolve(country, address_type, value)
+
+    def holder(self, country: str, agent: str, account: str) -> AccountHolder | None:
+        return self._open().directory.holder(country, agent, account)
+
+    def country(self, code: str) -> Country | None:
+        return self._open().reference.country(code)
+
+
+def _declared(hub: Hub, creditor: Customer, proxy_of: Customer, amount: str = "100.00") -> Payment:
+    debtor = richest(hub, "SG")
+    quote = get_quote(hub, debtor, "TH", amount)
+    request = replace(
+        payment_request(quote, debtor, creditor),
+        creditor_proxy=next(p for p in proxy_of.proxies if p[0] == "MOBILE"),
+    )
+    return run(hub.payments.submit(request, psp_of(debtor)))  # type: ignore[no-any-return]
+
+
+def test_a_declared_proxy_of_another_account_holds_the_payment_until_reviewed(
+    tmp_path: Path,
+) -> None:
+    late = _HubDirectory()
+    assessor = RulesAssessor(_only(), directory=late, reference=late)  # type: ignore[arg-type]
+    for hub in _hub(tmp_path, assessor):
+        late.hub = hub
+        creditor, other = hub.region.customers_of("TH")[:2]
+        assert _declared(hub, creditor, creditor).status is PaymentStatus.SETTLED
+        held = _declared(hub, creditor, other)
+        assert held.status is PaymentStatus.HELD and held.iso_status == "ACWP"
+        assert held.risk_reasons[0].startswith("creditor_proxy_not_the_creditor_account: TH")
+        assert_ledgers_balance(hub)
+        assert run(hub.payments.reject(held.uetr, OPERATOR)).status is PaymentStatus.REJECTED
         assert_ledgers_balance(hub)

@@ -223,3 +223,79 @@ def test_the_quick_token_test_never_rejects_a_pair_that_would_align() -> None:
             sim, _ = _token_similarity(q, phonetic_key(q), c, phonetic_key(c), False)
             if sim >= TOKEN_SIM_MIN:
                 assert _may_align(q, phonetic_key(q), c, phonetic_key(c)), (q, c, sim)
+
+
+def test_the_quick_lossy_token_test_never_rejects_a_pair_that_would_align() -> None:
+    from lintas.matching.normalise import normalise_name
+    from lintas.matching.screener import (
+        TOKEN_SIM_MIN,
+        _quick_align_lossy,
+        _spellings,
+        _token_similarity,
+    )
+
+    names = (
+        "محمد عمر أسامة بن لادن عبد الرحمن ظاهر ثاقب ضیا",
+        "สุรชัย ทองคำ อุมาร์ ฮัสซัน",
+        "Muhammad Omar Usama Laden Abdul Rahman Dahir Tahir Saqib Zia Surachai Thongkham",
+        "Mohammed Umar Osama Ladin Abdurrahman Zahir Thaqib Dia Hassan Hussein Khalid",
+    )
+    tokens: set[tuple[str, str]] = set()
+    for name in names:
+        normalised = normalise_name(name)
+        tokens.update(zip(normalised.tokens, normalised.keys, strict=True))
+    for q, qk in tokens:
+        qf, _ = _spellings(q)
+        for c, ck in tokens:
+            cf, _ = _spellings(c)
+            if _token_similarity(q, qk, c, ck, True)[0] >= TOKEN_SIM_MIN:
+                assert _quick_align_lossy(q, qk, qf, c, ck, cf), (q, qk, c, ck)
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.7, 0.8, 0.9])
+def test_a_candidate_left_unscored_could_not_have_reached_the_threshold(cut: float) -> None:
+    screener = Screener(ENTRIES)
+    queries = (
+        "Osama bin Laden",
+        "Ahmad Faizal",
+        "Faizal bin Hassan Ahmad",
+        "Nguyen Van Thanh",
+        "Wang Jian",
+        "Kawthar Exchange",
+        "Mohammad Ali Wali",
+        "أسامة بن لادن",
+    )
+    for name in queries:
+        query = screener._query(name)
+        for name_id in screener._candidates(query.norm, query.weights, query.lookups):
+            candidate = screener._names[name_id]
+            lossy = query.lossy or candidate.lossy
+            sims = screener._query_sims(query, lossy)
+            exact = screener._score(query, candidate, {}, sims, lossy, 0.0)
+            bounded = screener._score(query, candidate, {}, sims, lossy, cut)
+            assert exact is not None
+            if bounded is None:
+                assert exact.score < cut, (name, candidate.text)
+            else:
+                assert bounded.score == exact.score
+
+
+def test_spelling_similarity_from_the_distance_is_rapidfuzz_s_own_and_its_cut_is_exact() -> None:
+    import random
+
+    from rapidfuzz.distance import Indel
+
+    from lintas.matching.screener import (
+        _SPELLING_DISTANCE_SHARE,
+        TOKEN_SIM_MIN,
+        _indel_similarity,
+    )
+
+    rng = random.Random(5)
+    for _ in range(20_000):
+        a = "".join(rng.choice("abdhikmnostu") for _ in range(rng.randint(0, 14)))
+        b = "".join(rng.choice("abdhikmnostu") for _ in range(rng.randint(0, 14)))
+        similarity = _indel_similarity(a, b)
+        assert similarity == Indel.normalized_similarity(a, b)
+        close = Indel.distance(a, b) <= _SPELLING_DISTANCE_SHARE * (len(a) + len(b))
+        assert close == (similarity >= TOKEN_SIM_MIN), (a, b)

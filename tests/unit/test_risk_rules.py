@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from lintas.adapters.sandbox import SandboxReference
 from lintas.domain.errors import ReasonCode
 from lintas.domain.money import CurrencyCode, Money
 from lintas.domain.payment import Party, Payment
@@ -18,6 +19,7 @@ from lintas.ports.clock import FixedClock
 from lintas.ports.directory import AccountHolder
 from lintas.ports.risk import RiskContext, RiskOutcome
 from lintas.ports.signals import InMemorySignals
+from lintas.sandbox.region import build_region
 from lintas.services.risk import (
     RISK_CONFIG_DEFAULT,
     RiskConfigError,
@@ -252,3 +254,105 @@ def test_a_missing_or_broken_configuration_file_is_refused(tmp_path: Path) -> No
     broken.write_text("[velocity\n", encoding="utf-8")
     with pytest.raises(RiskConfigError, match="not valid TOML"):
         load_risk_rules(broken)
+
+
+# -- the creditor proxy the debtor agent declares -------------------------------------------
+
+REGION = build_region(2026, 10)
+TH_MOBILE = "+66812345678"
+
+
+class Directory:
+    """A destination directory knowing one proxy per (country, type, value)."""
+
+    def __init__(self, **holders: AccountHolder) -> None:
+        self._by_proxy = {("TH", "MOBILE", value): h for value, h in holders.items()}
+
+    def resolve(self, country: str, address_type: str, value: str) -> AccountHolder | None:
+        return self._by_proxy.get((country, address_type, value))
+
+    def holder(self, country: str, agent: str, account: str) -> AccountHolder | None:
+        return HOLDER if (country, agent, account) == ("TH", "PSPTHBBB", "2222") else None
+
+
+def _proxy_assessor(directory: Directory, **rules: Any) -> RulesAssessor:
+    return RulesAssessor(_rules(**rules), directory=directory, reference=SandboxReference(REGION))
+
+
+def _declared(value: str, address_type: str = "MOBILE") -> RiskContext:
+    return RiskContext(HOLDER, DEBTOR, creditor_proxy=(address_type, value))
+
+
+def test_a_declared_proxy_leading_to_the_credited_account_passes_however_it_is_written(
+    make_payment: MakePayment,
+) -> None:
+    assessor = _proxy_assessor(Directory(**{TH_MOBILE: HOLDER}))
+    for written in (TH_MOBILE, "081-234-5678", "+66 81 234 5678"):
+        decision = assessor.assess(make_payment(), _declared(written))
+        assert decision.outcome is RiskOutcome.PASS, (written, decision.reasons)
+
+
+def test_a_declared_proxy_of_another_account_holds_the_payment_and_says_why(
+    make_payment: MakePayment,
+) -> None:
+    someone_else = AccountHolder("TH", "PSPTHCCC", "7777", "Mule", "M***")
+    assessor = _proxy_assessor(Directory(**{TH_MOBILE: someone_else}))
+    decision = assessor.assess(make_payment(), _declared("0812345678"))
+    assert decision.outcome is RiskOutcome.HOLD
+    (reason,) = decision.reasons
+    assert reason.startswith("creditor_proxy_not_the_creditor_account: TH MOBILE 0812345678")
+    assert "leads to another account, not to PSPTHBBB:2222" in reason
+    assert "7777" not in reason  # The other account is not disclosed to the PSPs.
+
+
+def test_a_declared_proxy_nobody_holds_or_that_cannot_be_read_holds_the_payment(
+    make_payment: MakePayment,
+) -> None:
+    assessor = _proxy_assessor(Directory())
+    unknown = assessor.assess(make_payment(), _declared(TH_MOBILE))
+    assert unknown.outcome is RiskOutcome.HOLD
+    assert "is registered to nobody" in unknown.reasons[0]
+    malformed = assessor.assess(make_payment(), _declared("12"))
+    assert malformed.outcome is RiskOutcome.HOLD and "is no valid" in malformed.reasons[0]
+    no_such_type = assessor.assess(make_payment(), _declared("x", address_type="UPI"))
+    assert "is no address type of TH" in no_such_type.reasons[0]
+
+
+def test_a_proxy_mismatch_never_lifts_a_block_and_both_reasons_are_kept(
+    make_payment: MakePayment,
+) -> None:
+    signals = InMemorySignals()
+    for source in ("ORG-A", "ORG-B"):
+        signals.report("account", "PSPTHBBB:2222", confidence=95, source=source)
+    assessor = RulesAssessor(
+        _rules(signals_enabled=True),
+        signals=signals,
+        directory=Directory(),
+        reference=SandboxReference(REGION),
+    )
+    decision = assessor.assess(make_payment(), _declared(TH_MOBILE))
+    assert decision.outcome is RiskOutcome.BLOCK and decision.code is ReasonCode.FRAD
+    assert [r.split(":")[0] for r in decision.reasons] == [
+        "scam_signal_on_creditor_account",
+        "creditor_proxy_not_the_creditor_account",
+    ]
+
+
+def test_without_a_directory_or_a_declared_proxy_or_when_switched_off_nothing_is_checked(
+    make_payment: MakePayment,
+) -> None:
+    without = RulesAssessor(_rules())
+    assert without.assess(make_payment(), _declared(TH_MOBILE)).outcome is RiskOutcome.PASS
+    assessor = _proxy_assessor(Directory())
+    assert assessor.assess(make_payment(), _context()).outcome is RiskOutcome.PASS
+    qr = assessor.assess(make_payment(), _declared("000201...", address_type="QR"))
+    assert qr.outcome is RiskOutcome.PASS  # A QR is checked as merchantQr, not here.
+    off = _proxy_assessor(Directory(), creditor_proxy_enabled=False)
+    assert off.assess(make_payment(), _declared(TH_MOBILE)).outcome is RiskOutcome.PASS
+
+
+def test_the_creditor_proxy_rule_is_on_by_default_and_switched_in_its_own_section() -> None:
+    assert load_risk_rules().creditor_proxy_enabled
+    assert not rules_from_mapping({"creditor_proxy": {"enabled": False}}).creditor_proxy_enabled
+    with pytest.raises(RiskConfigError, match="creditor_proxy"):
+        rules_from_mapping({"creditor_proxy": {"enabeld": True}})

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from lintas.domain.errors import InputInvalid, Refused
+from lintas.domain.errors import Forbidden, InputInvalid, Refused
 from lintas.domain.signals import (
     PUBLIC,
     AbuseType,
@@ -27,8 +27,16 @@ from lintas.domain.signals import (
     visible_to,
 )
 from lintas.entrypoints.api.routes_signals import TokenBuckets
+from lintas.ports.directory import Participant, Role
 from lintas.sandbox.region import build_region
-from lintas.services.signals import CHECK_LANGUAGES, check_language, public_check
+from lintas.services.signals import (
+    CHECK_LANGUAGES,
+    SignalsService,
+    check_language,
+    organisation_of,
+    public_check,
+    viewer_of,
+)
 
 REGION = build_region(2026, 10)
 TH_MOBILE = REGION.country("TH").address_type("MOBILE")
@@ -239,3 +247,15 @@ def test_the_rate_limiter_slows_a_client_down_and_never_remembers_more_than_its_
     for i in range(1000):
         buckets.take(f"203.0.113.{i}")
     assert len(buckets) == 100
+
+
+def test_an_anti_scam_centre_reports_as_itself_and_reads_as_a_member_of_the_exchange() -> None:
+    centre = Participant("NSRC-MY", Role.SCAM_CENTRE, "MY")
+    assert SignalsService.source_of(centre) == Source("NSRC-MY", "NSRC-MY", "MY")
+    assert organisation_of(centre) == "NSRC-MY"
+    assert viewer_of(centre) == Viewer("NSRC-MY", "NSRC-MY", True)
+
+
+def test_an_fx_provider_still_may_not_report_a_signal() -> None:
+    with pytest.raises(Forbidden):
+        SignalsService.source_of(Participant("ANDMSGSG", Role.FXP))

@@ -24,6 +24,24 @@ SCHEME_FEE_BPS: Final = 5
 DESTINATION_PSP_FEE_USD_CENTS: Final = 10
 
 OPERATOR_ID: Final = "OPERATOR"
+#: One national anti-scam centre per sandbox country. The ids name the real centres where the
+#: country has one (Singapore's Anti-Scam Centre, Malaysia's National Scam Response Centre,
+#: Thailand's Anti Online Scam Operation Center, the Indonesia Anti-Scam Centre, the
+#: Philippines' Cybercrime Investigation and Coordinating Center, India's I4C) and are
+#: generic elsewhere; like everything in the sandbox, the keys are fictional.
+SCAM_CENTRE_IDS: Final[dict[str, str]] = {
+    "SG": "ASC-SG",
+    "MY": "NSRC-MY",
+    "TH": "AOC-TH",
+    "ID": "IASC-ID",
+    "PH": "CICC-PH",
+    "VN": "ASC-VN",
+    "KH": "ASC-KH",
+    "LA": "ASC-LA",
+    "BN": "ASC-BN",
+    "MM": "ASC-MM",
+    "IN": "I4C-IN",
+}
 
 
 class SandboxReference:
@@ -159,6 +177,12 @@ class SandboxDirectory:
         return None if merchant is None else self._merchant_holder(merchant)
 
 
+def scam_centre_id(country: str) -> str:
+    """The id of the sandbox anti-scam centre of ``country`` (generic for a country the table
+    does not name, so every country of any region has one)."""
+    return SCAM_CENTRE_IDS.get(country, f"ASC-{country}")
+
+
 class SandboxParticipants:
     """API keys for every sandbox participant, derived from the seed (so they are stable)."""
 
@@ -169,6 +193,10 @@ class SandboxParticipants:
         for country in region.countries:
             participants.extend(Participant(p.id, Role.PSP, country.code) for p in country.psps)
         participants.extend(Participant(f.id, Role.FXP) for f in region.fxps)
+        participants.extend(
+            Participant(scam_centre_id(country.code), Role.SCAM_CENTRE, country.code)
+            for country in region.countries
+        )
         for p in participants:
             digest = hashlib.blake2b(f"{seed}:{p.id}".encode(), digest_size=12).hexdigest()
             key = f"sbx_{p.role.value}_{p.id.lower()}_{digest}"

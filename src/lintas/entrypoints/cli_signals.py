@@ -58,7 +58,13 @@ Key = Annotated[
     str | None,
     typer.Option("--key", envvar="LINTAS_API_KEY", help="API key (sandbox: looked up for --as)."),
 ]
-As = Annotated[str, typer.Option("--as", help="Participant to act as (sandbox).")]
+As = Annotated[
+    str,
+    typer.Option(
+        "--as",
+        help="Participant to act as (sandbox): a PSP, an anti-scam centre (NSRC-MY) or OPERATOR.",
+    ),
+]
 Db = Annotated[Path, typer.Option("--db", help="SQLite file of the hub.")]
 Country = Annotated[str | None, typer.Option(help="Country of a national number or a proxy.")]
 Bank = Annotated[str | None, typer.Option(help="BIC of an account.")]

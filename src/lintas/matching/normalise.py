@@ -289,9 +289,21 @@ _KEY_CLASSES = str.maketrans(
     }
 )
 
+_KEY_CLASSES.update(str.maketrans(dict.fromkeys("0123456789")))
 # In Arabic script "x" stands for a letter read either way (see _ARABIC_LETTERS).
 WILDCARD_CLASS = "D"
 _ARABIC_KEY_CLASSES = {**_KEY_CLASSES, ord("x"): WILDCARD_CLASS}
+# The same tables for ASCII bytes (tokens are ASCII after transliteration): bytes.translate is
+# several times cheaper than str.translate with a dict, and keys are computed for every new word.
+_KEY_BYTES_FROM = bytes(k for k, v in _KEY_CLASSES.items() if v is not None)
+_KEY_BYTES = bytes.maketrans(
+    _KEY_BYTES_FROM, "".join(str(_KEY_CLASSES[k]) for k in _KEY_BYTES_FROM).encode("ascii")
+)
+_ARABIC_KEY_BYTES = bytes.maketrans(
+    _KEY_BYTES_FROM + b"x",
+    "".join(str(_ARABIC_KEY_CLASSES[k]) for k in (*_KEY_BYTES_FROM, ord("x"))).encode("ascii"),
+)
+_KEY_BYTES_DROPPED = bytes(k for k, v in _KEY_CLASSES.items() if v is None)
 
 
 def key_variants(key: str) -> tuple[str, ...]:
@@ -322,16 +334,21 @@ LOSSY_SCRIPTS: frozenset[str] = frozenset(
     {"arabic", "thai", "lao", "khmer", "burmese", "han-transcription"}
 )
 _BROAD = str.maketrans({"J": "K", "R": "L", "F": "B", "H": None})
+_BROAD_BYTES = bytes.maketrans(b"JRF", b"KLB")
 
 
 @functools.lru_cache(maxsize=KEY_CACHE_MAX)
 def broad_key(key: str) -> str:
     """A key with the distinctions that lossy scripts cannot write merged (g/k, r/l, f/p, h)."""
+    if key.isascii():
+        merged = key.encode("ascii").translate(_BROAD_BYTES, b"H").decode("ascii")
+    else:
+        merged = key.translate(_BROAD)
     out: list[str] = []
-    for ch in key.translate(_BROAD):
+    for ch in merged:
         if not out or out[-1] != ch:
             out.append(ch)
-    return "".join(out)
+    return "".join(out)  # Collapsing in this loop is faster than groupby or a regex here.
 
 
 @dataclass(frozen=True, slots=True)
@@ -351,6 +368,8 @@ class NormalisedName:
 
     @property
     def compact(self) -> str:
+        if ROLE_TITLE not in self.roles:
+            return "".join(self.tokens)
         return "".join(t for t, r in zip(self.tokens, self.roles, strict=True) if r != ROLE_TITLE)
 
     @property
@@ -386,28 +405,48 @@ def script_of(char: str) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=KEY_CACHE_MAX)
 def phonetic_key(token: str, *, digraphs: bool = True) -> str:
     """Consonant classes of an ASCII token with repeats collapsed ("mohammed" -> "MHMT").
 
     An "h" is kept where it is a consonant of its own (Hamid, Ahmad, Muhammad: Arabic writes it)
     and dropped where it only marks another consonant (kh, sh, th, dh, gh, ph, ch) or ends the
-    word (the Arabic ta marbuta: Hamzah = Hamza).
+    word (the Arabic ta marbuta: Hamzah = Hamza). ``digraphs=False`` is for tokens read from
+    Arabic script, where "x" stands for a letter read as t or s (see ``WILDCARD_CLASS``).
     """
-    if digraphs:
+    return latin_key(token) if digraphs else arabic_key(token)
+
+
+@functools.lru_cache(maxsize=KEY_CACHE_MAX)
+def latin_key(token: str) -> str:
+    """``phonetic_key(token)``, cached per token (names reuse a small vocabulary)."""
+    # Every pair replaced below holds a "j" (dj, tj) or is "oe"; every digraph holds an "h".
+    if "j" in token or "oe" in token:
         for old, new in _OLD_INDONESIAN:
             token = token.replace(old, new)
+    if "h" in token:
         for old, new in _DIGRAPHS:
             token = token.replace(old, new)
+    return _classes(token, _KEY_CLASSES, _KEY_BYTES)
+
+
+@functools.lru_cache(maxsize=KEY_CACHE_MAX)
+def arabic_key(token: str) -> str:
+    """``phonetic_key(token, digraphs=False)``, cached per token."""
+    return _classes(token, _ARABIC_KEY_CLASSES, _ARABIC_KEY_BYTES)
+
+
+def _classes(token: str, table: dict[int, str | None], table_bytes: bytes) -> str:
     if len(token) > 2 and token[-1] == "h" and token[-2] in _VOWELS:
         token = token[:-1]  # Arabic ta marbuta (Hamzah = Hamza), but Vietnamese "Anh" keeps it.
-    classes = token.translate(_KEY_CLASSES if digraphs else _ARABIC_KEY_CLASSES)
-    # A leading vowel is kept as "V": it separates Ahmad from Hamid and Ali from Li, and Arabic
-    # script keeps it too (a word-initial alif or ain is read as "a", see _fix_arabic).
+    # Digits are dropped by the table; a leading vowel is kept as "V": it separates Ahmad from
+    # Hamid and Ali from Li, and Arabic script keeps it too (a word-initial alif or ain is read
+    # as "a", see _fix_arabic).
     out: list[str] = ["V"] if token[:1] in _VOWELS else []
+    if token.isascii():
+        classes = token.encode("ascii").translate(table_bytes, _KEY_BYTES_DROPPED).decode("ascii")
+    else:
+        classes = token.translate(table)
     for ch in classes:
-        if ch.isdigit():
-            continue
         if not out or out[-1] != ch:
             out.append(ch)
     return "".join(out)
@@ -559,18 +598,16 @@ def normalise_name(raw: str) -> NormalisedName:
         text = _SLASH_CONNECTOR.sub(" al ", text)  # a/l, s/o...: a connector between names.
     ascii_text = (text if text.isascii() else anyascii(text)).lower()
     ascii_text = _APOSTROPHES.sub("", ascii_text)
-    words = [w for w in _NON_ALNUM.split(ascii_text) if w]
+    words = list(filter(None, _NON_ALNUM.split(ascii_text)))
     marked = _token_rules(words, notes)
-    if marked and all(role == ROLE_TITLE for _, role in marked):
-        # Only titles ("Haji", "Pak"): then they are the name.
-        marked = [(t, ROLE_NAME) for t, _ in marked]
     if not marked:
         raise NameRefusedError("name_is_empty: nothing left to compare after normalisation")
-    marked = marked[:TOKENS_MAX]
-    tokens = tuple(t for t, _ in marked)
-    digraphs = "arabic" not in scripts
-    keys = tuple(phonetic_key(t, digraphs=digraphs) for t in tokens)
-    roles = tuple(r for _, r in marked)
+    tokens, roles = zip(*marked, strict=True)
+    if ROLE_NAME not in roles and ROLE_PATRONYM not in roles:
+        # Only titles ("Haji", "Pak"): then they are the name.
+        roles = (ROLE_NAME,) * len(tokens)
+    tokens, roles = tokens[:TOKENS_MAX], roles[:TOKENS_MAX]
+    keys = tuple(map(arabic_key if "arabic" in scripts else latin_key, tokens))
     return NormalisedName(raw, tokens, keys, roles, tuple(notes), scripts)
 
 
@@ -583,6 +620,24 @@ def _split_suffix(token: str) -> tuple[str, ...]:
     return (token,)
 
 
+@functools.lru_cache(maxsize=KEY_CACHE_MAX)
+def _word_parts(word: str) -> tuple[str, ...]:
+    """A plain word split into its Abd- and suffix parts ('abdurrahman' -> 'abd', 'rahman')."""
+    return tuple(p for part in _split_abd(word) for p in _split_suffix(part))
+
+
+# Words some rule of ``_token_rules`` treats specially; every other word is only split.
+_SPECIAL_WORDS: frozenset[str] = frozenset(
+    HONORIFICS
+    | CONNECTORS
+    | ARTICLES
+    | MUHAMMAD_ABBREVIATIONS
+    | _ALLAH
+    | {"ben"}
+    | {first for first, _ in HONORIFIC_PAIRS}
+)
+
+
 def _token_rules(words: list[str], notes: list[str]) -> list[tuple[str, str]]:
     """Tokens with their roles; connectors and articles removed."""
     out: list[tuple[str, str]] = []
@@ -591,6 +646,15 @@ def _token_rules(words: list[str], notes: list[str]) -> list[tuple[str, str]]:
     n = len(words)
     while i < n:
         w = words[i]
+        if w not in _SPECIAL_WORDS:
+            # Most words are none of the special ones below: their parts are cached per word.
+            parts = _word_parts(w)
+            if len(parts) == 1:
+                out.append((parts[0], role))
+            else:
+                out.extend((p, role) for p in parts)
+            i += 1
+            continue
         if i + 1 < n and (w, words[i + 1]) in HONORIFIC_PAIRS and n > 2:
             notes.append(f"honorific '{w} {words[i + 1]}' ignored")
             out.extend([(w, ROLE_TITLE), (words[i + 1], ROLE_TITLE)])

@@ -15,17 +15,29 @@ Scoring aligns query tokens one-to-one with the candidate's tokens (order-free, 
 names match), each pair scored by edit similarity or, when the consonant keys are equal, a floor
 that lets Arabic-script and Latin renderings meet. Tokens are weighted by rarity in the list so
 that sharing "Mohammad Ali" with a listed name is weak evidence and sharing "Akhundzada" strong.
+
+Where the time goes, and what keeps it down (every shortcut below leaves the hits, scores and
+explanations exactly as a full computation would; tests check the bounds):
+- a name new to the screener is normalised once (per-word work is cached per word); the merged
+  postings of every indexed key are built when the list is loaded (small lists), the others on
+  first use; names a late, common key brings in are not added when even every key left could
+  not lift them to the evidence floor;
+- a token pair is compared once per screener (a cache per query token); a quick test on the
+  spellings, keys and lengths settles most pairs, lossy ones included, before the full
+  comparison, and rapidfuzz's Indel distance is called rather than its normalised similarity;
+- a candidate's listed tokens are compared heaviest first, and the candidate is dropped as soon
+  as its covered weight plus what is left cannot reach the threshold.
 """
 
 from __future__ import annotations
 
 import functools
-import heapq
 import itertools
 import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import itemgetter, mul
 from typing import NamedTuple
 
 from rapidfuzz.distance import Indel, Levenshtein
@@ -35,11 +47,13 @@ from lintas.matching.normalise import (
     ROLE_NAME,
     ROLE_PATRONYM,
     ROLE_TITLE,
+    WILDCARD_CLASS,
     NameRefusedError,
     NormalisedName,
     broad_key,
     key_variants,
     keys_equal,
+    latin_key,
     normalise_name,
     phonetic_key,
 )
@@ -79,6 +93,8 @@ RANK_POOL_FACTOR = 4
 # Deleting a class from a shorter key leaves two classes, which half the list shares.
 FUZZY_KEY_LEN_MIN = 4
 POSTING_CACHE_MAX = 20_000
+# Indexed keys (exact and broad) whose merged postings are built at load, at most.
+PRECOMPUTED_KEYS_MAX = 50_000
 FUZZY_POSTING_LEN_MAX = 256
 EVIDENCE_SHARE_MIN = 0.4
 EVIDENCE_OF_BEST_MIN = 0.6
@@ -92,6 +108,13 @@ NOT_SAME_SIM = 0.6
 QUERY_CACHE_MAX = 20_000
 
 
+# Names held in scaled postings (a key's names with one query weight applied), and key weights,
+# kept at most.
+SCALED_ENTRIES_MAX = 500_000
+WEIGHT_CACHE_MAX = 65_536
+DELETIONS_CACHE_MAX = 65_536
+
+
 @dataclass(frozen=True, slots=True)
 class Hit:
     """A listed entry that the screened name resembles, with the reasons."""
@@ -101,6 +124,14 @@ class Hit:
     matched_name: str
     score: float
     explanation: tuple[str, ...]
+
+
+# A listed token as scoring reads it, computed once when the list is indexed: its negated
+# position (so alignment pairs sort in C), the token, its key, its vowel-folded spelling, its
+# spelling without marking h, (token, key) for the rows of lossy pairs, and its weight.
+_Position = tuple[int, str, str, str, str, tuple[str, str], float]
+# A query token likewise, computed once per query: negated position, token, key, folded, no h.
+_QueryToken = tuple[int, str, str, str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,12 +146,14 @@ class _Name:
     weight_total: float
     compact: str
     low_quality: bool
-    # (position, token) pairs, the lossy flag, whether a father's name is marked, and the
-    # broad key of the joined keys (for the spacing comparison of lossy names).
-    positions: tuple[tuple[int, str], ...]
+    positions: tuple[_Position, ...]
+    # The same, heaviest first (scoring bounds a candidate as it goes, see ``_score``).
+    by_weight: tuple[_Position, ...]
     lossy: bool
     has_patronym: bool
+    # The broad key of the joined keys (for the spacing comparison of lossy names).
     broad_joined: str
+    token_count: int
 
 
 def _indexed_name(
@@ -131,6 +164,10 @@ def _indexed_name(
     weights: tuple[float, ...],
 ) -> _Name:
     low = quality is not None and quality.casefold() in QUALITY_LOW
+    positions = tuple(
+        (-j, t, k, *_spellings(t), (t, k), w)
+        for j, (t, k, w) in enumerate(zip(norm.tokens, norm.keys, weights, strict=True))
+    )
     return _Name(
         entry_index,
         text,
@@ -140,10 +177,12 @@ def _indexed_name(
         sum(weights),
         norm.compact,
         low,
-        tuple(enumerate(norm.tokens)),
+        positions,
+        tuple(sorted(positions, key=lambda p: -p[6])),
         norm.lossy,
         ROLE_PATRONYM in norm.roles,
         broad_key("".join(norm.keys)),
+        len(norm.tokens),
     )
 
 
@@ -155,20 +194,51 @@ class _Scored(NamedTuple):
     spacing: bool
 
 
-# Per query: for a listed token (and the pair's lossy flag), the query tokens it aligns with at
-# TOKEN_SIM_MIN or more, as (similarity, -query position, how). Most rows are empty.
-_Rows = dict[tuple[str, bool], tuple[tuple[float, int, str], ...]]
-_NO_ALIGNMENT = (0.0, "different")
 _Lookups = tuple[tuple[str, float], ...]
-_Query = tuple[NormalisedName, tuple[float, ...], _Lookups]
 
 
-def _posting_len(pw: tuple[dict[int, float], float]) -> int:
-    return len(pw[0])
+class _Query(NamedTuple):
+    """A normalised query with what every screening of it needs (cached per name, bounded)."""
+
+    norm: NormalisedName
+    weights: tuple[float, ...]
+    lookups: _Lookups
+    tokens: tuple[_QueryToken, ...]
+    # sum(weights), or 1.0 for a query whose every token weighs nothing.
+    total: float
+    compact: str
+    # The keys joined (their broad key is computed, and cached, only for lossy pairs).
+    joined_keys: str
+    lossy: bool
+    has_patronym: bool
+    token_count: int
 
 
-def _deletions(key: str) -> list[str]:
-    return [key[:i] + key[i + 1 :] for i in range(len(key))]
+# What a query token and a listed token give: (similarity, how) when they align at
+# TOKEN_SIM_MIN or more, else None. Kept per query token (see ``Screener._query_sims``).
+_Pair = tuple[float, str] | None
+_PairCache = dict[object, _Pair]
+_QuerySims = list[tuple[int, str, str, str, str, _PairCache]]
+# Per screening: for a listed token (or (token, key) when lossy), the query tokens it aligns
+# with, as (similarity, -query position, how). Most rows are empty.
+_Rows = dict[object, tuple[tuple[float, int, str], ...]]
+_EXACT: tuple[float, str] = (1.0, "exact")
+_UNSEEN: tuple[float, str] = (-1.0, "unseen")  # A sentinel, compared by identity.
+_CANDIDATE_COVER_SHARE = 1 - QUERY_COVER_SHARE
+# How far below the threshold a bound must be before a candidate is left unscored.
+_BOUND_SLACK = 1e-9
+
+
+_Merged = tuple[dict[int, float], float, str]
+
+
+def _posting_len(merged: _Merged) -> int:
+    return len(merged[0])
+
+
+@functools.lru_cache(maxsize=DELETIONS_CACHE_MAX)
+def _deletions(key: str) -> tuple[str, ...]:
+    return tuple(key[:i] + key[i + 1 :] for i in range(len(key)))
 
 
 _COUNTRY_CODES: dict[str, tuple[str, ...]] = {
@@ -246,6 +316,7 @@ class Screener:
                 document_frequency[key] = document_frequency.get(key, 0) + 1
         self._name_count = max(1, len(normalised))
         self._df = document_frequency
+        self._weight_cache: dict[str, float] = {}
         self._names: list[_Name] = []
         self._exact: dict[str, list[int]] = {}
         self._broad: dict[str, list[int]] = {}
@@ -262,8 +333,19 @@ class Screener:
                         self._fuzzy.setdefault(variant, []).append(name_id)
         for postings in self._fuzzy.values():
             postings[:] = sorted(set(postings))
-        self._sim_cache: dict[tuple[str, str, bool], tuple[float, str]] = {}
+        # Caches, each bounded: token pairs per query token, merged and scaled postings, and
+        # normalised queries per name.
+        self._sims: dict[tuple[str, str, bool], _PairCache] = {}
+        self._sim_count = 0
         self._posting_cache: dict[str, dict[int, float]] = {}
+        # The merged postings of every indexed key, when the index is small enough for them to
+        # be built at load (the UN list: about 9,000 keys) rather than in the first screenings.
+        self._indexed_postings: dict[str, dict[int, float]] = {}
+        if len(self._exact) + len(self._broad) <= PRECOMPUTED_KEYS_MAX:
+            for key in itertools.chain(self._exact, self._broad):
+                self._indexed_postings[key] = self._merge(key)
+        self._scaled_cache: dict[tuple[str, float], dict[int, float]] = {}
+        self._scaled_entries = 0
         self._query_cache: dict[str, _Query] = {}
 
     @property
@@ -273,16 +355,22 @@ class Screener:
 
     def _weights(self, norm: NormalisedName) -> tuple[float, ...]:
         return tuple(
-            self._weight(key) * ROLE_WEIGHT[role]
-            for key, role in zip(norm.keys, norm.roles, strict=True)
+            map(mul, map(self._weight, norm.keys), map(ROLE_WEIGHT.__getitem__, norm.roles))
         )
 
     def _weight(self, key: str) -> float:
+        cached = self._weight_cache.get(key)
+        if cached is not None:
+            return cached
         if not key:
             return WEIGHT_FLOOR
         df = self._df.get(key, 0)
         idf = math.log((self._name_count + 1) / (df + 1))
-        return max(WEIGHT_FLOOR, min(1.0, idf / math.log(1 / WEIGHT_RARE_SHARE)))
+        weight = max(WEIGHT_FLOOR, min(1.0, idf / math.log(1 / WEIGHT_RARE_SHARE)))
+        if len(self._weight_cache) >= WEIGHT_CACHE_MAX:
+            self._weight_cache.clear()
+        self._weight_cache[key] = weight
+        return weight
 
     @staticmethod
     def _block_keys(norm: NormalisedName) -> set[str]:
@@ -317,20 +405,37 @@ class Screener:
         cut = self.threshold if threshold is None else threshold
         assert 0.0 <= cut <= 1.0, cut
         assert 1 <= limit <= LIMIT_MAX, limit
-        query, query_weights, lookups = self._query(name)
+        query = self._query(name)
         country_terms = _country_terms(country) if country else ()
+        # The score a candidate needs before the country bonus; a hair lower, so that rounding
+        # in a bound never drops a hit.
+        need = cut - (COUNTRY_BONUS if country_terms else 0.0) - _BOUND_SLACK
         best: dict[int, Hit] = {}
-        rows: _Rows = {}
-        query_compact = query.compact
-        for name_id in self._candidates(query, query_weights, lookups):
-            candidate = self._names[name_id]
-            entry = self.entries[candidate.entry_index]
-            if entity_type is not None and entry.entity_type != entity_type:
+        if self._sim_count >= SIM_CACHE_MAX:
+            self._sims = {}  # Bounded: a cache that grows forever is a leak.
+            self._sim_count = 0
+        # Rows and query-token caches for pairs that are lossy and for pairs that are not.
+        rows: tuple[_Rows, _Rows] = ({}, {})
+        sims: list[_QuerySims | None] = [None, None]
+        names, entries = self._names, self.entries
+        for name_id in self._candidates(query.norm, query.weights, query.lookups):
+            candidate = names[name_id]
+            if (
+                entity_type is not None
+                and entries[candidate.entry_index].entity_type != entity_type
+            ):
                 continue
-            scored = self._score(query, query_weights, candidate, rows, query_compact)
+            lossy = query.lossy or candidate.lossy
+            query_sims = sims[lossy]
+            if query_sims is None:
+                query_sims = sims[lossy] = self._query_sims(query, lossy)
+            scored = self._score(query, candidate, rows[lossy], query_sims, lossy, need)
+            if scored is None:
+                continue  # It cannot reach the threshold (see ``_score``).
             score = scored.score
             country_agrees = False
             if country_terms and score > 0.0:
+                entry = entries[candidate.entry_index]
                 places = " ".join(entry.nationalities + entry.places_of_birth).casefold()
                 if any(term in places for term in country_terms):
                     score = min(1.0, score + COUNTRY_BONUS)
@@ -339,7 +444,8 @@ class Screener:
                 continue
             previous = best.get(candidate.entry_index)
             if previous is None or score > previous.score:
-                why = self._explain(query, candidate, scored)
+                entry = entries[candidate.entry_index]
+                why = self._explain(query.norm, candidate, scored)
                 if country_agrees:
                     why = (*why, f"country '{country}' agrees with the entry")
                 best[candidate.entry_index] = Hit(
@@ -349,25 +455,56 @@ class Screener:
         return hits[:limit]
 
     def _query(self, name: str) -> _Query:
-        """The normalised query, its weights and index lookups, cached per name (bounded)."""
+        """The normalised query and what its screenings need, cached per name (bounded)."""
         cached = self._query_cache.get(name)
         if cached is not None:
             return cached
-        query = normalise_name(name)  # Refusals raise, and are not cached.
-        weights = self._weights(query)
-        result = (query, weights, self._lookups(query, weights))
+        result = self._prepare(normalise_name(name))  # Refusals raise, and are not cached.
         if len(self._query_cache) >= QUERY_CACHE_MAX:
             self._query_cache.clear()
         self._query_cache[name] = result
         return result
 
+    def _prepare(self, query: NormalisedName) -> _Query:
+        weights = self._weights(query)
+        tokens = tuple(
+            (-i, t, k, *_spellings(t))
+            for i, (t, k) in enumerate(zip(query.tokens, query.keys, strict=True))
+        )
+        return _Query(
+            query,
+            weights,
+            self._lookups(query, weights),
+            tokens,
+            sum(weights) or 1.0,
+            query.compact,
+            "".join(query.keys),
+            query.lossy,
+            ROLE_PATRONYM in query.roles,
+            len(query.tokens),
+        )
+
+    def _query_sims(self, query: _Query, lossy: bool) -> _QuerySims:
+        """Each query token with its cache of pairs: names reuse a small vocabulary, so a
+        query token meets the same listed tokens screening after screening."""
+        out: _QuerySims = []
+        sims = self._sims
+        for neg_i, qt, qk, qf, qd in query.tokens:
+            cache = sims.get((qt, qk, lossy))
+            if cache is None:
+                cache = sims[(qt, qk, lossy)] = {}
+            out.append((neg_i, qt, qk, qf, qd, cache))
+        return out
+
     def compare(self, query: str, listed_name: str) -> tuple[float, tuple[str, ...]]:
         """Score one name against one listed name with this list's token weights (no blocking)."""
-        q = normalise_name(query)
+        q = self._prepare(normalise_name(query))
         c = normalise_name(listed_name)
-        qw = self._weights(q)
-        cw = self._weights(c)
-        return self._compare(q, qw, _indexed_name(-1, listed_name, None, c, cw))
+        candidate = _indexed_name(-1, listed_name, None, c, self._weights(c))
+        lossy = q.lossy or candidate.lossy
+        scored = self._score(q, candidate, {}, self._query_sims(q, lossy), lossy, 0.0)
+        assert scored is not None, "a score is always given when nothing is needed"
+        return scored.score, self._explain(q.norm, candidate, scored)
 
     def _postings(self, key: str) -> dict[int, float]:
         """Names carrying ``key`` (factor 1) or a key one class away (a smaller factor).
@@ -375,16 +512,24 @@ class Screener:
         Names repeat their words, so the same keys come back query after query; the merged
         postings are kept in a bounded cache instead of being merged again each time.
         """
-        cached = self._posting_cache.get(key)
-        if cached is not None:
-            return cached
+        found = self._indexed_postings.get(key)
+        if found is not None:
+            return found
+        found = self._posting_cache.get(key)
+        if found is not None:
+            return found
+        found = self._merge(key)
+        if len(self._posting_cache) >= POSTING_CACHE_MAX:
+            self._posting_cache.clear()
+        self._posting_cache[key] = found
+        return found
+
+    def _merge(self, key: str) -> dict[int, float]:
+        """The merged postings of ``key`` (see ``_postings``)."""
         if key.startswith("~"):
             # A broad key ("~" prefix), looked up for names in scripts that blur consonants.
-            found = dict.fromkeys(self._broad.get(key, ()), FUZZY_KEY_BLOCK_WEIGHT)
-            self._posting_cache[key] = found
-            return found
+            return dict.fromkeys(self._broad.get(key, ()), FUZZY_KEY_BLOCK_WEIGHT)
         exact = self._exact.get(key, ())
-        found = dict.fromkeys(exact, 1.0)
         if len(key) >= FUZZY_KEY_LEN_MIN:
             fuzzy = self._fuzzy
             lists = [
@@ -397,10 +542,22 @@ class Screener:
                 # Exact names first at factor 1, then the others in the order found (C loops).
                 found = dict.fromkeys(itertools.chain(exact, *lists), FUZZY_KEY_BLOCK_WEIGHT)
                 found.update(dict.fromkeys(exact, 1.0))
-        if len(self._posting_cache) >= POSTING_CACHE_MAX:
-            self._posting_cache.clear()
-        self._posting_cache[key] = found
-        return found
+                return found
+        return dict.fromkeys(exact, 1.0)
+
+    def _scaled(self, postings: dict[int, float], weight: float, key: str) -> dict[int, float]:
+        """``postings`` with ``weight`` applied: a key's weight barely varies between queries,
+        so the products are kept rather than recomputed name by name in every screening."""
+        cached = self._scaled_cache.get((key, weight))
+        if cached is not None:
+            return cached
+        scaled = {name_id: weight * f for name_id, f in postings.items()}
+        self._scaled_entries += len(scaled)
+        if self._scaled_entries > SCALED_ENTRIES_MAX:
+            self._scaled_cache.clear()  # Bounded by names held, not by postings.
+            self._scaled_entries = len(scaled)
+        self._scaled_cache[(key, weight)] = scaled
+        return scaled
 
     @staticmethod
     def _lookups(query: NormalisedName, weights: tuple[float, ...]) -> _Lookups:
@@ -410,11 +567,14 @@ class Screener:
             for t, k, w, r in zip(query.tokens, query.keys, weights, query.roles, strict=True)
             if r != ROLE_TITLE
         ]
-        lookups: list[tuple[str, float]] = [
-            (v, w) for _, k, w in named if k for v in key_variants(k)
-        ]
+        lookups: list[tuple[str, float]] = []
+        for _, k, w in named:
+            if WILDCARD_CLASS in k:
+                lookups.extend((v, w) for v in key_variants(k))
+            elif k:
+                lookups.append((k, w))
         for (a, _, w1), (b, _, w2) in itertools.pairwise(named):
-            lookups.append((phonetic_key(a + b), max(w1, w2)))
+            lookups.append((latin_key(a + b), w1 if w1 >= w2 else w2))
         if query.lossy:
             lookups.extend(
                 ("~" + broad_key(v), w) for _, k, w in named if len(k) >= 2 for v in key_variants(k)
@@ -430,24 +590,52 @@ class Screener:
             return []
         # Rare keys generate candidates; common keys (Muhammad, Abu, Nguyen) only add weight to
         # candidates already found, so a query never walks a posting list of thousands.
-        postings_of = self._postings
-        merged = [(p, w) for k, w in lookups if (p := postings_of(k))]
+        indexed, cache = self._indexed_postings, self._posting_cache
+        merged: list[_Merged] = []
+        for key, weight in lookups:
+            postings = indexed.get(key)
+            if postings is None:
+                postings = cache.get(key)
+                if postings is None:
+                    postings = self._postings(key)
+            if postings:
+                merged.append((postings, weight, key))
         if not merged:
             return []
         merged.sort(key=_posting_len)
-        generators = [pw for pw in merged if len(pw[0]) <= GENERATE_POSTING_LEN_MAX]
+        generators = [m for m in merged if len(m[0]) <= GENERATE_POSTING_LEN_MAX]
         if not generators and len(merged[0][0]) <= FALLBACK_POSTING_LEN_MAX:
             generators = merged[:1]  # No rare word: the least common one still generates.
         evidence: dict[int, float]
         if generators:
-            first, first_weight = generators[0]
-            evidence = {name_id: first_weight * f for name_id, f in first.items()}
-            for postings, weight in generators[1:]:
-                # Names new to the evidence keep the posting order; the others add up.
-                new = {n: weight * f for n, f in postings.items() if n not in evidence}
-                for name_id in evidence.keys() & postings.keys():
-                    evidence[name_id] += weight * postings[name_id]
-                evidence.update(new)
+            # Names keep the order in which a generator first brings them (the rarest key
+            # first); evidence adds weight * factor over the keys that reach each name.
+            # A name that a key brings in late can gain at most the weight of that key and of
+            # every key after it; when even that stays below the floor already certain (the
+            # share of the query, or a share of the best evidence so far), it is not added:
+            # it could never be kept. Names already in still gain that key's weight.
+            floor_min = EVIDENCE_SHARE_MIN * (sum(weights) or 1.0)
+            reach = sum(m[1] for m in merged)
+            evidence = {}
+            best = 0.0
+            for postings, weight, key in generators:
+                scaled = self._scaled(postings, weight, key)
+                if reach < floor_min or reach < EVIDENCE_OF_BEST_MIN * best:
+                    for name_id in evidence.keys() & scaled.keys():
+                        evidence[name_id] += scaled[name_id]
+                elif evidence:
+                    for name_id, value in scaled.items():
+                        if name_id in evidence:
+                            evidence[name_id] += value
+                        else:
+                            evidence[name_id] = value
+                else:
+                    evidence = dict(scaled)
+                reach -= weight
+                if best == 0.0 and evidence:
+                    # The rarest key's names set a first bound on the best evidence (checked once:
+                    # taking the maximum again after every key costs more than it saves).
+                    best = max(evidence.values())
         else:
             # Only common words ("Nguyen Van Long", "Muhammad Ali"): the names that carry the
             # two least common of them (a C-level set intersection), or the least common alone.
@@ -455,8 +643,8 @@ class Screener:
             seeds = first.keys() & merged[1][0].keys() if len(merged) > 1 else first.keys()
             evidence = dict.fromkeys(seeds, 0.0)
             generators = []
-        generating = {id(g) for g, _ in generators}
-        for postings, weight in merged:
+        generating = {id(g[0]) for g in generators}
+        for postings, weight, _ in merged:
             if id(postings) in generating:
                 continue
             for name_id in evidence.keys() & postings.keys():
@@ -478,68 +666,106 @@ class Screener:
             e = evidence[name_id]
             return e * (1.0 + min(1.0, e / (names[name_id].weight_total or 1.0)))
 
-        pool = heapq.nlargest(
-            RANK_POOL_FACTOR * CANDIDATES_SCORED_MAX, kept, key=evidence.__getitem__
-        )
-        return heapq.nlargest(CANDIDATES_SCORED_MAX, pool, key=rank)
-
-    def _token_sim(self, q: str, qk: str, c: str, ck: str, lossy: bool) -> tuple[float, str]:
-        cached = self._sim_cache.get((q, c, lossy))
-        if cached is not None:
-            return cached
-        if lossy or _may_align(q, qk, c, ck):
-            result = _token_similarity(q, qk, c, ck, lossy)
-        else:
-            result = _NO_ALIGNMENT
-        if len(self._sim_cache) >= SIM_CACHE_MAX:
-            self._sim_cache.clear()  # Bounded: a cache that grows forever is a leak.
-        self._sim_cache[(q, c, lossy)] = result
-        return result
-
-    def _compare(
-        self, query: NormalisedName, query_weights: tuple[float, ...], candidate: _Name
-    ) -> tuple[float, tuple[str, ...]]:
-        scored = self._score(query, query_weights, candidate, {}, query.compact)
-        return scored.score, self._explain(query, candidate, scored)
+        # sorted(..., reverse=True)[:n] is heapq.nlargest(n, ...), ties in the same order, in C.
+        pool = sorted(kept, key=evidence.__getitem__, reverse=True)[
+            : RANK_POOL_FACTOR * CANDIDATES_SCORED_MAX
+        ]
+        return sorted(pool, key=rank, reverse=True)[:CANDIDATES_SCORED_MAX]
 
     def _row(
-        self, query: NormalisedName, ct: str, ck: str, lossy: bool
+        self,
+        query_sims: _QuerySims,
+        position: _Position,
+        row_key: object,
+        lossy: bool,
     ) -> tuple[tuple[float, int, str], ...]:
-        """The query tokens that listed token ``ct`` aligns with (see ``_Rows``)."""
+        """The query tokens that a listed token aligns with (see ``_Rows``)."""
+        _, ct, ck, cf, cd, _, _ = position
         row: list[tuple[float, int, str]] = []
-        cache = self._sim_cache
-        for i, (qt, qk) in enumerate(zip(query.tokens, query.keys, strict=True)):
-            cached = cache.get((qt, ct, lossy))
-            sim, how = cached if cached else self._token_sim(qt, qk, ct, ck, lossy)
-            if sim >= TOKEN_SIM_MIN:
-                row.append((sim, -i, how))
+        for neg_i, qt, qk, qf, qd, cache in query_sims:
+            found = cache.get(row_key, _UNSEEN)
+            if found is _UNSEEN:
+                # Every token pair a screening meets for the first time comes through here:
+                # exact, else the quick test, else the full comparison.
+                if qt == ct:
+                    found = _EXACT
+                elif (
+                    _quick_align_lossy(qt, qk, qf, ct, ck, cf)
+                    if lossy
+                    else _quick_align(qt, qk, qf, qd, ct, ck, cf, cd)
+                ):
+                    found = _similarity(qt, qk, qf, qd, ct, ck, cf, cd, lossy)
+                    if found[0] < TOKEN_SIM_MIN:
+                        found = None
+                else:
+                    found = None
+                cache[row_key] = found
+                self._sim_count += 1
+            if found is not None:
+                row.append((found[0], neg_i, found[1]))
+        if len(row) > 1:
+            row.sort(reverse=True)  # Best first: scoring bounds a candidate with row[0].
         return tuple(row)
 
     def _score(
         self,
-        query: NormalisedName,
-        query_weights: tuple[float, ...],
+        query: _Query,
         candidate: _Name,
         rows: _Rows,
-        query_compact: str,
-    ) -> _Scored:
+        query_sims: _QuerySims,
+        lossy: bool,
+        need: float,
+    ) -> _Scored | None:
         """The score alone; explanations are built only for the hits (see ``_explain``).
 
         ``rows`` holds this query's token rows across candidates: names share tokens, so each
-        listed token is compared with the query once per screening.
+        listed token is compared with the query once per screening. None when the score is
+        sure to stay below ``need`` (before the low-quality factor): most candidates share a
+        word or two with the query and no more, and their alignment need not be worked out.
         """
-        c = candidate.norm
-        lossy = query.lossy or candidate.lossy
+        key_at = 5 if lossy else 1
+        compact = 0.0
+        if query.token_count != candidate.token_count:
+            # Joined spelling only where word breaks differ ("Akhund Zada", "Xi Jin Ping"): with
+            # the same number of words the token alignment already says everything.
+            compact = _indel_similarity(query.compact, candidate.compact) * COMPACT_FACTOR
+            if lossy:
+                keys = _indel_similarity(broad_key(query.joined_keys), candidate.broad_joined)
+                compact = max(compact, keys * COMPACT_KEY_FACTOR)
+        # The listed weight the alignment must cover for the score to reach ``need``, taking
+        # the query side at its best (1): listed tokens are compared heaviest first, and the
+        # candidate is dropped as soon as what is covered plus what is left falls short.
+        # Father's names change the weights with the alignment (see _patronym_weights), so
+        # the bound is only taken without them.
+        limit = -1.0
+        if need > 0.0 and not (candidate.has_patronym or query.has_patronym):
+            factor = LOW_QUALITY_FACTOR if candidate.low_quality else 1.0
+            if compact * factor < need:
+                limit = (
+                    (need / factor - QUERY_COVER_SHARE)
+                    / _CANDIDATE_COVER_SHARE
+                    * (candidate.weight_total or 1.0)
+                )
         pairs: list[tuple[float, int, int, str]] = []
-        for j, ct in candidate.positions:
-            row = rows.get((ct, lossy))
+        covered_max = 0.0
+        left = candidate.weight_total
+        for position in candidate.by_weight:
+            row_key = position[key_at]
+            row = rows.get(row_key)
             if row is None:
-                row = rows[(ct, lossy)] = self._row(query, ct, c.keys[j], lossy)
-            for sim, neg_i, how in row:
-                pairs.append((sim, neg_i, -j, how))
+                row = rows[row_key] = self._row(query_sims, position, row_key, lossy)
+            if row:
+                neg_j = position[0]
+                covered_max += position[6] * row[0][0]
+                for sim, neg_i, how in row:
+                    pairs.append((sim, neg_i, neg_j, how))
+            left -= position[6]
+            if covered_max + left < limit:
+                return None
         # Best pairs first, ties to the earliest tokens (hence the negated positions, which
         # let the tuples sort in C without a key function).
-        pairs.sort(reverse=True)
+        if len(pairs) > 1:
+            pairs.sort(reverse=True)
         used_q: set[int] = set()
         used_c: set[int] = set()
         aligned: list[tuple[float, int, int, str]] = []
@@ -550,28 +776,24 @@ class Screener:
             used_q.add(i)
             used_c.add(j)
             aligned.append((sim, i, j, how))
-        q_weights, c_weights = query_weights, candidate.weights
-        c_total = candidate.weight_total
-        if candidate.has_patronym or ROLE_PATRONYM in query.roles:
-            q_weights, c_weights = _patronym_weights(query, q_weights, used_q, c, c_weights, used_c)
+        q_weights, c_weights = query.weights, candidate.weights
+        query_total, c_total = query.total, candidate.weight_total
+        if candidate.has_patronym or query.has_patronym:
+            q_weights, c_weights = _patronym_weights(
+                query.norm, q_weights, used_q, candidate.norm, c_weights, used_c
+            )
+            query_total = sum(q_weights) or 1.0
             c_total = sum(c_weights)
-        query_total = sum(q_weights) or 1.0
-        cover_q = sum(s * q_weights[i] for s, i, _, _ in aligned) / query_total
-        cover_c = sum(s * c_weights[j] for s, _, j, _ in aligned) / (c_total or 1.0)
-        score = QUERY_COVER_SHARE * cover_q + (1 - QUERY_COVER_SHARE) * cover_c
-        # Joined spelling only where word breaks differ ("Akhund Zada", "Xi Jin Ping"): with the
-        # same number of words the token alignment already says everything, with weights.
+        covered_q = covered_c = 0.0
+        for sim, i, j, _ in aligned:
+            covered_q += sim * q_weights[i]
+            covered_c += sim * c_weights[j]
+        score = QUERY_COVER_SHARE * (covered_q / query_total) + _CANDIDATE_COVER_SHARE * (
+            covered_c / (c_total or 1.0)
+        )
         spacing = False
-        if len(query.tokens) != len(c.tokens):
-            compact = Indel.normalized_similarity(query_compact, candidate.compact)
-            compact *= COMPACT_FACTOR
-            if lossy:
-                keys = Indel.normalized_similarity(
-                    broad_key("".join(query.keys)), candidate.broad_joined
-                )
-                compact = max(compact, keys * COMPACT_KEY_FACTOR)
-            if compact > score and compact >= TOKEN_SIM_MIN:
-                score, spacing = compact, True
+        if compact > score and compact >= TOKEN_SIM_MIN:
+            score, spacing = compact, True
         if candidate.low_quality:
             score *= LOW_QUALITY_FACTOR
         return _Scored(score, aligned, used_q, used_c, spacing)
@@ -585,13 +807,15 @@ class Screener:
         if scored.spacing:
             why.append(f"spacing differs: '{' '.join(query.tokens)}' ~ '{' '.join(c.tokens)}'")
         else:
-            for sim, i, j, how in sorted(scored.aligned, key=lambda p: p[1]):
+            # Each query token is aligned at most once: its position orders the pairs fully.
+            by_query = sorted(scored.aligned, key=itemgetter(1))
+            for sim, i, j, how in by_query:
                 qt, ct = query.tokens[i], c.tokens[j]
                 if how == "exact":
                     why.append(f"token '{qt}' = '{ct}'")
                 else:
                     why.append(f"token '{qt}' ~ '{ct}' ({how}, {sim:.2f})")
-            order = [j for _, _, j in sorted((i, s, j) for s, i, j, _ in scored.aligned)]
+            order = [j for _, _, j, _ in by_query]
             if any(a > b for a, b in itertools.pairwise(order)):
                 why.append("reordered")
             for i, qt in enumerate(query.tokens):
@@ -649,7 +873,6 @@ _VOWEL_FOLDS = (
     ("ie", "i"),
     ("sy", "sh"),
 )  # Indonesian sy is sh (Rosyid).
-_H_MARKED = frozenset("cstkpgdz")
 
 
 @functools.lru_cache(maxsize=SIM_CACHE_MAX)
@@ -662,9 +885,10 @@ def _fold_vowels(token: str) -> str:
 @functools.lru_cache(maxsize=SIM_CACHE_MAX)
 def _drop_marking_h(token: str) -> str:
     """'chun' -> 'cun': an h that only marks the consonant before it (ch, sh, th, kh...)."""
-    return "".join(
-        ch for i, ch in enumerate(token) if not (ch == "h" and i and token[i - 1] in _H_MARKED)
-    )
+    return _MARKING_H.sub("", token) if "h" in token else token
+
+
+_MARKING_H = re.compile(r"(?<=[cstkpgdz])h")
 
 
 # Pinyin syllables, longest finals first. A Chinese given name is a choice of syllables, so two
@@ -718,38 +942,100 @@ def _consonants(token: str) -> str:
     return "".join(ch for ch in token if ch not in "aeiouy")
 
 
-def _sound_len(token: str) -> int:
-    return len(_drop_marking_h(token))
+# Spelling similarity (1 - Indel distance / total length) is at least TOKEN_SIM_MIN exactly when
+# the distance is at most this share of the total length (checked in the tests).
+_SPELLING_DISTANCE_SHARE = 1.0 - TOKEN_SIM_MIN
+
+
+def _indel_similarity(a: str, b: str) -> float:
+    """rapidfuzz's ``Indel.normalized_similarity`` (the same float), from ``Indel.distance``,
+    which is about three times cheaper to call."""
+    total = len(a) + len(b)
+    return 1.0 - Indel.distance(a, b) / total if total else 1.0
 
 
 def _may_align(q: str, qk: str, c: str, ck: str) -> bool:
-    """False only when ``_token_similarity`` (not lossy) is sure to be below TOKEN_SIM_MIN.
+    """False only when ``_token_similarity`` (not lossy) is sure to be below TOKEN_SIM_MIN."""
+    return _quick_align(q, qk, *_spellings(q), c, ck, *_spellings(c))
 
-    A cheap test in C first: most token pairs a screening meets are plainly different words,
-    and the full comparison costs ten times more. It mirrors every way that function can reach
-    the minimum: spelling (raw or vowel-folded), the marking-h floor, equal or one-apart keys,
-    an initial. Only for pairs that are not lossy (their keys have no wildcard class).
+
+def _quick_align(q: str, qk: str, qf: str, qd: str, c: str, ck: str, cf: str, cd: str) -> bool:
+    """``_may_align`` on tokens whose folded (``qf``) and h-less (``qd``) spellings are known.
+
+    Most token pairs a screening meets are plainly different words, and the full comparison
+    costs ten times more. This mirrors every way that function can reach the minimum: an
+    initial, the marking-h floor, equal or one-apart keys, spelling (raw or vowel-folded).
+    Only for pairs that are not lossy (their keys have no wildcard class, which only Arabic
+    script, always lossy, has). One flat function: a call costs as much as a comparison here.
     """
-    if len(q) == 1 or Indel.normalized_similarity(q, c) >= TOKEN_SIM_MIN:
+    if len(q) == 1 or qd == cd or qk == ck:
         return True
-    # Keys written without the wildcard class (which only Arabic script, always lossy, has):
-    # equal keys are at distance 0.
-    if Indel.distance(qk, ck, score_cutoff=1) <= 1:
+    # Keys one class apart (Indel distance 1): one is the other less one class.
+    lqk, lck = len(qk), len(ck)
+    if (lqk == lck + 1 and ck in _deletions(qk)) or (lck == lqk + 1 and qk in _deletions(ck)):
         return True
-    fq, fc = _fold_vowels(q), _fold_vowels(c)
-    if (fq != q or fc != c) and Indel.normalized_similarity(fq, fc) >= TOKEN_SIM_MIN:
+    # Spelling: the distance is at least the difference in length, so most pairs are settled
+    # without calling rapidfuzz.
+    limit = _SPELLING_DISTANCE_SHARE * (len(q) + len(c))
+    if abs(len(q) - len(c)) <= limit and Indel.distance(q, c) <= limit:
         return True
-    return _drop_marking_h(q) == _drop_marking_h(c)
+    if qf == q and cf == c:
+        return False
+    limit = _SPELLING_DISTANCE_SHARE * (len(qf) + len(cf))
+    return abs(len(qf) - len(cf)) <= limit and Indel.distance(qf, cf) <= limit
+
+
+def _spelling_close(a: str, b: str) -> bool:
+    """``_indel_similarity(a, b) >= TOKEN_SIM_MIN``, without the call when the lengths alone
+    rule it out (the distance is at least the difference in length)."""
+    limit = _SPELLING_DISTANCE_SHARE * (len(a) + len(b))
+    return abs(len(a) - len(b)) <= limit and Indel.distance(a, b) <= limit
+
+
+def _quick_align_lossy(q: str, qk: str, qf: str, c: str, ck: str, cf: str) -> bool:
+    """False only when ``_token_similarity`` (lossy) is sure to be below TOKEN_SIM_MIN.
+
+    For a lossy pair that function reaches the minimum by spelling (raw or vowel-folded),
+    by equal keys, by broad keys at most one edit apart, or by an initial; nothing else.
+    """
+    return (
+        len(q) == 1
+        or (bool(qk) and keys_equal(qk, ck))
+        or _spelling_close(q, c)
+        or ((qf != q or cf != c) and _spelling_close(qf, cf))
+        or any(
+            Levenshtein.distance(a, b, score_cutoff=1) <= 1
+            for a in _broad_variants(qk)
+            for b in _broad_variants(ck)
+        )
+    )
+
+
+@functools.lru_cache(maxsize=SIM_CACHE_MAX)
+def _broad_variants(key: str) -> tuple[str, ...]:
+    return tuple(broad_key(v) for v in key_variants(key))
 
 
 def _token_similarity(q: str, qk: str, c: str, ck: str, lossy: bool) -> tuple[float, str]:
     """How alike two tokens are (0-1) and why: spelling, equal or close consonant keys."""
+    return _similarity(q, qk, *_spellings(q), c, ck, *_spellings(c), lossy)
+
+
+@functools.lru_cache(maxsize=SIM_CACHE_MAX)
+def _spellings(token: str) -> tuple[str, str]:
+    """A token's vowel-folded spelling and its spelling without marking h."""
+    return _fold_vowels(token), _drop_marking_h(token)
+
+
+def _similarity(
+    q: str, qk: str, fq: str, qd: str, c: str, ck: str, fc: str, cd: str, lossy: bool
+) -> tuple[float, str]:
+    """``_token_similarity`` on tokens whose folded and h-less spellings are known."""
     if q == c:
         return (1.0, "exact")
-    spelling = Indel.normalized_similarity(q, c)
-    fq, fc = _fold_vowels(q), _fold_vowels(c)
+    spelling = _indel_similarity(q, c)
     if fq != q or fc != c:
-        spelling = max(spelling, Indel.normalized_similarity(fq, fc))
+        spelling = max(spelling, _indel_similarity(fq, fc))
     sim = spelling
     short = max(len(q), len(c)) <= SHORT_TOKEN_CHARS
     if short:
@@ -759,11 +1045,11 @@ def _token_similarity(q: str, qk: str, c: str, ck: str, lossy: bool) -> tuple[fl
     if not lossy:
         if _syllable_apart(q, c) or _final_ng_nh(q, c):
             return (min(sim, NOT_SAME_SIM), "different syllable")
-        if _drop_marking_h(q) == _drop_marking_h(c) and sim < H_VARIANT_SIM:
+        if qd == cd and sim < H_VARIANT_SIM:
             return (H_VARIANT_SIM, "spelling")  # Chun/Cun, Sheikh/Shaikh, Che/Je keys.
     # Keys decide only between tokens of similar length: "Ming" and "Minghui" share a broad key
     # but are different given names. Lossy scripts write no vowels: their keys are compared.
-    ql, cl = _sound_len(q), _sound_len(c)
+    ql, cl = len(qd), len(cd)
     similar_length = min(ql, cl) >= LENGTH_RATIO_MIN * max(ql, cl)
     # Without vowels a lossy token is short: its key length says more. Two-class keys are
     # shared by too many names (Khawla and Nur) to be compared that way for closeness.

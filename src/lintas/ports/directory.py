@@ -70,6 +70,10 @@ class Role(StrEnum):
     PSP = "psp"
     FXP = "fxp"
     OPERATOR = "operator"
+    #: A national anti-scam centre (Malaysia's NSRC, Thailand's AOC, Indonesia's IASC,
+    #: Singapore's ASC): reports, updates and withdraws scam signals as its own organisation
+    #: and reads the exchange as a member; it never pays, resolves payees or reviews cases.
+    SCAM_CENTRE = "scam_centre"
 
 
 @dataclass(frozen=True, slots=True)

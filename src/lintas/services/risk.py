@@ -11,7 +11,12 @@ Rules, each configured in ``lintas/config/risk.toml`` (see ``docs/screening.md``
 - **new payee**: a first payment from a debtor account to a creditor account above
   ``amount_max`` holds;
 - **verification**: the creditor name the sender gave, verified against the registered name,
-  holds when the answer is listed in ``hold_on`` (NMTC by default).
+  holds when the answer is listed in ``hold_on`` (NMTC by default);
+- **creditor proxy**: the proxy the debtor agent says it paid (``creditorProxy``) must resolve,
+  in the destination directory, to the account the payment credits; when it does not (nobody
+  holds it, or another account does) the payment is held with that reason. Like every rule it
+  only adds a reason: it never lifts another rule's hold or block. It runs when the assessor is
+  given the directory and reference data (``directory=``, ``reference=``).
 
 The outcome is the most severe of the rules' (block > hold > pass), with every rule's reason.
 Velocity and known payees are kept in memory, bounded (an LRU each): a restart forgets them,
@@ -35,6 +40,7 @@ from lintas.domain.money import MoneyError, parse_amount
 from lintas.domain.payment import Payment
 from lintas.matching import Hit
 from lintas.matching.verification import VerificationResult, verify_payee
+from lintas.ports.directory import ProxyDirectory, ReferenceData
 from lintas.ports.risk import PASS, RiskContext, RiskDecision, RiskOutcome
 from lintas.ports.signals import SignalLookup
 from lintas.services.screening import ScreeningService
@@ -49,6 +55,10 @@ WINDOW_S_MAX: Final = 31 * 24 * 3600
 #: Hits screened per name: the best one decides, the others only fill the reason.
 HITS_PER_NAME: Final = 3
 _NS_PER_S: Final = 1_000_000_000
+#: The address type whose value is an account number, resolved by the account itself.
+_ACCOUNT_TYPE: Final = "ACCOUNT"
+#: Declared "proxies" the directory cannot resolve: a QR code is checked as ``merchantQr``.
+_PROXY_TYPES_NOT_CHECKED: Final = frozenset({"QR"})
 
 
 class RiskConfigError(ValueError):
@@ -78,6 +88,7 @@ class RiskRules:
     new_payee_amount_max_minor: Mapping[str, int] = field(default_factory=dict)
     verification_enabled: bool = True
     verification_hold_on: frozenset[VerificationResult] = frozenset({VerificationResult.NO_MATCH})
+    creditor_proxy_enabled: bool = True
     #: Participant id -> its own screening hold score.
     participant_screening_thresholds: Mapping[str, float] = field(default_factory=dict)
 
@@ -111,6 +122,7 @@ _KEYS: Final[dict[str, frozenset[str]]] = {
     "velocity": frozenset({"enabled", "window_s", "payments_max", "debtors_max", "amount_max"}),
     "new_payee": frozenset({"enabled", "pairs_max", "amount_max"}),
     "verification": frozenset({"enabled", "hold_on"}),
+    "creditor_proxy": frozenset({"enabled"}),
     "participants": frozenset(),
 }
 
@@ -198,6 +210,7 @@ def rules_from_mapping(raw: Mapping[str, Any], *, where: str = "risk configurati
         new_payee_amount_max_minor=amounts("new_payee"),
         verification_enabled=get("verification", "enabled", bool, True),
         verification_hold_on=hold_on,
+        creditor_proxy_enabled=get("creditor_proxy", "enabled", bool, True),
         participant_screening_thresholds=participants,
     )
 
@@ -247,10 +260,16 @@ class RulesAssessor:
         *,
         screening: ScreeningService | None = None,
         signals: SignalLookup | None = None,
+        directory: ProxyDirectory | None = None,
+        reference: ReferenceData | None = None,
     ) -> None:
         self.rules = rules
         self._screening = screening
         self._signals = signals
+        # The creditor-proxy rule reads the destination directory (and the reference data, to
+        # write a declared proxy the way the directory does); without them it does not run.
+        self._directory = directory
+        self._reference = reference
         # Debtor -> (created_at ns, amount minor) of its recent payments, newest last.
         self._recent: OrderedDict[str, deque[tuple[int, int]]] = OrderedDict()
         # (debtor, creditor) pairs that have had a payment pass; values unused.
@@ -262,6 +281,13 @@ class RulesAssessor:
             findings.extend(self._sanctions(payment, context))
         if self.rules.signals_enabled and self._signals is not None:
             findings.extend(self._signals_on_creditor(payment, context))
+        if (
+            self.rules.creditor_proxy_enabled
+            and context.creditor_proxy is not None
+            and self._directory is not None
+            and self._reference is not None
+        ):
+            findings.extend(self._creditor_proxy(payment, context.creditor_proxy))
         if self.rules.verification_enabled and context.creditor_holder is not None:
             holder = context.creditor_holder
             v = verify_payee(payment.creditor.name, holder.name, masked=holder.display_name)
@@ -350,6 +376,41 @@ class RulesAssessor:
             )
         return found
 
+    def _creditor_proxy(self, payment: Payment, proxy: tuple[str, str]) -> list[_Finding]:
+        """A hold when the declared proxy does not lead to the account the payment credits."""
+        assert self._directory is not None and self._reference is not None
+        address_type, value = proxy
+        creditor = payment.creditor
+        country = self._reference.country(payment.destination_country)
+        kind = None if country is None else country.address_type(address_type)
+        if country is None or kind is None:
+            where = f"is no address type of {payment.destination_country}"
+        elif kind.code in _PROXY_TYPES_NOT_CHECKED:
+            return []
+        elif not kind.accepts(value):
+            where = f"is no valid {kind.label}"
+        elif kind.code == _ACCOUNT_TYPE:
+            # An account "proxy" is the account number itself.
+            if kind.normalise(value) == creditor.account:
+                return []
+            where = "names another account"
+        else:
+            holder = self._directory.resolve(country.code, kind.code, kind.normalise(value))
+            if holder is not None and (holder.agent, holder.account) == (
+                creditor.agent,
+                creditor.account,
+            ):
+                return []
+            # The other account is not named: the reason is shown to both PSPs.
+            where = "is registered to nobody" if holder is None else "leads to another account"
+        return [
+            _Finding(
+                RiskOutcome.HOLD,
+                f"creditor_proxy_not_the_creditor_account: {payment.destination_country} "
+                f"{address_type} {value} {where}, not to {creditor.agent}:{creditor.account}",
+            )
+        ]
+
     def _velocity(
         self, debtor: str, at_ns: int, amount_minor: int, currency: str
     ) -> list[_Finding]:
@@ -425,6 +486,10 @@ def build_assessor(
     *,
     screening: ScreeningService | None,
     signals: SignalLookup | None,
+    directory: ProxyDirectory | None = None,
+    reference: ReferenceData | None = None,
 ) -> RulesAssessor:
     """The assessor the hub uses (``bootstrap`` calls this)."""
-    return RulesAssessor(rules, screening=screening, signals=signals)
+    return RulesAssessor(
+        rules, screening=screening, signals=signals, directory=directory, reference=reference
+    )

@@ -1,10 +1,12 @@
 """The scam-signal exchange: report, update, withdraw and look up signals; the public check.
 
 Who may do what:
-- PSPs and the operator (standing in for national anti-scam centres until the participant
-  roles have one of their own) report signals and change their own organisation's signals.
+- PSPs, national anti-scam centres (``Role.SCAM_CENTRE``) and the operator report signals and
+  change or withdraw their own organisation's signals. A centre reports as itself: its id is
+  its organisation and its country the signal's source country.
 - Every key holder looks signals up; what each one sees follows TLP 2.0
-  (``lintas.domain.signals.visible_to``). FX providers see GREEN and CLEAR only.
+  (``lintas.domain.signals.visible_to``): PSPs, centres and the operator are members of the
+  exchange (AMBER and below); FX providers see GREEN and CLEAR only.
 - The public check (no key) sees TLP:CLEAR signals only, and only counts: never who
   reported, never a description.
 """
@@ -39,7 +41,7 @@ IMPORT_RECORDS_MAX: Final = 2_000_000
 SIGNAL_ID_NAMESPACE: Final = uuid.UUID("5b0a1c3e-7f55-4f0e-9a61-6c1d2b8e4a10")
 
 #: Roles that may report signals and that see TLP:AMBER (members of the exchange).
-MEMBER_ROLES: Final = frozenset({Role.PSP, Role.OPERATOR})
+MEMBER_ROLES: Final = frozenset({Role.PSP, Role.SCAM_CENTRE, Role.OPERATOR})
 
 
 class SignalStore(Protocol):
@@ -69,7 +71,8 @@ def organisation_of(participant: Participant) -> str:
     """The organisation a participant belongs to.
 
     A PSP's organisation is the institution code of its BIC (the first four letters): a bank
-    group's entities in several countries share it. Anyone else is an organisation alone.
+    group's entities in several countries share it. Anyone else (an anti-scam centre, an FX
+    provider, the operator) is an organisation alone.
     """
     if participant.role is Role.PSP:
         return participant.id[:4]
@@ -194,7 +197,7 @@ class SignalsService:
         if caller.role not in MEMBER_ROLES:
             raise Forbidden(
                 "participant_may_not_report_signals",
-                "only PSPs and anti-scam centres (operator keys) report signals",
+                "only PSPs, anti-scam centres and the operator report signals",
             )
         return sig.Source(caller.id, organisation_of(caller), caller.country)
 

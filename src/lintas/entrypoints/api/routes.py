@@ -162,6 +162,12 @@ def build_routes(hub: Hub) -> list[Route]:
         return Response.json(s.QuotesOut([quote_out(x) for x in made]))
 
     async def resolve(request: Request) -> Response:
+        if _caller(request).role is Role.SCAM_CENTRE:
+            # A centre works on reported targets (signals), never on who holds an account.
+            raise Forbidden(
+                "scam_centre_may_not_resolve",
+                "anti-scam centres look targets up in the signal exchange, not in directories",
+            )
         body: s.ResolveIn = request.json(s.ResolveIn)
         r = hub.addressing.resolve(
             body.country.upper(),

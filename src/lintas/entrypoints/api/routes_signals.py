@@ -34,7 +34,14 @@ from lintas.services.signals import (
 )
 
 _TAG: Final = "signals"
-_KEY: Final = " Bearer key of a PSP or of the operator (anti-scam centres)."
+#: Who may write (report, change, withdraw, import): members of the exchange, each as itself.
+_KEY: Final = " Bearer key of a PSP, a national anti-scam centre or the operator."
+#: Who may read: any participant; TLP 2.0 decides what each one sees.
+_READ_KEY: Final = (
+    " Bearer key of any participant: PSPs, anti-scam centres and the operator see TLP:AMBER"
+    " and below (RED and AMBER+STRICT stay with their source); FX providers see GREEN and"
+    " CLEAR only."
+)
 #: Public checks a client may burst before it is slowed down.
 CHECK_BURST: Final = 20
 #: Public checks per second a client earns back.
@@ -395,9 +402,7 @@ def build_signal_routes(
             "Look a target up",
             "How many active reports the caller may see on a target (TLP 2.0), since when, "
             "from how many organisations, and the signals themselves. A national phone number "
-            "is read in the caller's country unless country= says otherwise."
-            + _KEY
-            + " FX providers see GREEN and CLEAR only.",
+            "is read in the caller's country unless country= says otherwise." + _READ_KEY,
             f'curl -s {auth} "$LINTAS_URL/v1/signals/lookup?type=phone&value=0812345678"',
             params=_TARGET_PARAMS,
             response=LookupOut,
@@ -424,7 +429,7 @@ def build_signal_routes(
             "Export signals as a STIX 2.1 bundle",
             "The first `limit` signals the caller may see (TLP 2.0), oldest first, as a STIX "
             "2.1 bundle with TLP 2.0 markings and the Lintas extension definitions. For "
-            "everything, page through TAXII (/taxii2/)." + _KEY,
+            "everything, page through TAXII (/taxii2/)." + _READ_KEY,
             f'curl -s {auth} "$LINTAS_URL/v1/signals/stix?limit=100"',
             params=(Param("limit", f"1-{EXPORT_SIGNALS_MAX}", required=False, example="100"),),
             tag=_TAG,
@@ -435,7 +440,7 @@ def build_signal_routes(
             "/v1/signals/{id}",
             h.get,
             "Get one signal",
-            "A signal the caller may see; one it may not see is answered 404." + _KEY,
+            "A signal the caller may see; one it may not see is answered 404." + _READ_KEY,
             f"curl -s {auth} $LINTAS_URL/v1/signals/$SIGNAL_ID",
             params=(Param("id", "the signal id (UUID)", where="path"),),
             response=SignalOut,
