@@ -165,11 +165,24 @@ def test_a_centre_may_not_submit_payments(hub: Hub) -> None:
     payment = {
         "uetr": str(uuid.uuid4()),
         "quoteId": str(uuid.uuid4()),
-        "debtor": {"name": "Aminah binti Yusof", "account": "1234567890", "agent": "MAYBMYKL"},
+        "debtor": {"name": "Aminah binti Yusof", "account": "1234567890", "agent": "SRBNMYKL"},
         "creditor": {"name": "Somchai Jaidee", "account": "9876543210", "agent": TH_PSP},
     }
     r = hub.http.post("/v1/payments", json=payment, headers=hub.as_(MY_CENTRE))
     assert_forbidden(r, "only_psps_submit_payments")
+
+
+def test_a_centre_may_not_request_quotes(hub: Hub) -> None:
+    params = {
+        "sourceCountry": "MY",
+        "sourceCurrency": "MYR",
+        "destinationCountry": "TH",
+        "destinationCurrency": "THB",
+        "amountCurrency": "MYR",
+        "amount": "100.00",
+    }
+    r = hub.http.get("/v1/quotes", params=params, headers=hub.as_(MY_CENTRE))
+    assert_forbidden(r, "only_psps_request_quotes")
 
 
 def test_a_centre_may_not_resolve_a_proxy(hub: Hub) -> None:

@@ -106,8 +106,6 @@ H_VARIANT_SIM = 0.85
 NOT_SAME_SIM = 0.6
 # Screening repeats payee names: their normalised form and weights are kept (bounded).
 QUERY_CACHE_MAX = 20_000
-
-
 # Names held in scaled postings (a key's names with one query weight applied), and key weights,
 # kept at most.
 SCALED_ENTRIES_MAX = 500_000
