@@ -165,14 +165,17 @@ def build_hub(
                 "use another --db or the same seed",
             )
         signals_store = SignalsStore(config.db_path).open()
+        reference = SandboxReference(region)
+        directory = SandboxDirectory(region)
         if risk is None and rules is not None:
             risk = RulesAssessor(
                 rules,
                 screening=screening,
                 signals=ExchangeLookup(store=signals_store, clock=clock),
+                # The creditor-proxy rule resolves the declared proxy in these.
+                directory=directory,
+                reference=reference,
             )
-        reference = SandboxReference(region)
-        directory = SandboxDirectory(region)
         quoting = QuotingService(
             reference=reference,
             reader=store,
