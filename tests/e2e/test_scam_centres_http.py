@@ -1,11 +1,13 @@
 """National anti-scam centres over real HTTP, with the sandbox keys the hub hands out: what a
 centre may do (report, update, withdraw, look up, read TAXII) and what it may not (pay,
-resolve a payee, review held payments), each refusal a problem+json 403."""
+resolve a payee, over JSON or an ISO 20022 acmt.023, review held payments), each refusal a
+problem+json 403."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -16,7 +18,9 @@ from taxii2client.v21 import Server  # type: ignore[import-untyped]
 
 from lintas.adapters.sandbox import SCAM_CENTRE_IDS
 from lintas.bootstrap import HubConfig
+from lintas.codecs import iso20022 as iso
 from lintas.entrypoints.server import ServerThread
+from lintas.services.iso_gateway import HUB_BIC
 
 MY_CENTRE, TH_CENTRE = "NSRC-MY", "AOC-TH"
 TH_PSP, SG_PSP = "CHPYTHBK", "MRLNSGSG"
@@ -197,3 +201,33 @@ def test_a_centre_may_not_list_release_or_reject_held_payments(hub: Hub) -> None
     for action in ("release", "reject"):
         r = hub.http.post(f"/v1/cases/{uetr}/{action}", headers=hub.as_(MY_CENTRE))
         assert_forbidden(r, "operator_only")
+
+
+def acmt023(value: str, scheme: str = "MBNO") -> bytes:
+    """An acmt.023 from a PSP asking the TH directory who holds ``value``."""
+    at = datetime(2026, 11, 29, tzinfo=UTC)
+    message = iso.VerificationRequest(
+        assignment=iso.Assignment("MSG-023-CENTRE", at, SG_PSP, TH_PSP),
+        verification_id="VRF-CENTRE",
+        address=iso.Account(value, scheme),
+        party_name=None,
+    )
+    header = iso.AppHeader(SG_PSP, HUB_BIC, "BIZ-CENTRE", iso.Envelope(message).message_id, at)
+    return iso.encode(iso.Envelope(message, header))
+
+
+def test_a_centre_may_not_resolve_a_proxy_with_an_acmt023_either(hub: Hub) -> None:
+    body = acmt023("+66812345678")
+    xml = {"content-type": "application/xml"}
+    for centre in (TH_CENTRE, MY_CENTRE):
+        refused = hub.http.post(
+            "/v1/iso20022/acmt.023", content=body, headers={**hub.as_(centre), **xml}
+        )
+        assert_forbidden(refused, "scam_centre_may_not_resolve")
+        assert b"acmt.024" not in refused.content
+    # The same message from a PSP is read and answered: only the key was refused.
+    answered = hub.http.post(
+        "/v1/iso20022/acmt.023", content=body, headers={**hub.as_(SG_PSP), **xml}
+    )
+    assert answered.status_code == 200, answered.text
+    assert isinstance(iso.decode(answered.content, schema=False).message, iso.VerificationReport)

@@ -25,6 +25,7 @@ from testkit import (  # type: ignore[import-not-found]
 from lintas.adapters.sanctions import load_list
 from lintas.bootstrap import Hub
 from lintas.codecs import emvqr
+from lintas.domain import signals as sig
 from lintas.domain.errors import ReasonCode
 from lintas.domain.payment import Payment, PaymentStatus
 from lintas.domain.reference import Country
@@ -32,7 +33,7 @@ from lintas.matching import SanctionsEntry, SanctionsList
 from lintas.ports.clock import SystemClock
 from lintas.ports.directory import AccountHolder, Participant, Role
 from lintas.ports.signals import InMemorySignals
-from lintas.sandbox.merchants import merchants_in
+from lintas.sandbox.merchants import Merchant, merchants_in
 from lintas.sandbox.region import Customer
 from lintas.services.payments import PartyInput, PaymentRequest
 from lintas.services.risk import RiskRules, RulesAssessor, load_risk_rules
@@ -323,5 +324,102 @@ def test_a_declared_proxy_of_another_account_holds_the_payment_until_reviewed(
         assert held.status is PaymentStatus.HELD and held.iso_status == "ACWP"
         assert held.risk_reasons[0].startswith("creditor_proxy_not_the_creditor_account: TH")
         assert_ledgers_balance(hub)
+        assert run(hub.payments.reject(held.uetr, OPERATOR)).status is PaymentStatus.REJECTED
+        assert_ledgers_balance(hub)
+
+
+def _spaced(e164: str) -> str:
+    """A Thai E.164 number as people type it: "+66 81-234-5678"."""
+    assert e164.startswith("+66") and len(e164) == 12, e164
+    return f"+66 {e164[3:5]}-{e164[5:8]}-{e164[8:]}"
+
+
+def test_a_report_on_a_national_number_holds_a_payment_declaring_it_in_international_form(
+    tmp_path: Path,
+) -> None:
+    signals = InMemorySignals()
+    late = _HubDirectory()
+    assessor = RulesAssessor(
+        _only(signals_enabled=True),
+        signals=signals,
+        reference=late,  # type: ignore[arg-type]
+    )
+    for hub in _hub(tmp_path, assessor):
+        late.hub = hub
+        debtor = richest(hub, "SG")
+        creditor = next(c for c in hub.region.customers_of("TH") if "MOBILE" in dict(c.proxies))
+        mobile = dict(creditor.proxies)["MOBILE"]
+        national = "0" + mobile[3:]
+        # The exchange reads a report on the national form in Thailand as the E.164 number.
+        thai_mobile = hub.reference.country("TH").address_type("MOBILE")  # type: ignore[union-attr]
+        reported = sig.normalise(sig.SignalType.PHONE, national, sig.Hints(mobile=thai_mobile))
+        signals.report(reported.type.value, reported.value, confidence=70, source="AOC-TH")
+        quote = get_quote(hub, debtor, "TH", "100.00")
+        request = replace(
+            payment_request(quote, debtor, creditor), creditor_proxy=("MOBILE", _spaced(mobile))
+        )
+        held = run(hub.payments.submit(request, psp_of(debtor)))
+        assert held.status is PaymentStatus.HELD and held.iso_status == "ACWP"
+        assert held.risk_reasons[0].startswith("scam_signal_on_creditor_phone")
+        assert_ledgers_balance(hub)
+        assert run(hub.payments.reject(held.uetr, OPERATOR)).status is PaymentStatus.REJECTED
+        assert_ledgers_balance(hub)
+
+
+def test_a_declared_proxy_written_another_way_settles_when_it_is_the_creditors(
+    tmp_path: Path,
+) -> None:
+    late = _HubDirectory()
+    assessor = RulesAssessor(_only(), directory=late, reference=late)  # type: ignore[arg-type]
+    for hub in _hub(tmp_path, assessor):
+        late.hub = hub
+        debtor = richest(hub, "SG")
+        creditor = next(c for c in hub.region.customers_of("TH") if "MOBILE" in dict(c.proxies))
+        mobile = dict(creditor.proxies)["MOBILE"]
+        for written in (_spaced(mobile), "0" + mobile[3:], f"+66 ({mobile[3:5]}) {mobile[5:]}"):
+            quote = get_quote(hub, debtor, "TH", "100.00")
+            request = replace(
+                payment_request(quote, debtor, creditor), creditor_proxy=("MOBILE", written)
+            )
+            paid = run(hub.payments.submit(request, psp_of(debtor)))
+            assert paid.status is PaymentStatus.SETTLED, (written, paid.risk_reasons)
+        assert_ledgers_balance(hub)
+
+
+def _pay_merchant(hub: Hub, debtor: Customer, merchant: Merchant) -> Payment:
+    """``debtor`` pays 100.00 of its currency to ``merchant`` by its QR code."""
+    quote = get_quote(hub, debtor, merchant.country, "100.00")
+    request = PaymentRequest(
+        uetr=str(uuid.uuid4()),
+        quote_id=quote.quote_id,
+        debtor=PartyInput(debtor.name_latin, debtor.account, debtor.psp_id),
+        creditor=PartyInput(merchant.name, merchant.account, merchant.psp),
+        merchant_qr=merchant.qr,
+    )
+    return run(hub.payments.submit(request, psp_of(debtor)))  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("country", ["BN", "MM", "IN"])
+def test_a_report_on_a_generic_template_merchant_qr_id_holds_and_then_blocks_its_payment(
+    tmp_path: Path, country: str
+) -> None:
+    signals = InMemorySignals()
+    assessor = RulesAssessor(_only(signals_enabled=True), signals=signals)
+    for hub in _hub(tmp_path, assessor):
+        debtor = richest(hub, "SG")
+        merchant = merchants_in(hub.region, country)[0]
+        assert emvqr.decode(merchant.qr).payable_proxy() is None  # Scheme "unknown".
+        assert _pay_merchant(hub, debtor, merchant).status is PaymentStatus.SETTLED
+        qr_id = sig.normalise(sig.SignalType.QR, merchant.id).value
+        signals.report("qr", qr_id, confidence=90, source="ASC-SG")
+        held = _pay_merchant(hub, debtor, merchant)
+        assert held.status is PaymentStatus.HELD and held.iso_status == "ACWP"
+        assert held.risk_reasons[0].startswith("scam_signal_on_creditor_qr")
+        assert_ledgers_balance(hub)
+        signals.report("qr", qr_id, confidence=95, source=f"ASC-{country}")
+        before = accounts_snapshot(tmp_path / "hub.db")
+        blocked = _pay_merchant(hub, debtor, merchant)
+        assert blocked.status is PaymentStatus.BLOCKED and blocked.reason is ReasonCode.FRAD
+        _assert_nothing_reserved(hub, before, tmp_path / "hub.db")
         assert run(hub.payments.reject(held.uetr, OPERATOR)).status is PaymentStatus.REJECTED
         assert_ledgers_balance(hub)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import tomllib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -11,6 +12,8 @@ from typing import Any
 import pytest
 
 from lintas.adapters.sandbox import SandboxReference
+from lintas.codecs import emvqr
+from lintas.domain import signals as sig
 from lintas.domain.errors import ReasonCode
 from lintas.domain.money import CurrencyCode, Money
 from lintas.domain.payment import Party, Payment
@@ -19,13 +22,16 @@ from lintas.ports.clock import FixedClock
 from lintas.ports.directory import AccountHolder
 from lintas.ports.risk import RiskContext, RiskOutcome
 from lintas.ports.signals import InMemorySignals
+from lintas.sandbox.merchants import merchants_in
 from lintas.sandbox.region import build_region
+from lintas.services.risk import _KEYS as RULE_KEYS
 from lintas.services.risk import (
     RISK_CONFIG_DEFAULT,
     RiskConfigError,
     RiskRules,
     RulesAssessor,
     load_risk_rules,
+    merchant_qr_ids,
     rules_from_mapping,
 )
 from lintas.services.screening import ScreeningService
@@ -356,3 +362,121 @@ def test_the_creditor_proxy_rule_is_on_by_default_and_switched_in_its_own_sectio
     assert not rules_from_mapping({"creditor_proxy": {"enabled": False}}).creditor_proxy_enabled
     with pytest.raises(RiskConfigError, match="creditor_proxy"):
         rules_from_mapping({"creditor_proxy": {"enabeld": True}})
+
+
+# -- the declared proxy and the merchant QR as the exchange writes them ---------------------
+
+
+def _signals_assessor(signals: InMemorySignals, **rules: Any) -> RulesAssessor:
+    return RulesAssessor(
+        _rules(signals_enabled=True, **rules), signals=signals, reference=SandboxReference(REGION)
+    )
+
+
+@pytest.mark.parametrize("declared", ["+66 81-234-5678", "0812345678", "(081) 234.5678"])
+def test_a_report_on_a_number_holds_a_payment_that_declares_it_written_another_way(
+    make_payment: MakePayment, declared: str
+) -> None:
+    signals = InMemorySignals()
+    # The exchange stores a report on "0812345678" (TH) as the number in E.164.
+    signals.report("phone", TH_MOBILE, confidence=70, source="AOC-TH")
+    decision = _signals_assessor(signals).assess(make_payment(), _declared(declared))
+    assert decision.outcome is RiskOutcome.HOLD, decision
+    assert decision.reasons[0].startswith("scam_signal_on_creditor_phone: 1 active report")
+
+
+def test_an_international_number_is_read_even_without_the_reference_data(
+    make_payment: MakePayment,
+) -> None:
+    signals = InMemorySignals()
+    signals.report("phone", TH_MOBILE, confidence=70, source="AOC-TH")
+    assessor = RulesAssessor(_rules(signals_enabled=True), signals=signals)
+    decision = assessor.assess(make_payment(), _declared("+66 81-234-5678"))
+    assert decision.outcome is RiskOutcome.HOLD, decision
+
+
+def test_a_report_on_a_proxy_holds_a_payment_that_declares_it_with_separators(
+    make_payment: MakePayment,
+) -> None:
+    signals = InMemorySignals()
+    signals.report("proxy", "TH:NATIONAL_ID:1101700123456", confidence=70, source="AOC-TH")
+    context = _declared("1-1017-00123-45-6", address_type="NATIONAL_ID")
+    decision = _signals_assessor(signals).assess(make_payment(), context)
+    assert decision.outcome is RiskOutcome.HOLD, decision
+    assert decision.reasons[0].startswith("scam_signal_on_creditor_proxy: 1 active report")
+
+
+def test_an_unreadable_declared_proxy_is_still_looked_up_and_never_raises(
+    make_payment: MakePayment,
+) -> None:
+    signals = InMemorySignals()
+    signals.report("phone", "12", confidence=70, source="AOC-TH")
+    decision = _signals_assessor(signals).assess(make_payment(), _declared("12"))
+    assert decision.outcome is RiskOutcome.HOLD, decision
+
+
+@pytest.mark.parametrize(
+    "declared", ["+66 (81) 234-5678", "081.234.5678", "0066 81 234 5678", " 0812345678 "]
+)
+def test_a_declared_proxy_written_another_way_is_no_reason_to_hold(
+    make_payment: MakePayment, declared: str
+) -> None:
+    assessor = _proxy_assessor(Directory(**{TH_MOBILE: HOLDER}))
+    decision = assessor.assess(make_payment(), _declared(declared))
+    assert decision.outcome is RiskOutcome.PASS, (declared, decision.reasons)
+
+
+@pytest.mark.parametrize("country", ["BN", "MM", "IN"])
+def test_a_report_on_the_merchant_id_of_a_generic_template_qr_holds_then_blocks(
+    make_payment: MakePayment, country: str
+) -> None:
+    merchant = merchants_in(REGION, country)[0]
+    assert emvqr.decode(merchant.qr).payable_proxy() is None  # Scheme "unknown".
+    payment = make_payment(
+        destination_country=country, creditor=Party(merchant.name, merchant.account, merchant.psp)
+    )
+    context = RiskContext(None, DEBTOR, merchant_qr=merchant.qr)
+    signals = InMemorySignals()
+    assessor = _signals_assessor(signals)
+    assert assessor.assess(payment, context).outcome is RiskOutcome.PASS
+    # Reported as a caller writes it; the exchange keeps it upper case, without dashes.
+    reported = sig.normalise(sig.SignalType.QR, merchant.id.lower()).value
+    signals.report("qr", reported, confidence=90, source="ORG-A")
+    held = assessor.assess(payment, context)
+    assert held.outcome is RiskOutcome.HOLD
+    assert held.reasons[0].startswith("scam_signal_on_creditor_qr: 1 active report")
+    signals.report("qr", reported, confidence=85, source="ORG-B")
+    blocked = assessor.assess(payment, context)
+    assert blocked.outcome is RiskOutcome.BLOCK and blocked.code is ReasonCode.FRAD
+
+
+def test_merchant_qr_ids_reads_a_template_only_by_a_registered_guid() -> None:
+    merchant = merchants_in(REGION, "BN")[0]
+    assert merchant_qr_ids(merchant.qr) == [merchant.id]
+    assert merchant_qr_ids(merchant.qr, templates={}) == []
+    assert merchant_qr_ids(merchant.qr, templates={"LINTAS.GENERIC": "01"}) == [merchant.psp]
+    thai = merchants_in(REGION, "TH")[0]
+    assert merchant_qr_ids(thai.qr) == [thai.proxy]  # Its payable proxy, as before.
+
+
+def test_the_shipped_configuration_file_writes_every_section_and_key_at_its_code_default() -> None:
+    with RISK_CONFIG_DEFAULT.open("rb") as f:
+        raw = tomllib.load(f)
+    defaults = RiskRules()
+    shipped = load_risk_rules()
+    for section, keys in RULE_KEYS.items():
+        if section == "participants":
+            continue  # Per-participant overrides are examples, commented out.
+        assert section in raw, f"[{section}] is missing from {RISK_CONFIG_DEFAULT.name}"
+        assert set(raw[section]) == keys, section
+        for key in keys - {"amount_max"}:
+            name = f"{section}_{key}"
+            assert getattr(shipped, name) == getattr(defaults, name), name
+    assert raw["creditor_proxy"] == {"enabled": True}
+
+
+def test_a_creditor_proxy_switch_that_is_not_a_boolean_is_refused_with_its_key_named() -> None:
+    with pytest.raises(RiskConfigError, match=r"creditor_proxy\.enabled must be bool"):
+        rules_from_mapping({"creditor_proxy": {"enabled": "yes"}})
+    with pytest.raises(RiskConfigError, match=r"\[creditor_proxy\] must be a table"):
+        rules_from_mapping({"creditor_proxy": True})

@@ -40,7 +40,8 @@ How refusals are answered (never a 5xx for anything the sender wrote):
   HTTP 400, when a UETR can still be read from the bytes (a plain pattern search, never a
   second parse); when not even a UETR can be read, no pacs.002 can point at a payment, so
   the answer is a problem+json (``MalformedRequest``, 400, code FF01). acmt.023 refusals are
-  always problem+json: an acmt.024 cannot say "your message was broken".
+  always problem+json: an acmt.024 cannot say "your message was broken" (nor "you may not
+  ask": an anti-scam centre's acmt.023 is a 403 ``scam_centre_may_not_resolve``).
 - a pacs.008 whose amounts, currencies or rate differ from its quote is refused before the
   engine sees it: RJCT ``AM09`` (wrong amount: not the amount agreed in the quote) or
   ``AM03`` (a currency that is not the quote's), HTTP 422;
@@ -218,7 +219,17 @@ class IsoGateway:
     # -- acmt.023 -> acmt.024 ----------------------------------------------------------------
 
     def verify(self, xml: bytes, caller: Participant) -> IsoAnswer:
-        """Resolve the proxy or account of an acmt.023; answer the acmt.024."""
+        """Resolve the proxy or account of an acmt.023; answer the acmt.024.
+
+        An anti-scam centre is refused (problem+json 403 ``scam_centre_may_not_resolve``)
+        before the message is read, as on ``POST /v1/addressing/resolve``.
+        """
+        if caller.role is Role.SCAM_CENTRE:
+            # A centre works on reported targets (signals), never on who holds an account.
+            raise Forbidden(
+                "scam_centre_may_not_resolve",
+                "anti-scam centres look targets up in the signal exchange, not in directories",
+            )
         try:
             request = self._decode(xml, iso.VerificationRequest)
         except iso.Iso20022Error as error:

@@ -5,7 +5,11 @@ Rules, each configured in ``lintas/config/risk.toml`` (see ``docs/screening.md``
 - **sanctions**: the debtor name as sent and the creditor's registered full name are screened;
   a hit at the debtor agent's threshold holds, a hit at ``block_score`` blocks (RR04);
 - **signals**: active scam reports on the creditor's account, proxy or merchant QR hold; a
-  confident report from several organisations blocks (FRAD);
+  confident report from several organisations blocks (FRAD). The declared proxy is looked up
+  in the exchange's canonical form (``+66 81-234-5678`` is ``+66812345678``, as is
+  ``0812345678`` in Thailand), and a QR by every merchant id it names: its payable proxy, and
+  the merchant id of a template the directories register by GUID (the sandbox's
+  ``LINTAS.GENERIC`` of BN, MM and IN, which the codec reads as scheme ``unknown``);
 - **velocity**: more than ``payments_max`` payments or ``amount_max`` per debtor account within
   ``window_s`` hold;
 - **new payee**: a first payment from a debtor account to a creditor account above
@@ -14,7 +18,9 @@ Rules, each configured in ``lintas/config/risk.toml`` (see ``docs/screening.md``
   holds when the answer is listed in ``hold_on`` (NMTC by default);
 - **creditor proxy**: the proxy the debtor agent says it paid (``creditorProxy``) must resolve,
   in the destination directory, to the account the payment credits; when it does not (nobody
-  holds it, or another account does) the payment is held with that reason. Like every rule it
+  holds it, or another account does) the payment is held with that reason. The proxy is
+  read the way the exchange reads signals, so a formatting difference is never a reason.
+  Like every rule it
   only adds a reason: it never lifts another rule's hold or block. It runs when the assessor is
   given the directory and reference data (``directory=``, ``reference=``).
 
@@ -38,11 +44,13 @@ from lintas.domain import signals as sig
 from lintas.domain.errors import InputInvalid, ReasonCode
 from lintas.domain.money import MoneyError, parse_amount
 from lintas.domain.payment import Payment
+from lintas.domain.reference import AddressType, Country
 from lintas.matching import Hit
 from lintas.matching.verification import VerificationResult, verify_payee
 from lintas.ports.directory import ProxyDirectory, ReferenceData
 from lintas.ports.risk import PASS, RiskContext, RiskDecision, RiskOutcome
 from lintas.ports.signals import SignalLookup
+from lintas.services.addressing import DIRECTORY_TEMPLATES
 from lintas.services.screening import ScreeningService
 
 #: The rules shipped with Lintas; ``HubConfig.risk_config`` names another file.
@@ -59,6 +67,10 @@ _NS_PER_S: Final = 1_000_000_000
 _ACCOUNT_TYPE: Final = "ACCOUNT"
 #: Declared "proxies" the directory cannot resolve: a QR code is checked as ``merchantQr``.
 _PROXY_TYPES_NOT_CHECKED: Final = frozenset({"QR"})
+#: The address type whose values are phone numbers (a signal of type ``phone``).
+_MOBILE_TYPE: Final = "MOBILE"
+#: Merchant-account templates of one QR code looked at, at most (EMVCo tags 02-51 hold them).
+QR_TEMPLATES_MAX: Final = 50
 
 
 class RiskConfigError(ValueError):
@@ -222,33 +234,116 @@ class _Finding:
     code: ReasonCode | None = None
 
 
-def signal_targets(payment: Payment, context: RiskContext) -> list[tuple[str, str]]:
+def signal_targets(
+    payment: Payment,
+    context: RiskContext,
+    *,
+    reference: ReferenceData | None = None,
+    templates: Mapping[str, str] = DIRECTORY_TEMPLATES,
+) -> list[tuple[str, str]]:
     """The creditor's targets as the exchange writes them: the account, the proxy the sender
-    used (when the debtor agent said), and the merchant QR id of a QR payment."""
+    used (when the debtor agent said), and the merchant QR ids of a QR payment.
+
+    The declared proxy is written in the exchange's canonical form, read in the destination
+    country (``reference``); ``templates`` maps a template GUID to its merchant-id sub-tag.
+    """
     targets = [("account", f"{payment.creditor.agent}:{payment.creditor.account}")]
     if context.creditor_proxy is not None:
-        address_type, value = context.creditor_proxy
-        if address_type == "MOBILE":
-            targets.append(("phone", value))
-        else:
-            targets.append(("proxy", f"{payment.destination_country}:{address_type}:{value}"))
+        targets.append(
+            _proxy_target(payment.destination_country, context.creditor_proxy, reference)
+        )
     if context.merchant_qr:
-        qr_id = _merchant_qr_id(context.merchant_qr)
-        if qr_id is not None:
-            targets.append(("qr", qr_id))
+        targets.extend(("qr", qr_id) for qr_id in merchant_qr_ids(context.merchant_qr, templates))
     return targets
 
 
-def _merchant_qr_id(payload: str) -> str | None:
-    """The merchant id a scam report names for a QR: what the code pays (its payable proxy),
-    in the exchange's canonical form; None when the code names no such id."""
-    proxy = emvqr.decode(payload).payable_proxy()
-    if proxy is None:
-        return None
+def _proxy_target(
+    country_code: str, proxy: tuple[str, str], reference: ReferenceData | None
+) -> tuple[str, str]:
+    """The declared proxy as a signal target, canonical when it can be read.
+
+    A value that cannot be read is looked up as written: no signal is stored that way, but
+    looking up more never lets a reported target through.
+    """
+    address_type, value = proxy
+    country = None if reference is None else reference.country(country_code)
+    kind = None if country is None else country.address_type(address_type)
+    target: sig.Target | None = None
+    if country is not None and kind is not None:
+        target = _declared_target(country, kind, value)
+    elif address_type == _MOBILE_TYPE:
+        # Without the country's rules an international number (+66 81-234-5678) still reads.
+        try:
+            target = sig.normalise(sig.SignalType.PHONE, value)
+        except InputInvalid:
+            target = None
+    if target is not None:
+        return (target.type.value, target.value)
+    if address_type == _MOBILE_TYPE:
+        return ("phone", value)
+    return ("proxy", f"{country_code}:{address_type}:{value}")
+
+
+def _declared_target(country: Country, kind: AddressType, value: str) -> sig.Target | None:
+    """``value`` of address type ``kind`` in ``country`` read as the exchange reads a reported
+    proxy (a mobile number is a ``phone``), or None when it is no valid value of the type."""
+    hints = sig.Hints(
+        country=country.code,
+        mobile=country.address_type(_MOBILE_TYPE),
+        address_type=kind,
+    )
     try:
-        return sig.normalise(sig.SignalType.QR, proxy[1]).value
+        target = sig.normalise(sig.SignalType.PROXY, value, hints)
     except InputInvalid:
-        return None  # E.g. a VietQR "BIN:account": that is an account, not a merchant id.
+        return None
+    assert target.type in (sig.SignalType.PHONE, sig.SignalType.PROXY), target
+    return target
+
+
+def _canonical_proxy(country: Country, kind: AddressType, value: str) -> str | None:
+    """The declared proxy's value as the directory and the exchange write it, or None when
+    it is no valid value of its type."""
+    target = _declared_target(country, kind, value)
+    if target is None:
+        return None
+    if target.type is sig.SignalType.PHONE:
+        canonical = target.value
+    else:
+        prefix = f"{country.code}:{kind.code}:"
+        assert target.value.startswith(prefix), (target, prefix)
+        canonical = target.value[len(prefix) :]
+    # The exchange only asks for an E.164 number; the directory wants this country's own.
+    return canonical if kind.accepts(canonical) else None
+
+
+def merchant_qr_ids(payload: str, templates: Mapping[str, str] = DIRECTORY_TEMPLATES) -> list[str]:
+    """The merchant ids a scam report may name for a QR, in the exchange's canonical form:
+    what the code pays (its payable proxy) and, for a template no national profile reads
+    (scheme ``unknown``) whose GUID is in ``templates``, the sub-tag holding its merchant id.
+    Empty when the code names no such id."""
+    decoded = emvqr.decode(payload)
+    found: list[str] = []
+    proxy = decoded.payable_proxy()
+    if proxy is not None:
+        found.append(proxy[1])
+    # The template's merchant id is read even from a code the codec finds invalid (expired,
+    # say): looking a reported merchant up errs towards holding, never towards passing.
+    for account in decoded.accounts[:QR_TEMPLATES_MAX]:
+        if account.scheme is not emvqr.Scheme.UNKNOWN or not account.guid:
+            continue
+        subtag = templates.get(account.guid.upper())
+        merchant_id = None if subtag is None else dict(account.subtags).get(subtag)
+        if merchant_id:
+            found.append(merchant_id)
+    ids: list[str] = []
+    for raw in found:
+        try:
+            qr_id = sig.normalise(sig.SignalType.QR, raw).value
+        except InputInvalid:
+            continue  # E.g. a VietQR "BIN:account": that is an account, not a merchant id.
+        if qr_id not in ids:
+            ids.append(qr_id)
+    return ids
 
 
 class RulesAssessor:
@@ -262,14 +357,19 @@ class RulesAssessor:
         signals: SignalLookup | None = None,
         directory: ProxyDirectory | None = None,
         reference: ReferenceData | None = None,
+        directory_templates: Mapping[str, str] = DIRECTORY_TEMPLATES,
     ) -> None:
         self.rules = rules
         self._screening = screening
         self._signals = signals
         # The creditor-proxy rule reads the destination directory (and the reference data, to
         # write a declared proxy the way the directory does); without them it does not run.
+        # The signals rule reads a declared proxy with the reference data too, when given.
         self._directory = directory
         self._reference = reference
+        # GUID -> merchant-id sub-tag of the QR templates the directories register (the same
+        # mapping as ``AddressingService(directory_templates=...)``).
+        self._directory_templates = directory_templates
         # Debtor -> (created_at ns, amount minor) of its recent payments, newest last.
         self._recent: OrderedDict[str, deque[tuple[int, int]]] = OrderedDict()
         # (debtor, creditor) pairs that have had a payment pass; values unused.
@@ -358,7 +458,10 @@ class RulesAssessor:
         assert self._signals is not None
         rules = self.rules
         found: list[_Finding] = []
-        for kind, value in signal_targets(payment, context):
+        targets = signal_targets(
+            payment, context, reference=self._reference, templates=self._directory_templates
+        )
+        for kind, value in targets:
             summary = self._signals.active_reports(kind, value)
             if summary is None or summary.active_reports < rules.signals_hold_reports:
                 continue
@@ -387,15 +490,16 @@ class RulesAssessor:
             where = f"is no address type of {payment.destination_country}"
         elif kind.code in _PROXY_TYPES_NOT_CHECKED:
             return []
-        elif not kind.accepts(value):
+        # Read as the exchange reads a reported proxy: a formatting difference is no reason.
+        elif (canonical := _canonical_proxy(country, kind, value)) is None:
             where = f"is no valid {kind.label}"
         elif kind.code == _ACCOUNT_TYPE:
             # An account "proxy" is the account number itself.
-            if kind.normalise(value) == creditor.account:
+            if canonical == creditor.account:
                 return []
             where = "names another account"
         else:
-            holder = self._directory.resolve(country.code, kind.code, kind.normalise(value))
+            holder = self._directory.resolve(country.code, kind.code, canonical)
             if holder is not None and (holder.agent, holder.account) == (
                 creditor.agent,
                 creditor.account,
@@ -488,8 +592,14 @@ def build_assessor(
     signals: SignalLookup | None,
     directory: ProxyDirectory | None = None,
     reference: ReferenceData | None = None,
+    directory_templates: Mapping[str, str] = DIRECTORY_TEMPLATES,
 ) -> RulesAssessor:
     """The assessor the hub uses (``bootstrap`` calls this)."""
     return RulesAssessor(
-        rules, screening=screening, signals=signals, directory=directory, reference=reference
+        rules,
+        screening=screening,
+        signals=signals,
+        directory=directory,
+        reference=reference,
+        directory_templates=directory_templates,
     )

@@ -85,7 +85,8 @@ def build_iso_routes(hub: Hub, gateway: IsoGateway | None = None) -> list[Route]
             "else of the assignee's BIC. The acmt.024 carries the account, its agent, the full "
             "name (Pty/Nm, for screening) and the masked display name (Pty/CtctDtls/Nm); "
             "Rsn/Prtry says MTCH, CMTC or NMTC against Pty/Nm, or NOAP when nobody holds the "
-            "address. A broken message is refused with problem+json." + _KEY,
+            "address. A broken message is refused with problem+json, and so is an anti-scam "
+            "centre's key (403 scam_centre_may_not_resolve, as on /v1/addressing/resolve)." + _KEY,
             f"{post} --data-binary @acmt023.xml $LINTAS_URL/v1/iso20022/acmt.023",
             tag=_TAG,
             content_type=XML_TYPE,
