@@ -46,8 +46,9 @@ class RiskContext:
     creditor_holder: AccountHolder | None
     #: Who the source directory says holds the debtor account.
     debtor_holder: AccountHolder | None
-    #: The proxy the sender addressed the creditor by, as (address type, normalised value),
-    #: when the debtor agent said so: scam signals on that proxy count too.
+    #: The proxy the sender addressed the creditor by, as (address type, value as the debtor
+    #: agent wrote it; the assessor normalises it), when the debtor agent said so: scam
+    #: signals on that proxy count too.
     creditor_proxy: tuple[str, str] | None = None
     #: The merchant QR payload paid, when the payment is a QR payment.
     merchant_qr: str | None = None
