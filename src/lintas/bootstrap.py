@@ -96,6 +96,7 @@ class Hub:
     iso: IsoGateway
     signals: SignalsService
     signals_store: SignalsStore
+    recalls: SqliteRecalls
     recovered: int = 0
 
     async def start(self) -> None:
@@ -104,6 +105,7 @@ class Hub:
 
     def close(self) -> None:
         """Stop the writer and close the stores."""
+        self.recalls.close()
         self.signals_store.close()
         self.store.close()
 
@@ -118,6 +120,14 @@ def _recall_answering_psps(config: HubConfig, reference: SandboxReference) -> fr
     if unknown:
         raise ValueError(f"recall_answering_psps: not PSPs of the sandbox: {', '.join(unknown)}")
     return frozenset(config.recall_answering_psps)
+
+
+def check_recall_answering_psps(config: HubConfig) -> None:
+    """Refuse (``ValueError``) what ``build_hub`` would refuse in ``recall_answering_psps``,
+    without opening the store: ``lintas serve`` says so before it starts."""
+    if config.recall_answering_psps:
+        region = build_region(config.seed, config.customers_per_country)
+        _recall_answering_psps(config, SandboxReference(region))
 
 
 def build_hub(
@@ -148,6 +158,7 @@ def build_hub(
     )
     store.open()
     signals_store: SignalsStore | None = None
+    recalls: SqliteRecalls | None = None
     try:
         seeded_with = store.meta("sandbox_seed")
         # The sandbox data's version is part of the signature: a store seeded by an older
@@ -195,14 +206,15 @@ def build_hub(
             hold_review_s=config.hold_review_s,
         )
         addressing = AddressingService(reference=reference, directory=directory, clock=clock)
-        # Returns and recalls keep their cases in the hub's file through SqliteRecalls (one
-        # short connection per call: nothing for the hub to close).
+        # Returns and recalls keep their cases in the hub's file through SqliteRecalls (a
+        # connection per calling thread, kept until ``Hub.close`` closes them).
+        recalls = SqliteRecalls(config.db_path)
         returns = ReturnsService(
             payments=payments,
             quoting=quoting,
             reference=reference,
             reader=store,
-            recalls=SqliteRecalls(config.db_path),
+            recalls=recalls,
             clock=clock,
             policy=RecallPolicy(psps_answering=_recall_answering_psps(config, reference)),
         )
@@ -230,8 +242,11 @@ def build_hub(
             screening=screening,
             signals=SignalsService(store=signals_store, reference=reference, clock=clock),
             signals_store=signals_store,
+            recalls=recalls,
         )
     except BaseException:
+        if recalls is not None:
+            recalls.close()
         if signals_store is not None:
             signals_store.close()
         store.close()

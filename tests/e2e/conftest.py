@@ -6,9 +6,11 @@ Plain helpers are importable as ``from e2ekit import ...`` (see ``tests/conftest
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +28,8 @@ LINTAS = Path(sys.executable).parent / "lintas"
 #: Seconds a CLI call may take at most.
 CLI_TIMEOUT_S = 60
 CUSTOMERS_PER_COUNTRY_E2E = 50
+#: Seconds a ``lintas serve`` process may take to answer /healthz.
+SERVE_START_S_MAX = 120.0
 
 
 def free_port() -> int:
@@ -33,6 +37,38 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def serve(db: Path, port: int, log: Path, *extra_args: str) -> subprocess.Popen[bytes]:
+    """Start ``lintas serve`` as a real process on ``db`` and ``port``, its output in ``log``."""
+    command = [str(LINTAS), "serve", "--db", str(db), "--port", str(port), *extra_args]
+    with log.open("ab") as out:
+        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+
+
+def wait_until_up(proc: subprocess.Popen[bytes], url: str) -> None:
+    """Return once the hub at ``url`` answers /healthz; fail if ``proc`` exits first."""
+    deadline = time.monotonic() + SERVE_START_S_MAX
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, "the hub exited while starting"
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise AssertionError("the hub did not start in time")
+
+
+def stop_serving(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a ``lintas serve`` process as Ctrl-C would (killed if it does not stop)."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
 
 
 def lintas(*args: str, server: str | None = None) -> subprocess.CompletedProcess[str]:

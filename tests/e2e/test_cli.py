@@ -10,6 +10,8 @@ import httpx
 import pytest
 from e2ekit import lintas, richest_customer  # type: ignore[import-not-found]
 
+from lintas.codecs.emvqr import encode
+from lintas.entrypoints.client import HubClient
 from lintas.entrypoints.server import ServerThread
 
 
@@ -198,8 +200,6 @@ def test_pay_qr_pays_a_static_merchant_code_from_another_country(server: ServerT
 def test_pay_qr_pays_exactly_the_amount_a_dynamic_code_fixes_and_says_so(
     server: ServerThread,
 ) -> None:
-    from lintas.codecs.emvqr import encode
-
     merchant = _json(
         lintas(
             "sandbox", "merchants", "--country", "VN", "--limit", "1", "--json", server=server.url
@@ -238,3 +238,81 @@ def test_pay_without_qr_still_needs_the_destination_and_the_proxy(server: Server
     result = lintas("pay", "--from", "SG", "--amount", "1.00", server=server.url)
     assert result.returncode == 2
     assert "--to" in result.stderr and "--qr" in result.stderr
+
+
+def _thai_merchant(server: ServerThread, index: int = 0) -> dict[str, Any]:
+    listed = _json(
+        lintas(
+            "sandbox", "merchants", "--country", "TH", "--limit", "5", "--json", server=server.url
+        )
+    )["merchants"]
+    return dict(listed[index])
+
+
+def _resolve_qr(code: str, *options: str, server: str) -> Any:
+    """``lintas resolve`` of a Thai merchant code, with ``options``."""
+    return lintas(
+        "resolve", "--country", "TH", "--type", "QR", "--value", code, *options, server=server
+    )
+
+
+def test_resolve_a_qr_with_amount_and_tip_prints_each_part_and_json_is_the_apis_answer(
+    server: ServerThread,
+) -> None:
+    merchant = _thai_merchant(server)
+    code = encode("promptpay", national_id=merchant["proxy"], tip_prompt=True)
+    text = _resolve_qr(code, "--amount", "40", "--tip", "4.5", server=server.url)
+    assert text.returncode == 0, text.stdout + text.stderr
+    assert f"account {merchant['account']}" in text.stdout
+    assert "merchant 40.00 + tip 4.50 = 44.50 THB to the merchant" in text.stdout
+    shown = _json(_resolve_qr(code, "--amount", "40", "--tip", "4.5", "--json", server=server.url))
+    client = HubClient(server.url)
+    try:
+        asked = client.resolve("TH", "QR", code, amount="40", tip="4.5")
+    finally:
+        client.close()
+    assert shown == asked  # The API's answer, as it is.
+    assert (shown["qr"]["merchantAmount"], shown["qr"]["tip"], shown["qr"]["amount"]) == (
+        "40.00",
+        "4.50",
+        "44.50",
+    )
+    # Without an amount, the code leaves it to the payer; the hub refuses a tip it did not ask.
+    open_amount = _resolve_qr(code, server=server.url)
+    assert open_amount.returncode == 0, open_amount.stderr
+    assert "amount chosen by the payer" in open_amount.stdout
+    not_asked = _resolve_qr(merchant["qr"], "--tip", "5", server=server.url)
+    assert not_asked.returncode == 1 and "qr_tip_not_prompted" in not_asked.stderr
+
+
+def test_resolve_a_qr_with_an_amount_shows_the_convenience_fee_the_code_adds(
+    server: ServerThread,
+) -> None:
+    merchant = _thai_merchant(server, 1)
+    code = encode("promptpay", national_id=merchant["proxy"], convenience_fee_percentage="10")
+    result = _resolve_qr(code, "--amount", "300", server=server.url)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (
+        "merchant 300.00 + convenience fee 30.00 (10 %, rounded down) = 330.00 THB to the merchant"
+        in result.stdout
+    )
+
+
+@pytest.mark.parametrize(
+    ("option", "given"),
+    [("--amount", "1e3"), ("--amount", "12,50"), ("--tip", "-5"), ("--tip", "05"), ("--tip", "")],
+)
+def test_resolve_refuses_a_malformed_amount_or_tip_before_asking_the_hub(
+    option: str, given: str
+) -> None:
+    # No hub listens on port 9: a refusal that reached the network would say so instead.
+    result = _resolve_qr("000201", option, given, server="http://127.0.0.1:9")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert option in result.stderr and "not a plain non-negative decimal" in result.stderr
+
+
+def test_resolve_refuses_an_amount_or_a_tip_for_a_proxy_that_is_not_a_qr_code() -> None:
+    args = ("resolve", "--country", "TH", "--type", "MOBILE", "--value", "+66812345678")
+    result = lintas(*args, "--tip", "5", server="http://127.0.0.1:9")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "--tip" in result.stderr and "only taken with --type QR" in result.stderr

@@ -6,9 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
-import subprocess
 import threading
-import time
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -16,7 +14,14 @@ from typing import Any
 
 import httpx
 import pytest
-from e2ekit import LINTAS, bearer, free_port, lintas  # type: ignore[import-not-found]
+from e2ekit import (  # type: ignore[import-not-found]
+    bearer,
+    free_port,
+    lintas,
+    serve,
+    stop_serving,
+    wait_until_up,
+)
 
 from lintas.domain.ledger import TransferFlags
 
@@ -24,39 +29,6 @@ PAYMENTS = 300
 THREADS = 16
 #: Answers to wait for before the kill: well into the load, well before its end.
 KILL_AFTER_ANSWERS = 60
-START_WAIT_S_MAX = 120.0
-
-
-def _serve(db: Path, port: int, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        return subprocess.Popen(
-            [str(LINTAS), "serve", "--db", str(db), "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-
-
-def _wait_until_up(proc: subprocess.Popen[bytes], url: str) -> None:
-    deadline = time.monotonic() + START_WAIT_S_MAX
-    while time.monotonic() < deadline:
-        assert proc.poll() is None, "the hub exited while starting"
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1.0).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("the hub did not start in time")
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _prepare(url: str) -> list[tuple[str, dict[str, Any]]]:
@@ -119,9 +91,9 @@ def test_a_hub_killed_mid_load_restarts_with_every_answer_kept_and_nothing_half_
     db, log = tmp_path / "hub.db", tmp_path / "hub.log"
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = _serve(db, port, log)
+    proc = serve(db, port, log)
     try:
-        _wait_until_up(proc, url)
+        wait_until_up(proc, url)
         work = _prepare(url)
         sent: list[str] = []
         answered: dict[str, str] = {}
@@ -162,8 +134,8 @@ def test_a_hub_killed_mid_load_restarts_with_every_answer_kept_and_nothing_half_
 
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        proc = _serve(db, port, log)
-        _wait_until_up(proc, url)
+        proc = serve(db, port, log)
+        wait_until_up(proc, url)
 
         with httpx.Client(base_url=url, timeout=30.0) as http:
             operator = http.get("/v1/sandbox/keys").json()["keys"]
@@ -212,4 +184,4 @@ def test_a_hub_killed_mid_load_restarts_with_every_answer_kept_and_nothing_half_
         finally:
             conn.close()
     finally:
-        _stop(proc)
+        stop_serving(proc)

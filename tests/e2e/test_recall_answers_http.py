@@ -17,13 +17,22 @@ from typing import Any, Final
 
 import httpx
 import pytest
-from e2ekit import CUSTOMERS_PER_COUNTRY_E2E, bearer, free_port, richest_customer
+from e2ekit import (  # type: ignore[import-not-found]
+    CUSTOMERS_PER_COUNTRY_E2E,
+    bearer,
+    free_port,
+    lintas,
+    richest_customer,
+    serve,
+    stop_serving,
+    wait_until_up,
+)
 from testkit import assert_ledgers_balance
 from typer.testing import CliRunner
 
 from lintas.bootstrap import Hub, HubConfig
 from lintas.codecs import iso20022 as iso
-from lintas.domain.money import Money
+from lintas.domain.money import Money, parse_amount
 from lintas.entrypoints.cli_iso import iso_app
 from lintas.entrypoints.server import ServerThread
 from lintas.sandbox.region import build_region
@@ -38,16 +47,26 @@ THAI_PSPS: Final = frozenset(
 
 
 class Parties:
-    """The server, a client, every key, and the debtor and creditor used throughout."""
+    """The server, a client, every key, and the debtor and creditor used throughout.
 
-    def __init__(self, thread: ServerThread, http: httpx.Client, keys: dict[str, str]) -> None:
-        self.thread, self.http, self.keys = thread, http, keys
+    ``thread`` is the server when it runs in this process (its hub is then at hand); a hub run
+    by ``lintas serve`` is reached over HTTP only.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        http: httpx.Client,
+        keys: dict[str, str],
+        thread: ServerThread | None = None,
+    ) -> None:
+        self.url, self.http, self.keys, self.thread = url, http, keys, thread
         self.debtor = richest_customer(http, "SG")
         self.creditor = richest_customer(http, "TH")
 
     @property
     def hub(self) -> Hub:
-        assert self.thread.app.hub is not None
+        assert self.thread is not None and self.thread.app.hub is not None, "no hub in-process"
         return self.thread.app.hub
 
     def post(self, path: str, body: bytes, participant: str) -> httpx.Response:
@@ -68,7 +87,7 @@ def parties(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Parties]:
     try:
         with httpx.Client(base_url=thread.url, timeout=30) as http:
             listed = http.get("/v1/sandbox/keys").json()["keys"]
-            yield Parties(thread, http, {k["participant"]: k["apiKey"] for k in listed})
+            yield Parties(thread.url, http, {k["participant"]: k["apiKey"] for k in listed}, thread)
     finally:
         thread.stop()
 
@@ -158,11 +177,12 @@ def recall_pending(parties: Parties, case_id: str) -> tuple[str, iso.RecallReque
     """Pay, recall, and fetch the recall as the creditor agent: the payment's UETR and it."""
     paid = settle(parties)
     uetr = paid["uetr"]
-    original = parties.hub.store.payment(uetr)
-    assert original is not None
+    settled_amount = parse_amount(
+        paid["interbankTarget"]["amount"], paid["interbankTarget"]["currency"]
+    )
     recalled = parties.post(
         "/v1/iso20022/camt.056",
-        camt056(parties, uetr, original.interbank_target, case_id),
+        camt056(parties, uetr, settled_amount, case_id),
         parties.debtor["agent"],
     )
     assert recalled.status_code == 200, recalled.text
@@ -276,12 +296,53 @@ def test_iso_send_posts_the_creditor_agents_camt029(parties: Parties, tmp_path: 
     )
     (tmp_path / "answer.xml").write_bytes(refusal)
     sent = CliRunner().invoke(
-        iso_app, ["send", str(tmp_path / "answer.xml"), "--server", parties.thread.url]
+        iso_app, ["send", str(tmp_path / "answer.xml"), "--server", parties.url]
     )
     assert sent.exit_code == 0, sent.output
     assert "<TxCxlSts>RJCR</TxCxlSts>" in sent.output and "<Cd>NOAS</Cd>" in sent.output
     again = CliRunner().invoke(
-        iso_app, ["send", str(tmp_path / "answer.xml"), "--server", parties.thread.url]
+        iso_app, ["send", str(tmp_path / "answer.xml"), "--server", parties.url]
     )
     assert again.exit_code == 1 and "recall_already_answered" in again.output
     assert_ledgers_balance(parties.hub)
+
+
+# -- lintas serve --recall-answering-psp -------------------------------------------------------
+
+
+def test_lintas_serve_with_recall_answering_psps_leaves_their_recalls_pending(
+    tmp_path: Path,
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    listed = [arg for psp in sorted(THAI_PSPS) for arg in ("--recall-answering-psp", psp)]
+    proc = serve(tmp_path / "hub.db", port, tmp_path / "serve.log", *listed)
+    try:
+        wait_until_up(proc, url)
+        with httpx.Client(base_url=url, timeout=30) as http:
+            keys = {
+                k["participant"]: k["apiKey"] for k in http.get("/v1/sandbox/keys").json()["keys"]
+            }
+            parties = Parties(url, http, keys)
+            assert parties.creditor["agent"] in THAI_PSPS
+            # Pending (PDCR) with the creditor agent, not answered by the sandbox at once.
+            recall_pending(parties, "CASE-SERVE")
+            standing = valid(
+                parties.get("/v1/iso20022/camt.029", parties.debtor["agent"], caseId="CASE-SERVE")
+            )
+            assert isinstance(standing, iso.RecallResolution) and standing.pending
+            assert http.get("/v1/reconciliation").json()["balanced"]
+    finally:
+        stop_serving(proc)
+
+
+def test_lintas_serve_refuses_a_recall_answering_psp_the_sandbox_does_not_have(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "hub.db"
+    listed = ("--recall-answering-psp", "CHPYTHBK", "--recall-answering-psp", "NOSUCHPSP")
+    result = lintas("serve", "--db", str(db), "--port", str(free_port()), *listed)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "--recall-answering-psp" in result.stderr
+    assert "not PSPs of the sandbox: NOSUCHPSP" in result.stderr
+    assert not db.exists()  # Refused before the store was opened.

@@ -9,10 +9,14 @@ XSDs when ``../shared/iso20022/xsd`` is present.
 from __future__ import annotations
 
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from testkit import (
@@ -28,7 +32,9 @@ from testkit import (
     run,
 )
 
+from lintas.adapters.sqlite import recalls as recalls_module
 from lintas.adapters.sqlite.migrations import MIGRATIONS, migrate
+from lintas.adapters.sqlite.recalls import RecallsClosed, SqliteRecalls
 from lintas.bootstrap import Hub, HubConfig
 from lintas.codecs import iso20022 as iso
 from lintas.domain import settlement
@@ -36,6 +42,7 @@ from lintas.domain.errors import Conflict, Forbidden, InputInvalid, NotFound
 from lintas.domain.money import Money
 from lintas.domain.payment import Payment, PaymentStatus
 from lintas.ports.directory import Participant, Role
+from lintas.ports.recalls import RecallCase, RecallStatus, ReturnLink
 from lintas.sandbox.region import Customer, build_region
 from lintas.services.iso_gateway import HUB_BIC, IsoAnswer, IsoGateway
 
@@ -405,3 +412,129 @@ def test_the_recall_answers_migration_keeps_how_earlier_cases_were_answered(
         ]
     finally:
         conn.close()
+
+
+# -- the recalls store's connections ---------------------------------------------------------
+
+
+def recall_case(case_id: str, original_uetr: str) -> RecallCase:
+    return RecallCase(
+        creator="PSPSGXX1",
+        case_id=case_id,
+        cancellation_id="CXL-1",
+        original_uetr=original_uetr,
+        reason="FRAD",
+        status=RecallStatus.PENDING,
+        rejection_reason=None,
+        detail="awaits the creditor agent",
+        return_uetr=None,
+        created_at=AT,
+    )
+
+
+@pytest.fixture
+def connects(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, sqlite3.Connection]]:
+    """Every connection the recalls store opens, with the name of the thread that opened it."""
+    opened: list[tuple[str, sqlite3.Connection]] = []
+    real_connect = sqlite3.connect
+
+    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        conn = real_connect(*args, **kwargs)
+        opened.append((threading.current_thread().name, conn))
+        return conn
+
+    monkeypatch.setattr(recalls_module.sqlite3, "connect", connect)
+    return opened
+
+
+def test_many_calls_from_one_thread_reuse_one_connection_until_the_owner_closes_it(
+    tmp_path: Path, connects: list[tuple[str, sqlite3.Connection]]
+) -> None:
+    recalls = SqliteRecalls(tmp_path / "recalls.db")
+    try:
+        for n in range(100):
+            uetr = str(uuid.UUID(int=n))
+            saved = recalls.save_case(recall_case(f"CASE-{n}", uetr))
+            assert recalls.case(saved.creator, saved.case_id) == saved
+            assert recalls.pending_case_of(uetr) == saved
+            link = ReturnLink(uetr, str(uuid.uuid4()), f"RTR-{n}", "PSPTHXX1", "FRAD", AT)
+            assert recalls.claim_return(link, None)
+            assert not recalls.claim_return(link, None)  # One return per original.
+            assert recalls.return_of(uetr) == link
+        assert [name for name, _ in connects] == [threading.current_thread().name]
+        assert recalls.connections_open == 1
+    finally:
+        recalls.close()
+    assert recalls.connections_open == 0
+    with pytest.raises(sqlite3.ProgrammingError):  # Closed, not merely forgotten.
+        connects[0][1].execute("SELECT 1")
+    with pytest.raises(RecallsClosed):
+        recalls.return_of(str(uuid.UUID(int=0)))
+    assert len(connects) == 1  # A call after close does not open a connection again.
+
+
+def test_two_threads_each_get_their_own_connection_and_see_what_the_other_committed(
+    tmp_path: Path, connects: list[tuple[str, sqlite3.Connection]]
+) -> None:
+    recalls = SqliteRecalls(tmp_path / "recalls.db")
+    uetr = str(uuid.uuid4())
+    # One worker thread each, both alive throughout: calls alternate between them.
+    with (
+        ThreadPoolExecutor(1, thread_name_prefix="left") as left,
+        ThreadPoolExecutor(1, thread_name_prefix="right") as right,
+    ):
+        try:
+            # Each reads first, so that each holds its connection before the other writes.
+            assert left.submit(recalls.pending_case_of, uetr).result() is None
+            assert right.submit(recalls.pending_case_of, uetr).result() is None
+            saved = left.submit(recalls.save_case, recall_case("CASE-L", uetr)).result()
+            assert right.submit(recalls.case, saved.creator, "CASE-L").result() == saved
+            answered = replace(
+                saved,
+                status=RecallStatus.REJECTED,
+                rejection_reason="LEGL",
+                answered_by="PSPTHXX1",
+                answered_at=AT,
+            )
+            assert right.submit(recalls.answer_case, answered).result()
+            assert left.submit(recalls.case, saved.creator, "CASE-L").result() == answered
+            assert left.submit(recalls.pending_case_of, uetr).result() is None
+            link = ReturnLink(uetr, str(uuid.uuid4()), "RTR-1", "PSPTHXX1", "FRAD", AT)
+            assert right.submit(recalls.claim_return, link, None).result()
+            assert left.submit(recalls.return_of, uetr).result() == link
+            assert recalls.connections_open == 2
+        finally:
+            recalls.close()
+    names = [name for name, _ in connects]
+    assert len(names) == 2 and names[0].startswith("left") and names[1].startswith("right")
+    assert connects[0][1] is not connects[1][1]
+
+
+def test_the_connection_of_a_thread_that_ended_is_closed_when_another_thread_opens_one(
+    tmp_path: Path, connects: list[tuple[str, sqlite3.Connection]]
+) -> None:
+    recalls = SqliteRecalls(tmp_path / "recalls.db")
+    try:
+        for _ in range(3):
+            thread = threading.Thread(target=recalls.return_of, args=(str(uuid.uuid4()),))
+            thread.start()
+            thread.join()
+            assert recalls.connections_open == 1
+        assert len(connects) == 3
+        for _, ended in connects[:2]:
+            with pytest.raises(sqlite3.ProgrammingError):
+                ended.execute("SELECT 1")
+    finally:
+        recalls.close()
+    assert recalls.connections_open == 0
+
+
+def test_the_hub_closes_the_recalls_store_with_the_rest(tmp_path: Path) -> None:
+    h = open_hub(tmp_path / "hub.db", recall_answering_psps=THAI_PSPS)
+    try:
+        original, _, _ = settled(h)
+        pending_recall(h.iso, original, "CASE-C")
+        assert h.recalls.connections_open == 1
+    finally:
+        h.close()
+    assert h.recalls.connections_open == 0

@@ -62,6 +62,13 @@ AMOUNT_MINOR_MAX: Final[int] = 10**17
 _DECIMAL_PATTERN: Final = re.compile(r"(?P<units>0|[1-9][0-9]{0,17})(?:\.(?P<fraction>[0-9]+))?")
 
 
+def is_plain_decimal(text: str) -> bool:
+    """Whether ``text`` is written as ``parse_amount`` reads amounts: digits, at most one
+    '.', no sign, exponent or leading zero (its decimals are checked against a currency by
+    ``parse_amount`` only)."""
+    return _DECIMAL_PATTERN.fullmatch(text) is not None
+
+
 class MoneyError(ValueError):
     """A currency or amount that cannot be accepted as money."""
 

@@ -18,9 +18,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from lintas.domain.money import is_plain_decimal
 from lintas.entrypoints.cli_iso import iso_app
 from lintas.entrypoints.cli_qr import qr_app
-from lintas.entrypoints.cli_screening import lists_app, resolve_with_name, screen
+from lintas.entrypoints.cli_screening import lists_app, screen
 from lintas.entrypoints.cli_signals import check, signals_app
 from lintas.entrypoints.client import HubClient, HubError
 
@@ -99,6 +100,16 @@ def serve(
         Path | None,
         typer.Option(help="Risk rules file (e.g. src/lintas/config/risk.toml); off when absent."),
     ] = None,
+    recall_answering_psp: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--recall-answering-psp",
+            metavar="PSP_ID",
+            help="A PSP that answers recalls (camt.056) of payments it received itself, with "
+            "its own camt.029; until it does, such a recall is pending. Recalls of payments "
+            "to any other PSP are answered by the sandbox at once. Repeatable.",
+        ),
+    ] = None,
 ) -> None:
     """Run the hub (sandbox region, SQLite store) over HTTP.
 
@@ -106,8 +117,10 @@ def serve(
 
     Example: lintas serve --risk-config src/lintas/config/risk.toml
     --sanctions-list ../shared/data/sanctions/un-sc-consolidated-2020-11-24.xml
+
+    Example: lintas serve --recall-answering-psp CHPYTHBK --recall-answering-psp LNNATHBK
     """
-    from lintas.bootstrap import HubConfig
+    from lintas.bootstrap import HubConfig, check_recall_answering_psps
     from lintas.entrypoints.server import run_server
 
     config = HubConfig(
@@ -115,7 +128,13 @@ def serve(
         payment_timeout_s=payment_timeout_s,
         sanctions_lists=tuple(sanctions_list or ()),
         risk_config=risk_config,
+        recall_answering_psps=frozenset(p.strip().upper() for p in recall_answering_psp or ()),
     )
+    try:
+        # Refused here, before the store is opened, rather than by the server's start-up.
+        check_recall_answering_psps(config)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--recall-answering-psp") from None
     run_server(host=host, port=port, config=config)
 
 
@@ -242,6 +261,20 @@ def resolve(
         str | None,
         typer.Option("--name", help="The payee name you expect: answers MTCH/CMTC/NMTC/NOAP."),
     ] = None,
+    amount: Annotated[
+        str | None,
+        typer.Option(
+            help="With --type QR: the merchant amount, in the code's currency, for a code "
+            "that carries none (a decimal such as 100.00)."
+        ),
+    ] = None,
+    tip: Annotated[
+        str | None,
+        typer.Option(
+            help="With --type QR: a tip in the code's currency, for a code that asks for one "
+            "(a decimal such as 20.00)."
+        ),
+    ] = None,
     key: Key = None,
     server: Server = SERVER_DEFAULT,
     as_json: AsJson = False,
@@ -251,23 +284,52 @@ def resolve(
     With --name, the payee verification: MTCH (match), CMTC (close: the registered name is
     shown masked), NMTC (no match) or NOAP (not possible).
 
+    With --type QR (a merchant code), what the payer would pay, each part on its own: the
+    merchant amount (the code's, or --amount for a code without one), the convenience fee
+    the code adds, the --tip, and their sum, as `lintas pay --qr` shows before paying.
+
     Example: lintas resolve --country TH --type MOBILE --value +66812345678 --name "Somchai"
+
+    Example: lintas resolve --country TH --type QR --value "$CODE_THAT_ASKS_FOR_A_TIP"
+    --amount 100.00 --tip 20.00
     """
-    try:
-        if name is None:
-            data = HubClient(server).resolve(country.upper(), address_type.upper(), value, key=key)
-        else:
-            data = resolve_with_name(
-                server, country.upper(), address_type.upper(), value, name, key=key
+    for option, given in (("--amount", amount), ("--tip", tip)):
+        if given is None:
+            continue
+        if address_type.upper() != "QR":
+            raise typer.BadParameter(
+                "only taken with --type QR (a merchant code)", param_hint=option
             )
+        # A typo is refused before anything is sent; the hub checks the currency's decimals.
+        if not is_plain_decimal(given):
+            raise typer.BadParameter(
+                f"{given!r} is not a plain non-negative decimal such as 20.00 "
+                "(digits, at most one '.')",
+                param_hint=option,
+            )
+    client = HubClient(server)
+    try:
+        data = client.resolve(
+            country.upper(),
+            address_type.upper(),
+            value,
+            key=key,
+            expected_name=name,
+            amount=amount,
+            tip=tip,
+        )
     except (HubError, httpx.HTTPError) as e:
         raise _fail(e) from None
+    finally:
+        client.close()
     if as_json:
         _print_json(data)
         return
     out.print(
         f"{data['displayName']}  account {data['account']} at {data['agentName']} ({data['agent']})"
     )
+    if data.get("qr") is not None:
+        out.print(_qr_line(data))
     verification = data.get("verification")
     if verification is not None:
         shown = data.get("verificationName")
@@ -439,17 +501,21 @@ def _pay_qr(
     if as_json:
         _print_json(result)
     else:
-        code = result["payee"]["qr"]
-        where = f"{code['merchantName'] or result['payee']['displayName']}"
-        if code["merchantCity"]:
-            where += f", {code['merchantCity']}"
-        out.print(
-            f"{code['initiation']} {code['scheme']} code of {where} "
-            f"(account {result['payee']['account']} at {result['payee']['agentName']}): "
-            f"{_qr_charges(code)}"
-        )
+        out.print(_qr_line(result["payee"]))
         out.print(_payment_line(payment))
     raise typer.Exit(0 if payment["status"] == "ACCC" else 2)
+
+
+def _qr_line(payee: dict[str, Any]) -> str:
+    """A resolved merchant code: whose it is, and what the payer pays it (``_qr_charges``)."""
+    code = payee["qr"]
+    where = f"{code['merchantName'] or payee['displayName']}"
+    if code["merchantCity"]:
+        where += f", {code['merchantCity']}"
+    return (
+        f"{code['initiation']} {code['scheme']} code of {where} "
+        f"(account {payee['account']} at {payee['agentName']}): {_qr_charges(code)}"
+    )
 
 
 def _qr_charges(code: dict[str, Any]) -> str:

@@ -187,11 +187,3 @@ def lists_load(
         f"loaded {data['name']} ({data['asOf'] or 'undated'}): {data['entryCount']} entries, "
         f"{data['personCount']} persons, {data['organisationCount']} organisations"
     )
-
-
-def resolve_with_name(
-    server: str, country: str, address_type: str, value: str, name: str, *, key: str | None
-) -> Any:
-    """``POST /v1/addressing/resolve`` with the expected payee name (for ``lintas resolve``)."""
-    body = {"country": country, "addressType": address_type, "value": value, "expectedName": name}
-    return call_hub(server, "POST", "/v1/addressing/resolve", key=key, json=body)

@@ -133,10 +133,12 @@ class HubClient:
         key: str | None = None,
         amount: str | None = None,
         tip: str | None = None,
+        expected_name: str | None = None,
     ) -> Any:
-        """Resolve a proxy (a QR code may take the payer's ``amount`` and ``tip``)."""
+        """Resolve a proxy (a QR code may take the payer's ``amount`` and ``tip``); with
+        ``expected_name``, the answer carries the payee verification (MTCH/CMTC/NMTC/NOAP)."""
         body: dict[str, str] = {"country": country, "addressType": address_type, "value": value}
-        for name, given in (("amount", amount), ("tip", tip)):
+        for name, given in (("amount", amount), ("tip", tip), ("expectedName", expected_name)):
             if given is not None:
                 body[name] = given
         return self._call(

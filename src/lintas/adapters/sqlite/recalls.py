@@ -1,25 +1,33 @@
 """Return links and recall cases in the hub's SQLite file (the ``Recalls`` port).
 
-Recalls and returns are rare next to payments, so they do not queue behind the payment
-writer: each call opens its own short-lived connection (WAL, a busy timeout so that it takes
-turns with the writer, ``synchronous=FULL`` because an answer is sent only after the record
-is durable) and closes it, so nothing is left open when the hub stops.
+Recalls and returns do not queue behind the payment writer, yet the ISO 20022 gateway looks up
+the return of every settled payment, so a connection per call would be on the hot path. Each
+thread that calls gets a connection of its own, opened once and kept (WAL, so reads never wait
+for the writer; a busy timeout, so that a write takes turns with it; ``synchronous=FULL``
+because an answer is sent only after the record is durable). Every statement commits on its
+own (autocommit), as when each call had its own connection, and every cursor is closed at
+once, so no connection holds an old snapshot between calls. The owner (the hub) calls
+``close``, which closes every thread's connection; the connection of a thread that has ended
+is closed when the next thread opens one, so there are never more than the live threads'.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
+import threading
+from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from typing import Final
 
 from lintas.adapters.sqlite.migrations import migrate
+from lintas.domain.errors import Unavailable
 from lintas.ports.recalls import RecallCase, RecallStatus, ReturnLink
 
 #: Milliseconds a write waits for the payment writer before giving up.
 BUSY_TIMEOUT_MS: Final = 10_000
+#: Threads that may hold a connection at once (the event loop's, a few workers, tests).
+THREAD_CONNECTIONS_MAX: Final = 64
 
 _LINK_COLUMNS: Final = "original_uetr, return_uetr, return_id, returned_by, reason, created_at"
 _CASE_COLUMNS: Final = (
@@ -28,31 +36,97 @@ _CASE_COLUMNS: Final = (
 )
 
 
+class RecallsClosed(Unavailable):
+    """The recalls store was closed by its owner (the hub is stopping)."""
+
+
 class SqliteRecalls:
-    """The ``Recalls`` port on a SQLite file (the hub's own, migrated by ``migrate``)."""
+    """The ``Recalls`` port on a SQLite file (the hub's own, migrated by ``migrate``).
+
+    One connection per calling thread, kept until ``close``; call ``close`` once no call is in
+    flight (the hub does, when it stops).
+    """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._migrated = False
+        self._closed = False
+        # Each thread finds its own connection here without taking the lock.
+        self._local = threading.local()
+        # Guards ``_connections``, ``_migrated`` and ``_closed``: opening and closing only.
+        self._lock = threading.Lock()
+        # Every connection opened, by the thread it belongs to, so that ``close`` (run by
+        # the owner's thread) reaches them all.
+        self._connections: dict[threading.Thread, sqlite3.Connection] = {}
 
-    @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        conn = sqlite3.connect(self.path, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-        with closing(conn):
-            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA synchronous=FULL")
-            if not self._migrated:
-                # The store migrates at open; this covers a file opened by an older hub.
-                migrate(conn)
-                self._migrated = True
-            yield conn
+    @property
+    def connections_open(self) -> int:
+        """Connections held now (one per thread that called and has not ended)."""
+        with self._lock:
+            return len(self._connections)
+
+    def close(self) -> None:
+        """Close every thread's connection; a later call raises ``RecallsClosed``."""
+        with self._lock:
+            self._closed = True
+            connections = list(self._connections.values())
+            self._connections.clear()
+            # Other threads' locals still name their closed connections: a fresh local drops
+            # them, and ``_connection`` checks ``_closed`` before opening again.
+            self._local = threading.local()
+        for conn in connections:
+            conn.close()
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._open()
+        return conn
+
+    def _open(self) -> sqlite3.Connection:
+        """This thread's connection, opened (and the file migrated, once) on its first call."""
+        thread = threading.current_thread()
+        with self._lock:
+            if self._closed:
+                raise RecallsClosed("recalls_store_closed", "the hub is stopping; retry later")
+            assert thread not in self._connections, thread
+            ended = [t for t in self._connections if not t.is_alive()]
+            for t in ended:
+                # That thread can no longer use it: nothing else holds it.
+                self._connections.pop(t).close()
+            if len(self._connections) >= THREAD_CONNECTIONS_MAX:
+                raise Unavailable(
+                    "recalls_threads_over_limit",
+                    f"more than {THREAD_CONNECTIONS_MAX} threads use the recalls store at once",
+                )
+            conn = sqlite3.connect(
+                self.path,
+                isolation_level=None,  # Autocommit: every statement commits on its own.
+                # Used only by the thread that opened it; ``close`` runs on the owner's.
+                check_same_thread=False,
+                timeout=BUSY_TIMEOUT_MS / 1000,
+            )
+            try:
+                conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=FULL")
+                if not self._migrated:
+                    # The store migrates at open; this covers a file opened by an older hub.
+                    migrate(conn)
+                    self._migrated = True
+            except BaseException:
+                conn.close()
+                raise
+            self._connections[thread] = conn
+            self._local.conn = conn
+        return conn
 
     def return_of(self, original_uetr: str) -> ReturnLink | None:
-        with self._connection() as conn:
-            row = conn.execute(
-                f"SELECT {_LINK_COLUMNS} FROM payment_returns WHERE original_uetr = ?",
-                (original_uetr,),
-            ).fetchone()
+        row = _one(
+            self._connection(),
+            f"SELECT {_LINK_COLUMNS} FROM payment_returns WHERE original_uetr = ?",
+            (original_uetr,),
+        )
         return None if row is None else _link(row)
 
     def claim_return(self, link: ReturnLink, replaces: str | None) -> bool:
@@ -64,83 +138,94 @@ class SqliteRecalls:
             link.reason,
             link.created_at.isoformat(),
         )
-        with self._connection() as conn:
-            if replaces is None:
-                cursor = conn.execute(
-                    f"INSERT INTO payment_returns ({_LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (original_uetr) DO NOTHING",
-                    values,
-                )
-            else:
-                cursor = conn.execute(
-                    "UPDATE payment_returns SET return_uetr = ?, return_id = ?, returned_by = ?, "
-                    "reason = ?, created_at = ? WHERE original_uetr = ? AND return_uetr = ?",
-                    (*values[1:], link.original_uetr, replaces),
-                )
+        conn = self._connection()
+        if replaces is None:
+            cursor = conn.execute(
+                f"INSERT INTO payment_returns ({_LINK_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (original_uetr) DO NOTHING",
+                values,
+            )
+        else:
+            cursor = conn.execute(
+                "UPDATE payment_returns SET return_uetr = ?, return_id = ?, returned_by = ?, "
+                "reason = ?, created_at = ? WHERE original_uetr = ? AND return_uetr = ?",
+                (*values[1:], link.original_uetr, replaces),
+            )
+        with closing(cursor):
             return cursor.rowcount == 1
 
     def case(self, creator: str, case_id: str) -> RecallCase | None:
-        with self._connection() as conn:
-            row = conn.execute(
-                f"SELECT {_CASE_COLUMNS} FROM recall_cases WHERE creator = ? AND case_id = ?",
-                (creator, case_id),
-            ).fetchone()
+        row = _one(
+            self._connection(),
+            f"SELECT {_CASE_COLUMNS} FROM recall_cases WHERE creator = ? AND case_id = ?",
+            (creator, case_id),
+        )
         return None if row is None else _case(row)
 
     def save_case(self, case: RecallCase) -> RecallCase:
-        with self._connection() as conn:
-            try:
-                conn.execute(
-                    f"INSERT INTO recall_cases ({_CASE_COLUMNS}) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                    "ON CONFLICT (creator, case_id) DO NOTHING",
-                    _case_values(case),
-                )
-            except sqlite3.IntegrityError:
-                # Another case about the same payment is pending (one at a time): that one.
-                pending = _pending_of(conn, case.original_uetr)
-                assert pending is not None, case
-                return pending
-            row = conn.execute(
-                f"SELECT {_CASE_COLUMNS} FROM recall_cases WHERE creator = ? AND case_id = ?",
-                (case.creator, case.case_id),
-            ).fetchone()
+        conn = self._connection()
+        try:
+            conn.execute(
+                f"INSERT INTO recall_cases ({_CASE_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (creator, case_id) DO NOTHING",
+                _case_values(case),
+            ).close()
+        except sqlite3.IntegrityError:
+            # Another case about the same payment is pending (one at a time): that one.
+            pending = _pending_of(conn, case.original_uetr)
+            assert pending is not None, case
+            return pending
+        row = _one(
+            conn,
+            f"SELECT {_CASE_COLUMNS} FROM recall_cases WHERE creator = ? AND case_id = ?",
+            (case.creator, case.case_id),
+        )
         assert row is not None, case
         return _case(row)
 
     def pending_case_of(self, original_uetr: str) -> RecallCase | None:
-        with self._connection() as conn:
-            return _pending_of(conn, original_uetr)
+        return _pending_of(self._connection(), original_uetr)
 
     def answer_case(self, answered: RecallCase) -> bool:
         assert not answered.pending, answered
         assert answered.answered_at is not None and answered.answered_by is not None
-        with self._connection() as conn:
-            cursor = conn.execute(
-                "UPDATE recall_cases SET status = ?, accepted = ?, rejection_reason = ?, "
-                "detail = ?, return_uetr = ?, answered_by = ?, answered_at = ? "
-                "WHERE creator = ? AND case_id = ? AND status = ?",
-                (
-                    answered.status.value,
-                    int(answered.accepted),
-                    answered.rejection_reason,
-                    answered.detail,
-                    answered.return_uetr,
-                    answered.answered_by,
-                    answered.answered_at.isoformat(),
-                    answered.creator,
-                    answered.case_id,
-                    RecallStatus.PENDING.value,
-                ),
-            )
+        cursor = self._connection().execute(
+            "UPDATE recall_cases SET status = ?, accepted = ?, rejection_reason = ?, "
+            "detail = ?, return_uetr = ?, answered_by = ?, answered_at = ? "
+            "WHERE creator = ? AND case_id = ? AND status = ?",
+            (
+                answered.status.value,
+                int(answered.accepted),
+                answered.rejection_reason,
+                answered.detail,
+                answered.return_uetr,
+                answered.answered_by,
+                answered.answered_at.isoformat(),
+                answered.creator,
+                answered.case_id,
+                RecallStatus.PENDING.value,
+            ),
+        )
+        with closing(cursor):
             return cursor.rowcount == 1
 
 
+def _one(
+    conn: sqlite3.Connection, sql: str, params: tuple[object, ...]
+) -> tuple[object, ...] | None:
+    """The first row of ``sql``; the cursor is closed at once, ending its read snapshot."""
+    with closing(conn.execute(sql, params)) as cursor:
+        row: tuple[object, ...] | None = cursor.fetchone()
+    return row
+
+
 def _pending_of(conn: sqlite3.Connection, original_uetr: str) -> RecallCase | None:
-    row = conn.execute(
+    row = _one(
+        conn,
         f"SELECT {_CASE_COLUMNS} FROM recall_cases WHERE original_uetr = ? AND status = ?",
         (original_uetr, RecallStatus.PENDING.value),
-    ).fetchone()
+    )
     return None if row is None else _case(row)
 
 
