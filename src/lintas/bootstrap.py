@@ -194,6 +194,7 @@ def build_hub(
             clock=clock,
             quote_ttl_s=config.quote_ttl_s,
         )
+        addressing = AddressingService(reference=reference, directory=directory, clock=clock)
         payments = PaymentsService(
             reference=reference,
             directory=directory,
@@ -204,8 +205,8 @@ def build_hub(
             timeout_s=config.payment_timeout_s,
             risk=risk,
             hold_review_s=config.hold_review_s,
+            addressing=addressing,
         )
-        addressing = AddressingService(reference=reference, directory=directory, clock=clock)
         # Returns and recalls keep their cases in the hub's file through SqliteRecalls (a
         # connection per calling thread, kept until ``Hub.close`` closes them).
         recalls = SqliteRecalls(config.db_path)

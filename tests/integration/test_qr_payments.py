@@ -55,12 +55,22 @@ def _merchant_account(m: Merchant) -> int:
     return settlement.customer_account_id(m.country, m.psp, m.account)
 
 
-def _pay(hub: Hub, debtor: Customer, quote: Quote, payee: Resolution) -> Payment:
+def _pay(
+    hub: Hub,
+    debtor: Customer,
+    quote: Quote,
+    payee: Resolution,
+    *,
+    creditor: PartyInput | None = None,
+) -> Payment:
+    """Pay the resolved code (sent as the payment's ``merchantQr``) with ``quote``."""
+    holder = payee.holder
     request = PaymentRequest(
         uetr=str(uuid.uuid4()),
         quote_id=quote.quote_id,
         debtor=PartyInput(debtor.name_latin, debtor.account, debtor.psp_id),
-        creditor=PartyInput(payee.holder.display_name, payee.holder.account, payee.holder.agent),
+        creditor=creditor or PartyInput(holder.display_name, holder.account, holder.agent),
+        merchant_qr=payee.value,
     )
     payment: Payment = run(hub.payments.submit(request, psp_of(debtor)))
     return payment
@@ -360,3 +370,124 @@ def test_a_template_whose_guid_no_directory_registers_is_not_payable(hub: Hub) -
         _resolve(hub, "BN", code)
     assert refused.value.reason == "qr_not_payable"
     assert "COM.EXAMPLE.NOBODY" in refused.value.message
+
+
+# -- the hub holds a QR payment to what its code asks --------------------------------------
+
+
+def _quote_thb(hub: Hub, debtor: Customer, amount: str) -> Quote:
+    """A quote from ``debtor``'s country fixed to credit ``amount`` THB."""
+    request = QuoteRequest(
+        source_country=debtor.country,
+        source_currency=hub.addressing.country(debtor.country).currency,
+        destination_country="TH",
+        destination_currency="THB",
+        amount_currency="THB",
+        amount=amount,
+    )
+    quote: Quote = run(hub.quoting.quote(request, psp_of(debtor)))[0]
+    return quote
+
+
+def test_a_quote_for_another_amount_than_a_dynamic_code_asks_is_refused_with_am09(
+    tmp_path: Path,
+) -> None:
+    hub = open_hub(tmp_path / "hub.db")
+    try:
+        m = _thai_merchant(hub)
+        payee = _resolve(hub, "TH", _promptpay_with(m, "500.00", convenience_fee="12.50"))
+        debtor = richest(hub, "SG")
+        before = accounts_snapshot(tmp_path / "hub.db")
+        # The merchant amount without the fee, and a cent more than the total: both refused.
+        for credited in ("500.00", "512.51"):
+            with pytest.raises(Refused) as refused:
+                _pay(hub, debtor, _quote_thb(hub, debtor, credited), payee)
+            assert refused.value.reason == "qr_amount_not_quoted"
+            assert refused.value.code is ReasonCode.AM09
+            assert "512.50" in refused.value.message
+        assert accounts_snapshot(tmp_path / "hub.db") == before
+        assert table_count(tmp_path / "hub.db", "payments") == 0
+        payment = _pay(hub, debtor, _quote_thb(hub, debtor, "512.50"), payee)
+        assert payment.status is PaymentStatus.SETTLED, payment
+        assert _net(hub, _merchant_account(m)) == 51_250
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()
+
+
+def test_a_code_that_asks_for_a_tip_takes_any_amount_above_its_total_and_nothing_below(
+    hub: Hub,
+) -> None:
+    m = _thai_merchant(hub)
+    payee = _resolve(hub, "TH", _promptpay_with(m, "80.00", tip_prompt=True))
+    debtor = richest(hub, "SG")
+    with pytest.raises(Refused) as refused:
+        _pay(hub, debtor, _quote_thb(hub, debtor, "79.99"), payee)
+    assert refused.value.reason == "qr_amount_not_quoted"
+    assert "plus any tip" in refused.value.message
+    payment = _pay(hub, debtor, _quote_thb(hub, debtor, "95.00"), payee)
+    assert payment.status is PaymentStatus.SETTLED, payment
+    assert _net(hub, _merchant_account(m)) == 9_500
+    assert_ledgers_balance(hub)
+
+
+def test_a_qr_payment_to_another_account_than_the_codes_merchant_is_refused(
+    tmp_path: Path,
+) -> None:
+    hub = open_hub(tmp_path / "hub.db")
+    try:
+        m = _thai_merchant(hub)
+        payee = _resolve(hub, "TH", m.qr)
+        someone_else = richest(hub, "TH")
+        debtor = richest(hub, "SG")
+        before = accounts_snapshot(tmp_path / "hub.db")
+        with pytest.raises(Refused) as refused:
+            _pay(
+                hub,
+                debtor,
+                get_quote(hub, debtor, "TH", "20.00"),
+                payee,
+                creditor=PartyInput(
+                    someone_else.name_latin, someone_else.account, someone_else.psp_id
+                ),
+            )
+        assert refused.value.reason == "creditor_is_not_the_qr_merchant"
+        assert refused.value.code is ReasonCode.AC01
+        assert accounts_snapshot(tmp_path / "hub.db") == before
+        assert table_count(tmp_path / "hub.db", "payments") == 0
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()
+
+
+def test_a_code_that_expired_between_resolving_and_paying_is_refused_at_payment(
+    tmp_path: Path,
+) -> None:
+    clock = FixedClock(NOW)
+    hub = open_hub(tmp_path / "hub.db", clock=clock)
+    try:
+        m = merchants_in(hub.region, "KH")[0]
+        code = encode(
+            "khqr",
+            account_id=m.proxy,
+            merchant_id=m.id,
+            merchant_name=m.name,
+            merchant_city=m.city,
+            amount="40000",
+            created_at=NOW - timedelta(minutes=1),
+            expires_at=NOW + timedelta(minutes=1),
+        )
+        payee = _resolve(hub, "KH", code)
+        assert payee.qr is not None and payee.qr.amount is not None
+        debtor = richest(hub, "SG")
+        request = QuoteRequest("SG", "SGD", "KH", "KHR", "KHR", payee.qr.amount.format())
+        quote = run(hub.quoting.quote(request, psp_of(debtor)))[0]
+        clock.advance(120)
+        with pytest.raises(Refused) as refused:
+            _pay(hub, debtor, quote, payee)
+        assert refused.value.reason == "qr_expired"
+        assert refused.value.field == "merchantQr"
+        assert table_count(tmp_path / "hub.db", "payments") == 0
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()

@@ -22,6 +22,7 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Final
 
 from lintas.domain import settlement
@@ -29,11 +30,13 @@ from lintas.domain.errors import (
     Conflict,
     Forbidden,
     InputInvalid,
+    LintasError,
     NotFound,
     ReasonCode,
     Refused,
     Unavailable,
 )
+from lintas.domain.fx import Quote
 from lintas.domain.ledger import CreateTransferResult, Transfer
 from lintas.domain.payment import (
     FINAL_STATUSES,
@@ -47,6 +50,7 @@ from lintas.ports.clock import Clock
 from lintas.ports.directory import Participant, ProxyDirectory, ReferenceData, Role
 from lintas.ports.risk import PassAll, RiskAssessor, RiskContext, RiskOutcome
 from lintas.ports.store import FollowUp, Reader, WriteCommand, Writer
+from lintas.services.addressing import QR_ADDRESS_TYPE, AddressingService
 from lintas.services.quoting import QuotingService
 
 #: Characters in a party name at most (ISO 20022 Max140Text).
@@ -116,8 +120,12 @@ class PaymentsService:
         timeout_s: int = settlement.PAYMENT_TIMEOUT_S_DEFAULT,
         risk: RiskAssessor | None = None,
         hold_review_s: int = HOLD_REVIEW_S_DEFAULT,
+        addressing: AddressingService | None = None,
     ) -> None:
         assert timeout_s > 0, timeout_s
+        # Reads a QR payment's code as the payer's resolve did, so that the hub itself holds
+        # the payment to what the code asks (``_check_merchant_qr``); without it, it does not.
+        self._addressing = addressing
         assert hold_review_s >= timeout_s, (hold_review_s, timeout_s)
         self._risk: RiskAssessor = risk or PassAll()
         self._hold_review_s = hold_review_s
@@ -213,6 +221,8 @@ class PaymentsService:
                 code=ReasonCode.RC01,
                 field="creditor.agent",
             )
+        if request.merchant_qr is not None:
+            self._check_merchant_qr(request.merchant_qr, destination.code, creditor, quote, now)
         digest = request_digest(
             uetr,
             quote.quote_id,
@@ -261,6 +271,47 @@ class PaymentsService:
                 field="quoteId",
             )
         return payment
+
+    def _check_merchant_qr(
+        self, payload: str, country: str, creditor: Party, quote: Quote, now: datetime
+    ) -> None:
+        """Refuse a QR payment that does not pay what its code asks: a code that cannot be
+        paid (invalid, expired, of another country, of an unknown merchant), a creditor that
+        is not the code's merchant, or an amount credited other than the code's total
+        (merchant amount + convenience fee; more only by a tip the code asks for)."""
+        if self._addressing is None:
+            return
+        try:
+            payee = self._addressing.resolve(country, QR_ADDRESS_TYPE, payload, now=now)
+        except LintasError as error:
+            error.field = "merchantQr"  # The code was sent as the payment's merchantQr.
+            raise
+        holder, details = payee.holder, payee.qr
+        assert details is not None, payee
+        if (holder.agent, holder.account) != (creditor.agent, creditor.account):
+            raise Refused(
+                "creditor_is_not_the_qr_merchant",
+                f"the code pays account {holder.account} at {holder.agent}, not the creditor's",
+                code=ReasonCode.AC01,
+                field="creditor.account",
+            )
+        total = details.amount
+        if total is None:
+            return  # A static code: the payer chose the amount.
+        credited = quote.disclosure.amount_credited
+        assert credited.currency == total.currency, (credited, total)
+        paid_in_full = (
+            credited.minor >= total.minor if details.tip_prompted else credited.minor == total.minor
+        )
+        if not paid_in_full:
+            asked = f"{total} plus any tip" if details.tip_prompted else str(total)
+            raise Refused(
+                "qr_amount_not_quoted",
+                f"the code asks for {asked}; the quote credits {credited}: quote the code's "
+                "amount to receive",
+                code=ReasonCode.AM09,
+                field="quoteId",
+            )
 
     async def _execute(
         self,
