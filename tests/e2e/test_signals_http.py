@@ -1,7 +1,6 @@
 """The scam-signal exchange and the public check over a real HTTP server, and the CLI.
 
-Until the lead registers the signal and TAXII routes in ``app.py``, ``SignalsApp`` adds them
-after startup, and records each request's client address as ``app.py`` is asked to.
+``SignalsApp`` is the shipped app with the public check's rate limit set for a quick test.
 """
 
 from __future__ import annotations
@@ -209,8 +208,13 @@ def test_the_public_check_answers_in_thai_without_naming_the_reporter(hub: Hub) 
 def test_the_cli_check_says_what_to_do_next(hub: Hub) -> None:
     cli = typer.Typer()
     cli.command()(check)
+    unreported = CliRunner().invoke(
+        cli, ["phone", "+66 86-666-6662", "--lang", "vi", "--server", hub.url]
+    )
+    assert unreported.exit_code == 0, unreported.output
+    report(hub, TH_PSP, value="0866666662", tlp="clear")
     result = CliRunner().invoke(
-        cli, ["phone", "+66 86-666-6661", "--lang", "vi", "--server", hub.url]
+        cli, ["phone", "+66 86-666-6662", "--lang", "vi", "--server", hub.url]
     )
     assert result.exit_code == 2, result.output
     assert "lừa đảo" in result.output
