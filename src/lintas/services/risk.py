@@ -318,9 +318,10 @@ def _canonical_proxy(country: Country, kind: AddressType, value: str) -> str | N
 
 def merchant_qr_ids(payload: str, templates: Mapping[str, str] = DIRECTORY_TEMPLATES) -> list[str]:
     """The merchant ids a scam report may name for a QR, in the exchange's canonical form:
-    what the code pays (its payable proxy) and, for a template no national profile reads
-    (scheme ``unknown``) whose GUID is in ``templates``, the sub-tag holding its merchant id.
-    Empty when the code names no such id."""
+    what the code pays (its payable proxy), the merchant id a national template carries
+    beside it, and, for a template no national profile reads (scheme ``unknown``) whose GUID
+    is in ``templates``, the sub-tag holding its merchant id. Empty when the code names no
+    such id."""
     decoded = emvqr.decode(payload)
     found: list[str] = []
     proxy = decoded.payable_proxy()
@@ -329,6 +330,11 @@ def merchant_qr_ids(payload: str, templates: Mapping[str, str] = DIRECTORY_TEMPL
     # The template's merchant id is read even from a code the codec finds invalid (expired,
     # say): looking a reported merchant up errs towards holding, never towards passing.
     for account in decoded.accounts[:QR_TEMPLATES_MAX]:
+        # A national scheme's own merchant id (KHQR's 01 beside the Bakong account it pays,
+        # DuitNow's, QR Ph's, LAPNet's), which a report may name instead of what is paid.
+        typed = account.field("merchantId")
+        if isinstance(typed, str) and typed:
+            found.append(typed)
         if account.scheme is not emvqr.Scheme.UNKNOWN or not account.guid:
             continue
         subtag = templates.get(account.guid.upper())
