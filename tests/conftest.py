@@ -171,6 +171,20 @@ def received_payment(
     )
 
 
+def every_rule_off(**changes: Any) -> dict[str, Any]:
+    """Risk rules fields that switch every rule off, then ``changes`` (a test turns on the one
+    rule it is about, and tunes it)."""
+    switches: dict[str, Any] = {
+        "sanctions_enabled": False,
+        "signals_enabled": False,
+        "velocity_enabled": False,
+        "new_payee_enabled": False,
+        "verification_enabled": False,
+    }
+    switches.update(changes)
+    return switches
+
+
 def _sgd(minor: int) -> Money:
     return Money(minor, CurrencyCode("SGD"))
 

@@ -12,13 +12,21 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from testkit import richest
 
-from lintas.bootstrap import HubConfig
+import isokit
+from isokit import party_of
+from lintas.bootstrap import Hub, HubConfig
+from lintas.codecs import iso20022 as iso
+from lintas.entrypoints.api.app import LintasApp
 from lintas.entrypoints.server import ServerThread
 
 sys.modules.setdefault("e2ekit", sys.modules[__name__])
@@ -127,3 +135,76 @@ def richest_customer(client: httpx.Client, country: str) -> dict[str, Any]:
     r.raise_for_status()
     customers = r.json()["customers"]
     return max(customers, key=lambda c: int(c["openingBalance"]["amount"].replace(".", "")))
+
+
+@dataclass
+class XmlServer:
+    """A served hub, an HTTP client of it, every sandbox key, and the hub for reading state."""
+
+    thread: ServerThread
+    http: httpx.Client
+    keys: dict[str, str]
+
+    @property
+    def url(self) -> str:
+        return self.thread.url
+
+    @property
+    def app(self) -> LintasApp:
+        return self.thread.app
+
+    @property
+    def hub(self) -> Hub:
+        assert self.thread.app.hub is not None
+        return self.thread.app.hub
+
+    def post(self, path: str, body: bytes, participant: str) -> httpx.Response:
+        """POST the XML ``body`` to ``path`` with ``participant``'s key."""
+        headers = {
+            "authorization": f"Bearer {self.keys[participant]}",
+            "content-type": "application/xml",
+        }
+        return self.http.post(path, content=body, headers=headers)
+
+    def sg_to_th_credit_transfer(
+        self, amount: str, at: datetime, **changes: Any
+    ) -> tuple[iso.CreditTransfer, str]:
+        """A pacs.008 from the richest SG customer to the richest TH one, against the best
+        quote for ``amount`` SGD asked over HTTP: (message, debtor agent)."""
+        debtor, creditor = richest(self.hub, "SG"), richest(self.hub, "TH")
+        params = {
+            "sourceCountry": "SG",
+            "sourceCurrency": "SGD",
+            "destinationCountry": "TH",
+            "destinationCurrency": "THB",
+            "amountCurrency": "SGD",
+            "amount": amount,
+        }
+        auth = {"authorization": f"Bearer {self.keys[debtor.psp_id]}"}
+        answer = self.http.get("/v1/quotes", params=params, headers=auth)
+        assert answer.status_code == 200, answer.text
+        quote = self.hub.quoting.find(answer.json()["quotes"][0]["quoteId"])
+        assert quote is not None
+        message = isokit.credit_transfer(
+            self.hub,
+            quote,
+            route=("SG", "TH"),
+            debtor=party_of(debtor),
+            creditor=party_of(creditor),
+            at=at,
+            **changes,
+        )
+        return message, debtor.psp_id
+
+
+@contextmanager
+def xml_server(db: Path) -> Iterator[XmlServer]:
+    """Serve the shipped app on a sandbox hub on ``db``, on a free port, while in the block."""
+    config = HubConfig(db_path=db, customers_per_country=CUSTOMERS_PER_COUNTRY_E2E)
+    thread = ServerThread(config, port=free_port()).start()
+    try:
+        with httpx.Client(base_url=thread.url, timeout=30) as http:
+            listed = http.get("/v1/sandbox/keys").json()["keys"]
+            yield XmlServer(thread, http, {k["participant"]: k["apiKey"] for k in listed})
+    finally:
+        thread.stop()

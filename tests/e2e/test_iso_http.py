@@ -8,141 +8,55 @@ from __future__ import annotations
 import json as jsonlib
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
 import httpx
 import pytest
-from e2ekit import free_port  # type: ignore[import-not-found]
+from e2ekit import XmlServer, xml_server  # type: ignore[import-not-found]
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from testkit import assert_ledgers_balance
 from typer.testing import CliRunner
 
-from lintas.bootstrap import Hub, HubConfig
+import isokit
+from isokit import XSD_DIR, assert_valid
 from lintas.codecs import iso20022 as iso
-from lintas.entrypoints.api.app import LintasApp
 from lintas.entrypoints.cli_iso import iso_app
-from lintas.entrypoints.server import ServerThread
-from lintas.services.iso_gateway import HUB_BIC, iso_rate
 
-XSD_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "iso20022" / "xsd"
 PACS008: Final = "/v1/iso20022/pacs.008"
 
 
-@dataclass
-class Server:
-    url: str
-    app: LintasApp
-    http: httpx.Client
-    keys: dict[str, str]
-
-    @property
-    def hub(self) -> Hub:
-        assert self.app.hub is not None
-        return self.app.hub
-
-    def post(self, path: str, body: bytes, participant: str) -> httpx.Response:
-        headers = {
-            "authorization": f"Bearer {self.keys[participant]}",
-            "content-type": "application/xml",
-        }
-        return self.http.post(path, content=body, headers=headers)
-
-
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[XmlServer]:
     db = tmp_path_factory.mktemp("iso-http") / "hub.db"
-    app = LintasApp(HubConfig(db_path=db, customers_per_country=50))
-    hub_thread = ServerThread(app.config, port=free_port(), app=app).start()
-    try:
-        with httpx.Client(base_url=hub_thread.url, timeout=30) as http:
-            listed = http.get("/v1/sandbox/keys").json()["keys"]
-            yield Server(hub_thread.url, app, http, {k["participant"]: k["apiKey"] for k in listed})
-    finally:
-        hub_thread.stop()
+    with xml_server(db) as served:
+        yield served
 
 
-def assert_ledgers_balance(hub: Hub) -> None:
-    balances = hub.store.ledger_balances()
-    assert balances and all(b.balanced for b in balances), balances
-
-
-def pacs008(server: Server, amount: str = "50.00", **changes: Any) -> tuple[bytes, str, str]:
+def pacs008(server: XmlServer, amount: str = "50.00", **changes: Any) -> tuple[bytes, str, str]:
     """A valid pacs.008 SG -> TH against a fresh quote: (xml, uetr, debtor agent)."""
-    hub = server.hub
-    debtor = max(hub.region.customers_of("SG"), key=lambda c: c.opening_balance.minor)
-    creditor = max(hub.region.customers_of("TH"), key=lambda c: c.opening_balance.minor)
-    answer = server.http.get(
-        "/v1/quotes",
-        params={
-            "sourceCountry": "SG",
-            "sourceCurrency": "SGD",
-            "destinationCountry": "TH",
-            "destinationCurrency": "THB",
-            "amountCurrency": "SGD",
-            "amount": amount,
-        },
-        headers={"authorization": f"Bearer {server.keys[debtor.psp_id]}"},
-    )
-    assert answer.status_code == 200, answer.text
-    quote = hub.quoting.find(answer.json()["quotes"][0]["quoteId"])
-    assert quote is not None
-    d = quote.disclosure
-    sg, th = hub.region.country("SG"), hub.region.country("TH")
     now = datetime.now(UTC)
-    fields: dict[str, Any] = dict(
-        message_id=f"M-{uuid.uuid4().hex[:16]}",
-        created_at=now,
-        clearing_system=sg.ips.id,
-        end_to_end_id="E2E-HTTP",
-        transaction_id=None,
-        uetr=str(uuid.uuid4()),
-        priority=iso.Priority.HIGH,
-        settlement_amount=d.interbank_target,
-        settlement_date=None,
-        accepted_at=now,
-        instructed_amount=d.amount_debited,
-        exchange_rate=iso_rate(quote.exchange_rate),
-        quote_id=quote.quote_id,
-        charge_bearer=iso.ChargeBearer.SHARED,
-        charges=(),
-        instructing_agent_bic=debtor.psp_id,
-        instructed_agent_bic=sg.sap.id,
-        intermediary_agent_1_bic=sg.sap.id,
-        intermediary_agent_1_account=iso.Account(f"fxp:{quote.fxp_id}"),
-        intermediary_agent_2_bic=th.sap.id,
-        intermediary_agent_2_account=iso.Account(f"fxp:{quote.fxp_id}"),
-        debtor_name=debtor.name_latin,
-        debtor_account=iso.Account(debtor.account),
-        debtor_agent_bic=debtor.psp_id,
-        creditor_agent_bic=creditor.psp_id,
-        creditor_name=creditor.name_latin,
-        creditor_account=iso.Account(creditor.account),
-    )
+    fields: dict[str, Any] = dict(message_id=f"M-{uuid.uuid4().hex[:16]}", end_to_end_id="E2E-HTTP")
     fields.update(changes)
-    message = iso.CreditTransfer(**fields)
-    header = iso.AppHeader(debtor.psp_id, HUB_BIC, "B-1", iso.MessageId("pacs.008.001.13"), now)
-    return iso.encode(iso.Envelope(message, header)), message.uetr, debtor.psp_id
+    message, agent = server.sg_to_th_credit_transfer(amount, now, **fields)
+    return isokit.encoded(message, agent, now, "B-1"), message.uetr, agent
 
 
 def status_of(response: httpx.Response) -> iso.StatusReport:
     assert response.headers["content-type"] == "application/xml", response.text
-    if XSD_DIR.is_dir():
-        report = iso.validate(response.content, xsd_dir=XSD_DIR)
-        assert report.valid, report.problems
-    message = iso.decode(response.content, schema=False).message
+    message = assert_valid(response.content).message
     assert isinstance(message, iso.StatusReport)
     return message
 
 
-def test_the_shipped_app_serves_the_iso_routes(server: Server) -> None:
+def test_the_shipped_app_serves_the_iso_routes(server: XmlServer) -> None:
     served = {(r.method, r.path) for r in server.app.routes}
     assert ("POST", PACS008) in served
 
 
-def test_a_pacs008_over_http_settles_and_a_pacs028_reports_it(server: Server) -> None:
+def test_a_pacs008_over_http_settles_and_a_pacs028_reports_it(server: XmlServer) -> None:
     xml, uetr, agent = pacs008(server)
     report = status_of(server.post(PACS008, xml, agent))
     assert report.status is iso.TransactionStatus.SETTLED
@@ -158,7 +72,7 @@ def test_a_pacs008_over_http_settles_and_a_pacs028_reports_it(server: Server) ->
     assert_ledgers_balance(server.hub)
 
 
-def test_a_uetr_sent_as_json_then_as_xml_over_http_is_one_payment(server: Server) -> None:
+def test_a_uetr_sent_as_json_then_as_xml_over_http_is_one_payment(server: XmlServer) -> None:
     xml, uetr, agent = pacs008(server)
     message = iso.decode(xml, schema=False).message
     assert isinstance(message, iso.CreditTransfer)
@@ -186,7 +100,7 @@ def test_a_uetr_sent_as_json_then_as_xml_over_http_is_one_payment(server: Server
     assert_ledgers_balance(server.hub)
 
 
-def test_a_statement_of_the_psp_fee_account_is_served_as_xml(server: Server) -> None:
+def test_a_statement_of_the_psp_fee_account_is_served_as_xml(server: XmlServer) -> None:
     xml, _, agent = pacs008(server)
     status_of(server.post(PACS008, xml, agent))
     day = server.hub.clock.now().date().isoformat()
@@ -216,7 +130,7 @@ EXTERNAL_ENTITY: Final = (
 )
 
 
-def test_hostile_documents_are_refused_without_a_server_error(server: Server) -> None:
+def test_hostile_documents_are_refused_without_a_server_error(server: XmlServer) -> None:
     xml, uetr, agent = pacs008(server)
     deep = b"<a>" * 5000 + b"</a>" * 5000
     oversized = xml.replace(b"</Envelope>", b"<!--" + b"x" * 300_000 + b"--></Envelope>")
@@ -252,7 +166,7 @@ def test_hostile_documents_are_refused_without_a_server_error(server: Server) ->
 )
 @given(data=st.data())
 def test_random_mutations_of_a_valid_pacs008_never_cause_a_server_error(
-    server: Server, data: st.DataObject
+    server: XmlServer, data: st.DataObject
 ) -> None:
     xml, _, agent = MUTATION_BASE.get("xml") or _remember_base(server)
     position = data.draw(st.integers(0, len(xml) - 1), label="position")
@@ -276,7 +190,7 @@ def test_random_mutations_of_a_valid_pacs008_never_cause_a_server_error(
 MUTATION_BASE: dict[str, tuple[bytes, str, str]] = {}
 
 
-def _remember_base(server: Server) -> tuple[bytes, str, str]:
+def _remember_base(server: XmlServer) -> tuple[bytes, str, str]:
     # One quote for every example: the quotes expire, but a mutation is refused before
     # that matters, or it is a payment that the engine answers either way.
     MUTATION_BASE["xml"] = pacs008(server)
@@ -286,7 +200,9 @@ def _remember_base(server: Server) -> tuple[bytes, str, str]:
 # -- the CLI ---------------------------------------------------------------------------------
 
 
-def test_iso_validate_names_a_valid_message_and_exits_zero(server: Server, tmp_path: Path) -> None:
+def test_iso_validate_names_a_valid_message_and_exits_zero(
+    server: XmlServer, tmp_path: Path
+) -> None:
     xml, _, _ = pacs008(server)
     (tmp_path / "ok.xml").write_bytes(xml)
     result = CliRunner().invoke(iso_app, ["validate", str(tmp_path / "ok.xml")])
@@ -296,7 +212,7 @@ def test_iso_validate_names_a_valid_message_and_exits_zero(server: Server, tmp_p
 
 @pytest.mark.skipif(not XSD_DIR.is_dir(), reason=f"the official XSDs are not at {XSD_DIR}")
 def test_iso_validate_lists_every_problem_with_its_path_and_exits_one(
-    server: Server, tmp_path: Path
+    server: XmlServer, tmp_path: Path
 ) -> None:
     xml, _, _ = pacs008(server)
     broken = xml.replace(b"<InstrPrty>HIGH</InstrPrty>", b"<InstrPrty>SOON</InstrPrty>")
@@ -308,7 +224,7 @@ def test_iso_validate_lists_every_problem_with_its_path_and_exits_one(
     assert any("InstrPrty" in p["path"] for p in found["problems"])
 
 
-def test_iso_send_posts_a_pacs008_and_prints_the_pacs002(server: Server, tmp_path: Path) -> None:
+def test_iso_send_posts_a_pacs008_and_prints_the_pacs002(server: XmlServer, tmp_path: Path) -> None:
     xml, uetr, agent = pacs008(server)
     (tmp_path / "pay.xml").write_bytes(xml)
     result = CliRunner().invoke(

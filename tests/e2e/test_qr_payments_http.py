@@ -42,6 +42,22 @@ def _resolve(
     )
 
 
+def _pay_qr(client: HubClient, source: str, code: str, **given: str) -> dict[str, Any]:
+    return client.pay_qr(
+        source=source,
+        qr=code,
+        amount=given.get("amount"),
+        currency=given.get("currency"),
+        destination=None,
+        debtor_account=None,
+        debtor_agent=None,
+        debtor_name=None,
+        uetr=str(uuid.uuid4()),
+        key=None,
+        tip=given.get("tip"),
+    )
+
+
 def _balanced(http: httpx.Client) -> bool:
     return bool(http.get("/v1/reconciliation").json()["balanced"])
 
@@ -94,18 +110,7 @@ def test_a_static_qr_is_paid_from_another_country_and_every_ledger_balances(
     http: httpx.Client, client: HubClient
 ) -> None:
     m = _merchants(http, "ID", 1)[0]
-    result = client.pay_qr(
-        source="SG",
-        qr=m["qr"],
-        amount="12.00",
-        currency=None,
-        destination=None,
-        debtor_account=None,
-        debtor_agent=None,
-        debtor_name=None,
-        uetr=str(uuid.uuid4()),
-        key=None,
-    )
+    result = _pay_qr(client, "SG", m["qr"], amount="12.00")
     payment = result["payment"]
     assert payment["status"] == "ACCC", payment
     assert payment["amountDebited"] == {"amount": "12.00", "currency": "SGD"}
@@ -128,18 +133,7 @@ def test_a_dynamic_qrs_amount_becomes_a_quote_fixed_to_receive_it_exactly(
         merchant_city=m["city"],
         mcc=m["mcc"],
     )
-    result = client.pay_qr(
-        source="MY",
-        qr=code,
-        amount=None,
-        currency=None,
-        destination=None,
-        debtor_account=None,
-        debtor_agent=None,
-        debtor_name=None,
-        uetr=str(uuid.uuid4()),
-        key=None,
-    )
+    result = _pay_qr(client, "MY", code)
     assert result["payee"]["qr"]["initiation"] == "dynamic"
     assert result["payee"]["qr"]["amount"] == "875.25"
     assert result["quote"]["disclosure"]["amountCredited"] == {
@@ -158,18 +152,7 @@ def test_a_payer_cannot_change_the_amount_a_dynamic_code_fixes(
     m = _merchants(http, "TH", 1)[0]
     code = encode("promptpay", national_id=m["proxy"], amount="10.00", merchant_name=m["name"])
     with pytest.raises(HubError) as refused:
-        client.pay_qr(
-            source="SG",
-            qr=code,
-            amount="9.00",
-            currency=None,
-            destination=None,
-            debtor_account=None,
-            debtor_agent=None,
-            debtor_name=None,
-            uetr=str(uuid.uuid4()),
-            key=None,
-        )
+        _pay_qr(client, "SG", code, amount="9.00")
     assert refused.value.reason == "amount_fixed_by_code"
 
 
@@ -222,22 +205,6 @@ def test_a_code_of_an_unknown_merchant_is_refused_with_be23_over_http(
 def test_every_country_lists_qr_among_its_address_types(http: httpx.Client) -> None:
     for country in http.get("/v1/countries").json():
         assert "QR" in {a["code"] for a in country["addressTypes"]}, country["code"]
-
-
-def _pay_qr(client: HubClient, source: str, code: str, **given: str) -> dict[str, Any]:
-    return client.pay_qr(
-        source=source,
-        qr=code,
-        amount=given.get("amount"),
-        currency=given.get("currency"),
-        destination=None,
-        debtor_account=None,
-        debtor_agent=None,
-        debtor_name=None,
-        uetr=str(uuid.uuid4()),
-        key=None,
-        tip=given.get("tip"),
-    )
 
 
 def test_resolving_a_code_with_a_fee_and_a_tip_answers_each_part_and_their_sum(

@@ -13,126 +13,50 @@ from typing import Any, Final
 
 import httpx
 import pytest
-from e2ekit import free_port
+from e2ekit import XmlServer, xml_server
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from testkit import assert_ledgers_balance
 from typer.testing import CliRunner
 
-from lintas.bootstrap import Hub, HubConfig
+import isokit
+from isokit import assert_valid
 from lintas.codecs import iso20022 as iso
 from lintas.domain.payment import Payment, PaymentStatus
 from lintas.entrypoints.cli_iso import iso_app
-from lintas.entrypoints.server import ServerThread
-from lintas.services.iso_gateway import HUB_BIC, iso_rate
+from lintas.services.iso_gateway import HUB_BIC
 
-XSD_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "iso20022" / "xsd"
 PACS_008: Final = iso.MessageId("pacs.008.001.13")
 MUTATIONS_MAX: Final = 40
 
 
-class Hubby:
-    """The server, an HTTP client, every sandbox key, and the hub for reading state."""
-
-    def __init__(self, thread: ServerThread, http: httpx.Client, keys: dict[str, str]) -> None:
-        self.thread, self.http, self.keys = thread, http, keys
-
-    @property
-    def hub(self) -> Hub:
-        assert self.thread.app.hub is not None
-        return self.thread.app.hub
-
-    def post(self, path: str, body: bytes, participant: str) -> httpx.Response:
-        headers = {
-            "authorization": f"Bearer {self.keys[participant]}",
-            "content-type": "application/xml",
-        }
-        return self.http.post(path, content=body, headers=headers)
-
-
 @pytest.fixture(scope="module")
-def hubby(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hubby]:
-    db = tmp_path_factory.mktemp("returns-http") / "hub.db"
-    thread = ServerThread(HubConfig(db_path=db, customers_per_country=50), port=free_port())
-    thread.start()
-    try:
-        with httpx.Client(base_url=thread.url, timeout=30) as http:
-            listed = http.get("/v1/sandbox/keys").json()["keys"]
-            yield Hubby(thread, http, {k["participant"]: k["apiKey"] for k in listed})
-    finally:
-        thread.stop()
+def hubby(tmp_path_factory: pytest.TempPathFactory) -> Iterator[XmlServer]:
+    with xml_server(tmp_path_factory.mktemp("returns-http") / "hub.db") as served:
+        yield served
 
 
 def valid(response: httpx.Response) -> iso.Message:
     assert response.headers["content-type"] == "application/xml", response.text
-    if XSD_DIR.is_dir():
-        report = iso.validate(response.content, xsd_dir=XSD_DIR)
-        assert report.valid, report.problems
-    return iso.decode(response.content, schema=False).message
+    return assert_valid(response.content).message
 
 
-def settle(hubby: Hubby) -> Payment:
+def settle(hubby: XmlServer) -> Payment:
     """A settled SG -> TH payment, sent as a pacs.008 over HTTP."""
-    hub = hubby.hub
-    debtor = max(hub.region.customers_of("SG"), key=lambda c: c.opening_balance.minor)
-    creditor = max(hub.region.customers_of("TH"), key=lambda c: c.opening_balance.minor)
-    params = {
-        "sourceCountry": "SG",
-        "sourceCurrency": "SGD",
-        "destinationCountry": "TH",
-        "destinationCurrency": "THB",
-        "amountCurrency": "SGD",
-        "amount": "40.00",
-    }
-    auth = {"authorization": f"Bearer {hubby.keys[debtor.psp_id]}"}
-    answer = hubby.http.get("/v1/quotes", params=params, headers=auth)
-    assert answer.status_code == 200, answer.text
-    quote = hub.quoting.find(answer.json()["quotes"][0]["quoteId"])
-    assert quote is not None
-    d = quote.disclosure
-    sg, th = hub.region.country("SG"), hub.region.country("TH")
-    now = datetime.now(UTC)
-    message = iso.CreditTransfer(
-        message_id=f"M-{uuid.uuid4().hex[:16]}",
-        created_at=now,
-        clearing_system=sg.ips.id,
-        end_to_end_id="E2E-R",
-        transaction_id=None,
-        uetr=str(uuid.uuid4()),
-        priority=iso.Priority.HIGH,
-        settlement_amount=d.interbank_target,
-        settlement_date=None,
-        accepted_at=now,
-        instructed_amount=d.amount_debited,
-        exchange_rate=iso_rate(quote.exchange_rate),
-        quote_id=quote.quote_id,
-        charge_bearer=iso.ChargeBearer.SHARED,
-        charges=(),
-        instructing_agent_bic=debtor.psp_id,
-        instructed_agent_bic=sg.sap.id,
-        intermediary_agent_1_bic=sg.sap.id,
-        intermediary_agent_1_account=iso.Account(f"fxp:{quote.fxp_id}"),
-        intermediary_agent_2_bic=th.sap.id,
-        intermediary_agent_2_account=iso.Account(f"fxp:{quote.fxp_id}"),
-        debtor_name=debtor.name_latin,
-        debtor_account=iso.Account(debtor.account),
-        debtor_agent_bic=debtor.psp_id,
-        creditor_agent_bic=creditor.psp_id,
-        creditor_name=creditor.name_latin,
-        creditor_account=iso.Account(creditor.account),
+    message, agent = hubby.sg_to_th_credit_transfer(
+        "40.00", datetime.now(UTC), message_id=f"M-{uuid.uuid4().hex[:16]}", end_to_end_id="E2E-R"
     )
-    response = hubby.post("/v1/iso20022/pacs.008", encoded(message, debtor.psp_id), debtor.psp_id)
+    response = hubby.post("/v1/iso20022/pacs.008", encoded(message, agent), agent)
     report = valid(response)
     assert isinstance(report, iso.StatusReport)
     assert report.status is iso.TransactionStatus.SETTLED, report
-    payment = hub.store.payment(message.uetr)
+    payment = hubby.hub.store.payment(message.uetr)
     assert payment is not None and payment.status is PaymentStatus.SETTLED
     return payment
 
 
 def encoded(message: iso.Message, sender: str) -> bytes:
-    envelope = iso.Envelope(message)
-    header = iso.AppHeader(sender, HUB_BIC, "B-R", envelope.message_id, datetime.now(UTC))
-    return iso.encode(iso.Envelope(message, header))
+    return isokit.encoded(message, sender, datetime.now(UTC), "B-R")
 
 
 def pacs004(original: Payment, return_id: str = "RTR-HTTP") -> bytes:
@@ -165,14 +89,8 @@ def camt056(original: Payment, reason: str, case: str, **changes: Any) -> bytes:
     return encoded(iso.RecallRequest(**fields), agent)
 
 
-def assert_ledgers_balance(hub: Hub) -> None:
-    balances = hub.store.ledger_balances()
-    assert balances and all(b.balanced for b in balances), balances
-    hub.store.check_ledger_invariants()
-
-
 def test_a_pacs004_over_http_returns_the_payment_and_pacs028_names_the_return(
-    hubby: Hubby,
+    hubby: XmlServer,
 ) -> None:
     original = settle(hubby)
     creditor_agent = original.creditor.agent
@@ -210,7 +128,7 @@ def test_a_pacs004_over_http_returns_the_payment_and_pacs028_names_the_return(
 
 
 def test_a_camt056_over_http_is_answered_with_a_camt029_and_the_return_is_served(
-    hubby: Hubby,
+    hubby: XmlServer,
 ) -> None:
     original = settle(hubby)
     answer = hubby.post(
@@ -238,17 +156,17 @@ def test_a_camt056_over_http_is_answered_with_a_camt029_and_the_return_is_served
     assert_ledgers_balance(hubby.hub)
 
 
-def test_iso_send_posts_a_camt056_and_a_pacs004(hubby: Hubby, tmp_path: Path) -> None:
+def test_iso_send_posts_a_camt056_and_a_pacs004(hubby: XmlServer, tmp_path: Path) -> None:
     recalled = settle(hubby)
     (tmp_path / "recall.xml").write_bytes(camt056(recalled, "CUST", "CASE-CLI"))
     result = CliRunner().invoke(
-        iso_app, ["send", str(tmp_path / "recall.xml"), "--server", hubby.thread.url]
+        iso_app, ["send", str(tmp_path / "recall.xml"), "--server", hubby.url]
     )
     assert result.exit_code == 0, result.output
     assert "<TxCxlSts>RJCR</TxCxlSts>" in result.output and "CUST" in result.output
     (tmp_path / "return.xml").write_bytes(pacs004(recalled, "RTR-CLI"))
     result = CliRunner().invoke(
-        iso_app, ["send", str(tmp_path / "return.xml"), "--server", hubby.thread.url]
+        iso_app, ["send", str(tmp_path / "return.xml"), "--server", hubby.url]
     )
     assert result.exit_code == 0, result.output
     assert "<TxSts>ACCC</TxSts>" in result.output
@@ -262,7 +180,7 @@ def test_iso_send_posts_a_camt056_and_a_pacs004(hubby: Hubby, tmp_path: Path) ->
 )
 @given(data=st.data())
 def test_mutated_returns_and_recalls_never_get_a_server_error(
-    hubby: Hubby, data: st.DataObject
+    hubby: XmlServer, data: st.DataObject
 ) -> None:
     original = mutated_original(hubby)
     kind = data.draw(st.sampled_from(["pacs.004", "camt.056"]))
@@ -282,7 +200,7 @@ def test_mutated_returns_and_recalls_never_get_a_server_error(
 _MUTATED: list[Payment] = []
 
 
-def mutated_original(hubby: Hubby) -> Payment:
+def mutated_original(hubby: XmlServer) -> Payment:
     """One settled payment shared by every mutation (made on first use)."""
     if not _MUTATED:
         _MUTATED.append(settle(hubby))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,6 +18,8 @@ from testkit import (
     run,
 )
 
+import isokit
+from isokit import XSD_DIR, assert_valid, encoded, party_of, status_request
 from lintas.bootstrap import Hub
 from lintas.codecs import iso20022 as iso
 from lintas.domain.errors import MalformedRequest
@@ -28,21 +29,12 @@ from lintas.entrypoints.api.http import Request, Router
 from lintas.entrypoints.api.routes_iso import build_iso_routes
 from lintas.ports.directory import Participant, Role
 from lintas.sandbox.region import Customer
-from lintas.services.iso_gateway import HUB_BIC, IsoGateway, iso_rate
+from lintas.services.iso_gateway import IsoGateway, iso_rate
 
-XSD_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "iso20022" / "xsd"
 needs_xsd = pytest.mark.skipif(
     not XSD_DIR.is_dir(), reason=f"the official ISO 20022 XSDs are not at {XSD_DIR}"
 )
 OPERATOR = Participant("OPERATOR", Role.OPERATOR)
-
-
-def assert_valid(xml: bytes) -> iso.Envelope:
-    """``xml`` validates against its official XSDs (when present) and decodes."""
-    if XSD_DIR.is_dir():
-        report = iso.validate(xml, xsd_dir=XSD_DIR)
-        assert report.valid, report.problems
-    return iso.decode(xml, schema=False)
 
 
 def status_of(xml: bytes) -> iso.StatusReport:
@@ -55,62 +47,22 @@ def credit_transfer(
     hub: Hub, quote: Quote, debtor: Customer, creditor: Customer, **changes: Any
 ) -> iso.CreditTransfer:
     """The pacs.008 a source PSP sends for ``quote`` (keyword arguments override fields)."""
-    src = hub.region.country(debtor.country)
-    dst = hub.region.country(creditor.country)
     d = quote.disclosure
     now = hub.clock.now()
     fields: dict[str, Any] = dict(
-        message_id=f"MSG-{uuid.uuid4().hex[:20]}",
-        created_at=now,
-        clearing_system=src.ips.id,
-        end_to_end_id="E2E-1",
-        transaction_id=None,
-        uetr=str(uuid.uuid4()),
-        priority=iso.Priority.HIGH,
-        settlement_amount=d.interbank_target,
         settlement_date=now.date(),
-        accepted_at=now,
-        instructed_amount=d.amount_debited,
-        exchange_rate=iso_rate(quote.exchange_rate),
-        quote_id=quote.quote_id,
-        charge_bearer=iso.ChargeBearer.SHARED,
         charges=(iso.Charge(d.source_psp_fee, debtor.psp_id),) if d.source_psp_fee.minor else (),
-        instructing_agent_bic=debtor.psp_id,
-        instructed_agent_bic=src.sap.id,
-        intermediary_agent_1_bic=src.sap.id,
-        intermediary_agent_1_account=iso.Account(f"fxp:{quote.fxp_id}"),
-        intermediary_agent_2_bic=dst.sap.id,
-        intermediary_agent_2_account=iso.Account(f"fxp:{quote.fxp_id}"),
-        debtor_name=debtor.name_latin,
-        debtor_account=iso.Account(debtor.account),
-        debtor_agent_bic=debtor.psp_id,
-        creditor_agent_bic=creditor.psp_id,
-        creditor_name=creditor.name_latin,
-        creditor_account=iso.Account(creditor.account),
     )
     fields.update(changes)
-    return iso.CreditTransfer(**fields)
-
-
-def encoded(message: iso.Message, sender: str) -> bytes:
-    header = iso.AppHeader(
-        sender,
-        HUB_BIC,
-        "BIZ-1",
-        iso.Envelope(message).message_id,
-        datetime(2026, 11, 29, tzinfo=UTC),
+    return isokit.credit_transfer(
+        hub,
+        quote,
+        route=(debtor.country, creditor.country),
+        debtor=party_of(debtor),
+        creditor=party_of(creditor),
+        at=now,
+        **fields,
     )
-    return iso.encode(iso.Envelope(message, header))
-
-
-def status_request(uetr: str, sender: str) -> bytes:
-    message = iso.StatusRequest(
-        message_id="MSG-028-1",
-        created_at=datetime(2026, 11, 29, tzinfo=UTC),
-        status_request_id="STS-1",
-        original=iso.OriginalReference("MSG-1", iso.MessageId("pacs.008.001.13"), None, uetr),
-    )
-    return encoded(message, sender)
 
 
 def verification_request(assignee: str, scheme: str, value: str, name: str | None = None) -> bytes:

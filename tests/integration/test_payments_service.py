@@ -28,6 +28,7 @@ from lintas.domain.ledger import TransferFlags
 from lintas.domain.money import Money
 from lintas.domain.payment import Payment, PaymentStatus
 from lintas.ports.clock import FixedClock
+from lintas.sandbox.region import Customer
 from lintas.services.payments import PaymentRequest
 from lintas.services.quoting import QuoteRequest
 
@@ -103,119 +104,106 @@ def test_a_payment_settles_and_moves_exactly_the_disclosed_amounts_on_both_ledge
     assert_ledgers_balance(hub)
 
 
-def test_insufficient_funds_are_rejected_am04_and_no_balance_moves(tmp_path: Path) -> None:
-    hub = open_hub(tmp_path / "hub.db")
-    try:
-        debtor, creditor = poorest(hub, "SG"), richest(hub, "TH")
-        quote = get_quote(hub, debtor, "TH", "10000.00")
-        assert quote.disclosure.amount_debited.minor > debtor.opening_balance.minor
-        before = accounts_snapshot(tmp_path / "hub.db")
-        request = payment_request(quote, debtor, creditor)
+def submitted_moving_nothing(
+    hub: Hub, db: Path, request: PaymentRequest, debtor: Customer
+) -> Payment:
+    """Submit ``request`` from ``debtor``'s PSP; check that no balance moved, no transfer was
+    written and every ledger still balances."""
+    before = accounts_snapshot(db)
+    payment = run(hub.payments.submit(request, psp_of(debtor)))
+    assert accounts_snapshot(db) == before
+    assert hub.store.transfers_of(request.uetr) == []
+    assert_ledgers_balance(hub)
+    return payment
 
-        payment = run(hub.payments.submit(request, psp_of(debtor)))
 
-        assert payment.status is PaymentStatus.REJECTED and payment.iso_status == "RJCT"
-        assert payment.reason is ReasonCode.AM04
-        assert hub.store.payment(request.uetr) == payment
-        assert accounts_snapshot(tmp_path / "hub.db") == before
-        assert hub.store.transfers_of(request.uetr) == []
-        assert_ledgers_balance(hub)
-    finally:
-        hub.close()
+def test_insufficient_funds_are_rejected_am04_and_no_balance_moves(
+    hub: Hub, tmp_path: Path
+) -> None:
+    debtor, creditor = poorest(hub, "SG"), richest(hub, "TH")
+    quote = get_quote(hub, debtor, "TH", "10000.00")
+    assert quote.disclosure.amount_debited.minor > debtor.opening_balance.minor
+    request = payment_request(quote, debtor, creditor)
+
+    payment = submitted_moving_nothing(hub, tmp_path / "hub.db", request, debtor)
+
+    assert payment.status is PaymentStatus.REJECTED and payment.iso_status == "RJCT"
+    assert payment.reason is ReasonCode.AM04
+    assert hub.store.payment(request.uetr) == payment
 
 
 def test_an_unknown_creditor_account_is_rejected_ac01_and_no_balance_moves(
-    tmp_path: Path,
+    hub: Hub, tmp_path: Path
 ) -> None:
-    hub = open_hub(tmp_path / "hub.db")
-    try:
-        debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
-        quote = get_quote(hub, debtor, "TH", "10.00")
-        before = accounts_snapshot(tmp_path / "hub.db")
-        request = payment_request(quote, debtor, creditor, creditor_account="0000000001")
+    debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
+    quote = get_quote(hub, debtor, "TH", "10.00")
+    request = payment_request(quote, debtor, creditor, creditor_account="0000000001")
 
-        payment = run(hub.payments.submit(request, psp_of(debtor)))
+    payment = submitted_moving_nothing(hub, tmp_path / "hub.db", request, debtor)
 
-        assert payment.status is PaymentStatus.REJECTED and payment.reason is ReasonCode.AC01
-        assert accounts_snapshot(tmp_path / "hub.db") == before
-        assert hub.store.transfers_of(request.uetr) == []
-        assert_ledgers_balance(hub)
-    finally:
-        hub.close()
+    assert payment.status is PaymentStatus.REJECTED and payment.reason is ReasonCode.AC01
 
 
 def test_the_same_uetr_with_the_same_content_returns_the_payment_and_moves_nothing_twice(
-    tmp_path: Path,
+    hub: Hub, tmp_path: Path
 ) -> None:
-    hub = open_hub(tmp_path / "hub.db")
-    try:
-        debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
-        request = payment_request(get_quote(hub, debtor, "TH", "10.00"), debtor, creditor)
-        first = run(hub.payments.submit(request, psp_of(debtor)))
-        after_first = accounts_snapshot(tmp_path / "hub.db")
-        transfers = hub.store.transfers_of(request.uetr)
+    debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
+    request = payment_request(get_quote(hub, debtor, "TH", "10.00"), debtor, creditor)
+    first = run(hub.payments.submit(request, psp_of(debtor)))
+    after_first = accounts_snapshot(tmp_path / "hub.db")
+    transfers = hub.store.transfers_of(request.uetr)
 
-        again = run(hub.payments.submit(request, psp_of(debtor)))
+    again = run(hub.payments.submit(request, psp_of(debtor)))
 
-        assert first.status is PaymentStatus.SETTLED
-        assert again == first
-        assert accounts_snapshot(tmp_path / "hub.db") == after_first
-        assert hub.store.transfers_of(request.uetr) == transfers
-        assert_ledgers_balance(hub)
-    finally:
-        hub.close()
+    assert first.status is PaymentStatus.SETTLED
+    assert again == first
+    assert accounts_snapshot(tmp_path / "hub.db") == after_first
+    assert hub.store.transfers_of(request.uetr) == transfers
+    assert_ledgers_balance(hub)
 
 
 def test_the_same_uetr_with_other_content_is_a_dupl_conflict_and_moves_nothing(
-    tmp_path: Path,
+    hub: Hub, tmp_path: Path
 ) -> None:
-    hub = open_hub(tmp_path / "hub.db")
-    try:
-        debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
-        request = payment_request(get_quote(hub, debtor, "TH", "10.00"), debtor, creditor)
-        first = run(hub.payments.submit(request, psp_of(debtor)))
-        after_first = accounts_snapshot(tmp_path / "hub.db")
-        other = payment_request(
-            get_quote(hub, debtor, "TH", "10.00"),
-            debtor,
-            creditor,
-            uetr=request.uetr,
-            creditor_name="Somebody Else",
-        )
+    debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
+    request = payment_request(get_quote(hub, debtor, "TH", "10.00"), debtor, creditor)
+    first = run(hub.payments.submit(request, psp_of(debtor)))
+    after_first = accounts_snapshot(tmp_path / "hub.db")
+    other = payment_request(
+        get_quote(hub, debtor, "TH", "10.00"),
+        debtor,
+        creditor,
+        uetr=request.uetr,
+        creditor_name="Somebody Else",
+    )
 
-        with pytest.raises(Conflict) as e:
-            run(hub.payments.submit(other, psp_of(debtor)))
+    with pytest.raises(Conflict) as e:
+        run(hub.payments.submit(other, psp_of(debtor)))
 
-        assert e.value.code is ReasonCode.DUPL
-        assert hub.store.payment(request.uetr) == first
-        assert accounts_snapshot(tmp_path / "hub.db") == after_first
-        assert_ledgers_balance(hub)
-    finally:
-        hub.close()
+    assert e.value.code is ReasonCode.DUPL
+    assert hub.store.payment(request.uetr) == first
+    assert accounts_snapshot(tmp_path / "hub.db") == after_first
+    assert_ledgers_balance(hub)
 
 
-def test_concurrent_submissions_of_one_uetr_pay_once(tmp_path: Path) -> None:
-    hub = open_hub(tmp_path / "hub.db")
-    try:
-        debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
-        quote = get_quote(hub, debtor, "TH", "10.00")
-        request = payment_request(quote, debtor, creditor)
-        debtor_id = settlement.customer_account_id("SG", debtor.psp_id, debtor.account)
-        before = _net(hub, debtor_id)
+def test_concurrent_submissions_of_one_uetr_pay_once(hub: Hub, tmp_path: Path) -> None:
+    debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
+    quote = get_quote(hub, debtor, "TH", "10.00")
+    request = payment_request(quote, debtor, creditor)
+    debtor_id = settlement.customer_account_id("SG", debtor.psp_id, debtor.account)
+    before = _net(hub, debtor_id)
 
-        async def race(r: PaymentRequest) -> list[Payment]:
-            return await asyncio.gather(*(hub.payments.submit(r, psp_of(debtor)) for _ in range(8)))
+    async def race(r: PaymentRequest) -> list[Payment]:
+        return await asyncio.gather(*(hub.payments.submit(r, psp_of(debtor)) for _ in range(8)))
 
-        results = run(race(request))
+    results = run(race(request))
 
-        assert all(p == results[0] for p in results)
-        assert results[0].status is PaymentStatus.SETTLED
-        assert before - _net(hub, debtor_id) == quote.disclosure.amount_debited.minor
-        legs = settlement.payment_legs(results[0])
-        assert len(hub.store.transfers_of(request.uetr)) == 2 * len(legs.pending)
-        assert_ledgers_balance(hub)
-    finally:
-        hub.close()
+    assert all(p == results[0] for p in results)
+    assert results[0].status is PaymentStatus.SETTLED
+    assert before - _net(hub, debtor_id) == quote.disclosure.amount_debited.minor
+    legs = settlement.payment_legs(results[0])
+    assert len(hub.store.transfers_of(request.uetr)) == 2 * len(legs.pending)
+    assert_ledgers_balance(hub)
 
 
 def test_an_expired_quote_is_refused_qtex_and_nothing_is_written(tmp_path: Path) -> None:

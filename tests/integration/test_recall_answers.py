@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,8 @@ from testkit import (
     run,
 )
 
+import isokit
+from isokit import AT, PACS_008, encoded, status_request
 from lintas.adapters.sqlite import recalls as recalls_module
 from lintas.adapters.sqlite.migrations import MIGRATIONS, migrate
 from lintas.adapters.sqlite.recalls import RecallsClosed, SqliteRecalls
@@ -46,9 +47,6 @@ from lintas.ports.recalls import RecallCase, RecallStatus, ReturnLink
 from lintas.sandbox.region import Customer, build_region
 from lintas.services.iso_gateway import HUB_BIC, IsoAnswer, IsoGateway
 
-XSD_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "iso20022" / "xsd"
-PACS_008 = iso.MessageId("pacs.008.001.13")
-AT = datetime(2026, 11, 29, tzinfo=UTC)
 #: The destination PSPs that answer recalls themselves in these tests: every Thai PSP.
 THAI_PSPS = frozenset(
     psp.id for psp in build_region(HubConfig().seed, CUSTOMERS_PER_COUNTRY_TEST).country("TH").psps
@@ -70,22 +68,14 @@ def gateway(hub: Hub) -> IsoGateway:
 
 
 def assert_valid(xml: bytes) -> iso.Message:
-    """``xml`` validates against its official XSDs (when present) and decodes."""
-    if XSD_DIR.is_dir():
-        report = iso.validate(xml, xsd_dir=XSD_DIR)
-        assert report.valid, report.problems
-    return iso.decode(xml, schema=False).message
+    """``xml`` validates against its official XSDs (when present); its message."""
+    return isokit.assert_valid(xml).message
 
 
 def resolution_of(answer: IsoAnswer) -> iso.RecallResolution:
     message = assert_valid(answer.body)
     assert isinstance(message, iso.RecallResolution)
     return message
-
-
-def encoded(message: iso.Message, sender: str) -> bytes:
-    header = iso.AppHeader(sender, HUB_BIC, "BIZ-1", iso.Envelope(message).message_id, AT)
-    return iso.encode(iso.Envelope(message, header))
 
 
 def camt056(original: Payment, case_id: str, reason: str = "FRAD") -> bytes:
@@ -209,16 +199,6 @@ def test_an_accepted_answer_returns_the_payment_through_both_legs_on_a_fresh_quo
     with pytest.raises(NotFound):
         gateway.forwarded_recall(original.uetr, psp_of(creditor))
     assert_ledgers_balance(hub)
-
-
-def status_request(uetr: str, sender: str) -> bytes:
-    message = iso.StatusRequest(
-        message_id="MSG-028-1",
-        created_at=AT,
-        status_request_id="STS-1",
-        original=iso.OriginalReference("MSG-1", PACS_008, None, uetr),
-    )
-    return encoded(message, sender)
 
 
 def test_a_refused_answer_is_recorded_with_its_reason_and_moves_no_money(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,8 @@ from testkit import (
     run,
 )
 
+import isokit
+from isokit import AT, PACS_008, assert_valid, encoded, status_request
 from lintas.adapters.sqlite.migrations import MIGRATIONS, migrate
 from lintas.bootstrap import Hub
 from lintas.codecs import iso20022 as iso
@@ -32,21 +33,9 @@ from lintas.domain.money import CurrencyCode, Money
 from lintas.domain.payment import Payment, PaymentStatus
 from lintas.ports.directory import Participant, Role
 from lintas.sandbox.region import Customer
-from lintas.services.iso_gateway import HUB_BIC, IsoAnswer, IsoGateway, iso_rate
+from lintas.services.iso_gateway import HUB_BIC, IsoAnswer, IsoGateway
 from lintas.services.quoting import QuoteRequest
 from lintas.services.returns import simulated_recall_answer
-
-XSD_DIR = Path(__file__).resolve().parents[2] / ".." / "shared" / "iso20022" / "xsd"
-PACS_008 = iso.MessageId("pacs.008.001.13")
-AT = datetime(2026, 11, 29, tzinfo=UTC)
-
-
-def assert_valid(xml: bytes) -> iso.Envelope:
-    """``xml`` validates against its official XSDs (when present) and decodes."""
-    if XSD_DIR.is_dir():
-        report = iso.validate(xml, xsd_dir=XSD_DIR)
-        assert report.valid, report.problems
-    return iso.decode(xml, schema=False)
 
 
 def status_of(answer: IsoAnswer) -> iso.StatusReport:
@@ -59,11 +48,6 @@ def resolution_of(answer: IsoAnswer) -> iso.RecallResolution:
     message = assert_valid(answer.body).message
     assert isinstance(message, iso.RecallResolution)
     return message
-
-
-def encoded(message: iso.Message, sender: str) -> bytes:
-    header = iso.AppHeader(sender, HUB_BIC, "BIZ-1", iso.Envelope(message).message_id, AT)
-    return iso.encode(iso.Envelope(message, header))
 
 
 def pacs004(
@@ -98,16 +82,6 @@ def camt056(original_uetr: str, amount: Money, sender: str, reason: str, case: s
         original_settlement_amount=amount,
         original_settlement_date=None,
         reason=iso.RecallReason(reason),
-    )
-    return encoded(message, sender)
-
-
-def status_request(uetr: str, sender: str) -> bytes:
-    message = iso.StatusRequest(
-        message_id="MSG-028-1",
-        created_at=AT,
-        status_request_id="STS-1",
-        original=iso.OriginalReference("MSG-1", PACS_008, None, uetr),
     )
     return encoded(message, sender)
 
@@ -296,39 +270,22 @@ def return_credit_transfer(
         "TH", th.currency, "SG", sg.currency, th.currency, original.amount_credited.format()
     )
     quote = run(hub.quoting.quote(request, psp_of(creditor)))[0]
-    d = quote.disclosure
     fields: dict[str, Any] = dict(
-        message_id=f"MSG-{uuid.uuid4().hex[:20]}",
-        created_at=AT,
-        clearing_system=th.ips.id,
         end_to_end_id="E2E-RETURN",
-        transaction_id=None,
-        uetr=str(uuid.uuid4()),
-        priority=iso.Priority.HIGH,
-        settlement_amount=d.interbank_target,
-        settlement_date=None,
-        accepted_at=AT,
-        instructed_amount=d.amount_debited,
-        exchange_rate=iso_rate(quote.exchange_rate),
-        quote_id=quote.quote_id,
-        charge_bearer=iso.ChargeBearer.SHARED,
-        charges=(),
         instructing_agent_bic=creditor.psp_id,
-        instructed_agent_bic=th.sap.id,
-        intermediary_agent_1_bic=th.sap.id,
-        intermediary_agent_1_account=iso.Account(f"fxp:{quote.fxp_id}"),
-        intermediary_agent_2_bic=sg.sap.id,
-        intermediary_agent_2_account=iso.Account(f"fxp:{quote.fxp_id}"),
-        debtor_name=original.creditor.name,
-        debtor_account=iso.Account(original.creditor.account),
-        debtor_agent_bic=original.creditor.agent,
-        creditor_agent_bic=original.debtor.agent,
-        creditor_name=original.debtor.name,
-        creditor_account=iso.Account(original.debtor.account),
         remittance_lines=(f"NexusOrgnlUETR:{original.uetr}",),
     )
     fields.update(changes)
-    return encoded(iso.CreditTransfer(**fields), creditor.psp_id)
+    message = isokit.credit_transfer(
+        hub,
+        quote,
+        route=("TH", "SG"),
+        debtor=original.creditor,
+        creditor=original.debtor,
+        at=AT,
+        **fields,
+    )
+    return encoded(message, creditor.psp_id)
 
 
 def test_a_pacs008_naming_nexus_orgnl_uetr_is_a_return_linked_to_the_original(
@@ -375,12 +332,19 @@ def test_a_return_pacs008_to_someone_else_or_with_a_broken_marker_is_refused(
 # -- camt.056 -> camt.029 --------------------------------------------------------------------
 
 
+def recall(
+    gateway: IsoGateway, original: Payment, debtor: Customer, reason: str, case: str
+) -> tuple[bytes, IsoAnswer]:
+    """``debtor``'s PSP recalls ``original``: (the camt.056 it sends, the hub's answer)."""
+    xml = camt056(original.uetr, original.interbank_target, debtor.psp_id, reason, case)
+    return xml, run(gateway.recall_request(xml, psp_of(debtor)))
+
+
 def test_an_accepted_recall_executes_the_return_and_its_pacs004_is_served(
     hub: Hub, gateway: IsoGateway
 ) -> None:
     original, debtor, creditor = settled(hub)
-    xml = camt056(original.uetr, original.interbank_target, debtor.psp_id, "DUPL", "CASE-1")
-    answer = run(gateway.recall_request(xml, psp_of(debtor)))
+    xml, answer = recall(gateway, original, debtor, "DUPL", "CASE-1")
     resolution = resolution_of(answer)
     assert resolution.accepted and resolution.rejection_reason is None
     assert resolution.case.case_id == "CASE-1"
@@ -411,8 +375,7 @@ def test_an_accepted_recall_executes_the_return_and_its_pacs004_is_served(
     again = run(gateway.recall_request(xml, psp_of(debtor)))
     assert resolution_of(again).accepted
     assert dict(again.headers)["lintas-return-uetr"] == returned.uetr
-    later = camt056(original.uetr, original.interbank_target, debtor.psp_id, "FRAD", "CASE-2")
-    refused = resolution_of(run(gateway.recall_request(later, psp_of(debtor))))
+    refused = resolution_of(recall(gateway, original, debtor, "FRAD", "CASE-2")[1])
     assert not refused.accepted
     assert refused.rejection_reason is iso.RecallRejectionReason.ALREADY_RETURNED
     assert_ledgers_balance(hub)
@@ -422,8 +385,7 @@ def test_a_customer_requested_recall_is_refused_until_the_creditor_agent_returns
     hub: Hub, gateway: IsoGateway
 ) -> None:
     original, debtor, creditor = settled(hub)
-    xml = camt056(original.uetr, original.interbank_target, debtor.psp_id, "CUST", "CASE-C")
-    answer = run(gateway.recall_request(xml, psp_of(debtor)))
+    _, answer = recall(gateway, original, debtor, "CUST", "CASE-C")
     resolution = resolution_of(answer)
     assert not resolution.accepted
     assert resolution.rejection_reason is iso.RecallRejectionReason.CUSTOMER_DECIDED
@@ -450,8 +412,7 @@ def test_a_recall_is_refused_am04_when_the_creditor_has_spent_the_money(
     quote = get_quote(hub, creditor, "SG", spend.format())
     spent = run(hub.payments.submit(payment_request(quote, creditor, debtor), psp_of(creditor)))
     assert spent.status is PaymentStatus.SETTLED
-    xml = camt056(original.uetr, original.interbank_target, debtor.psp_id, "FRAD", "CASE-F")
-    resolution = resolution_of(run(gateway.recall_request(xml, psp_of(debtor))))
+    resolution = resolution_of(recall(gateway, original, debtor, "FRAD", "CASE-F")[1])
     assert not resolution.accepted
     assert resolution.rejection_reason is iso.RecallRejectionReason.INSUFFICIENT_FUNDS
     assert_ledgers_balance(hub)

@@ -14,6 +14,7 @@ import pytest
 from testkit import (  # type: ignore[import-not-found]
     accounts_snapshot,
     assert_ledgers_balance,
+    every_rule_off,
     get_quote,
     open_hub,
     payment_request,
@@ -69,15 +70,33 @@ def _hub(tmp_path: Path, assessor: RulesAssessor, **config: Any) -> Iterator[Hub
 
 
 def _only(**on: Any) -> RiskRules:
-    fields: dict[str, Any] = {
-        "sanctions_enabled": False,
-        "signals_enabled": False,
-        "velocity_enabled": False,
-        "new_payee_enabled": False,
-        "verification_enabled": False,
-    }
-    fields.update(on)
-    return replace(load_risk_rules(), **fields)
+    return replace(load_risk_rules(), **every_rule_off(**on))
+
+
+def _signals_hub(tmp_path: Path) -> Iterator[tuple[Hub, InMemorySignals]]:
+    """A hub whose only rule is the scam signals one, and the signals it reads."""
+    signals = InMemorySignals()
+    for hub in _hub(tmp_path, RulesAssessor(_only(signals_enabled=True), signals=signals)):
+        yield hub, signals
+
+
+def _mobile_creditor(hub: Hub) -> tuple[Customer, str]:
+    """The first TH customer with a mobile proxy, and that proxy."""
+    creditor = next(c for c in hub.region.customers_of("TH") if "MOBILE" in dict(c.proxies))
+    return creditor, dict(creditor.proxies)["MOBILE"]
+
+
+def _pay_merchant(hub: Hub, debtor: Customer, merchant: Merchant) -> Payment:
+    """``debtor`` pays 100.00 of its currency to ``merchant`` by its QR code."""
+    quote = get_quote(hub, debtor, merchant.country, "100.00")
+    request = PaymentRequest(
+        uetr=str(uuid.uuid4()),
+        quote_id=quote.quote_id,
+        debtor=PartyInput(debtor.name_latin, debtor.account, debtor.psp_id),
+        creditor=PartyInput(merchant.name, merchant.account, merchant.psp),
+        merchant_qr=merchant.qr,
+    )
+    return run(hub.payments.submit(request, psp_of(debtor)))  # type: ignore[no-any-return]
 
 
 def _pay(
@@ -181,9 +200,7 @@ def test_the_creditors_registered_name_is_screened_not_the_name_the_sender_typed
 def test_a_scam_report_on_the_creditor_account_holds_and_a_confident_one_blocks_frad(
     tmp_path: Path,
 ) -> None:
-    signals = InMemorySignals()
-    assessor = RulesAssessor(_only(signals_enabled=True), signals=signals)
-    for hub in _hub(tmp_path, assessor):
+    for hub, signals in _signals_hub(tmp_path):
         creditor = richest(hub, "TH")
         target = f"{creditor.psp_id}:{creditor.account}"
         assert _pay(hub).status is PaymentStatus.SETTLED
@@ -238,45 +255,25 @@ def test_a_creditor_name_that_is_not_the_account_holders_is_held_nmtc(tmp_path: 
 
 
 def test_a_scam_report_on_the_proxy_the_sender_used_holds_the_payment(tmp_path: Path) -> None:
-    signals = InMemorySignals()
-    assessor = RulesAssessor(_only(signals_enabled=True), signals=signals)
-    for hub in _hub(tmp_path, assessor):
-        debtor = richest(hub, "SG")
-        creditor = next(c for c in hub.region.customers_of("TH") if "MOBILE" in dict(c.proxies))
-        mobile = dict(creditor.proxies)["MOBILE"]
+    for hub, signals in _signals_hub(tmp_path):
+        creditor, mobile = _mobile_creditor(hub)
         signals.report("phone", mobile, confidence=70, source="TH-ACSC")
-        quote = get_quote(hub, debtor, "TH", "100.00")
-        plain = payment_request(quote, debtor, creditor)
-        assert run(hub.payments.submit(plain, psp_of(debtor))).status is PaymentStatus.SETTLED
-        quote = get_quote(hub, debtor, "TH", "100.00")
-        by_proxy = replace(
-            payment_request(quote, debtor, creditor), creditor_proxy=("MOBILE", mobile)
-        )
-        held = run(hub.payments.submit(by_proxy, psp_of(debtor)))
+        assert _pay(hub, creditor=creditor).status is PaymentStatus.SETTLED
+        held = _declared(hub, creditor, creditor)  # Declares the creditor's mobile number.
         assert held.status is PaymentStatus.HELD
         assert held.risk_reasons[0].startswith("scam_signal_on_creditor_phone")
         assert_ledgers_balance(hub)
 
 
 def test_a_scam_report_on_a_merchant_qr_id_holds_a_payment_of_that_code(tmp_path: Path) -> None:
-    signals = InMemorySignals()
-    assessor = RulesAssessor(_only(signals_enabled=True), signals=signals)
-    for hub in _hub(tmp_path, assessor):
+    for hub, signals in _signals_hub(tmp_path):
         debtor = richest(hub, "SG")
         merchant = merchants_in(hub.region, "TH")[0]
         decoded = emvqr.decode(merchant.qr)
         proxy = decoded.payable_proxy()
         assert proxy is not None
         signals.report("qr", proxy[1].upper(), confidence=70, source="TH-ACSC")
-        quote = get_quote(hub, debtor, "TH", "100.00")
-        request = PaymentRequest(
-            uetr=str(uuid.uuid4()),
-            quote_id=quote.quote_id,
-            debtor=PartyInput(debtor.name_latin, debtor.account, debtor.psp_id),
-            creditor=PartyInput(merchant.name, merchant.account, merchant.psp),
-            merchant_qr=merchant.qr,
-        )
-        held = run(hub.payments.submit(request, psp_of(debtor)))
+        held = _pay_merchant(hub, debtor, merchant)
         assert held.status is PaymentStatus.HELD
         assert held.risk_reasons[0].startswith("scam_signal_on_creditor_qr")
         assert_ledgers_balance(hub)
@@ -301,6 +298,15 @@ class _HubDirectory:
         return self._open().reference.country(code)
 
 
+def _proxy_checking_hub(tmp_path: Path) -> Iterator[Hub]:
+    """A hub whose only rule checks a declared proxy against the hub's own directory."""
+    late = _HubDirectory()
+    assessor = RulesAssessor(_only(), directory=late, reference=late)  # type: ignore[arg-type]
+    for hub in _hub(tmp_path, assessor):
+        late.hub = hub
+        yield hub
+
+
 def _declared(hub: Hub, creditor: Customer, proxy_of: Customer, amount: str = "100.00") -> Payment:
     debtor = richest(hub, "SG")
     quote = get_quote(hub, debtor, "TH", amount)
@@ -314,10 +320,7 @@ def _declared(hub: Hub, creditor: Customer, proxy_of: Customer, amount: str = "1
 def test_a_declared_proxy_of_another_account_holds_the_payment_until_reviewed(
     tmp_path: Path,
 ) -> None:
-    late = _HubDirectory()
-    assessor = RulesAssessor(_only(), directory=late, reference=late)  # type: ignore[arg-type]
-    for hub in _hub(tmp_path, assessor):
-        late.hub = hub
+    for hub in _proxy_checking_hub(tmp_path):
         creditor, other = hub.region.customers_of("TH")[:2]
         assert _declared(hub, creditor, creditor).status is PaymentStatus.SETTLED
         held = _declared(hub, creditor, other)
@@ -347,8 +350,7 @@ def test_a_report_on_a_national_number_holds_a_payment_declaring_it_in_internati
     for hub in _hub(tmp_path, assessor):
         late.hub = hub
         debtor = richest(hub, "SG")
-        creditor = next(c for c in hub.region.customers_of("TH") if "MOBILE" in dict(c.proxies))
-        mobile = dict(creditor.proxies)["MOBILE"]
+        creditor, mobile = _mobile_creditor(hub)
         national = "0" + mobile[3:]
         # The exchange reads a report on the national form in Thailand as the E.164 number.
         thai_mobile = hub.reference.country("TH").address_type("MOBILE")  # type: ignore[union-attr]
@@ -369,13 +371,9 @@ def test_a_report_on_a_national_number_holds_a_payment_declaring_it_in_internati
 def test_a_declared_proxy_written_another_way_settles_when_it_is_the_creditors(
     tmp_path: Path,
 ) -> None:
-    late = _HubDirectory()
-    assessor = RulesAssessor(_only(), directory=late, reference=late)  # type: ignore[arg-type]
-    for hub in _hub(tmp_path, assessor):
-        late.hub = hub
+    for hub in _proxy_checking_hub(tmp_path):
         debtor = richest(hub, "SG")
-        creditor = next(c for c in hub.region.customers_of("TH") if "MOBILE" in dict(c.proxies))
-        mobile = dict(creditor.proxies)["MOBILE"]
+        creditor, mobile = _mobile_creditor(hub)
         for written in (_spaced(mobile), "0" + mobile[3:], f"+66 ({mobile[3:5]}) {mobile[5:]}"):
             quote = get_quote(hub, debtor, "TH", "100.00")
             request = replace(
@@ -386,26 +384,11 @@ def test_a_declared_proxy_written_another_way_settles_when_it_is_the_creditors(
         assert_ledgers_balance(hub)
 
 
-def _pay_merchant(hub: Hub, debtor: Customer, merchant: Merchant) -> Payment:
-    """``debtor`` pays 100.00 of its currency to ``merchant`` by its QR code."""
-    quote = get_quote(hub, debtor, merchant.country, "100.00")
-    request = PaymentRequest(
-        uetr=str(uuid.uuid4()),
-        quote_id=quote.quote_id,
-        debtor=PartyInput(debtor.name_latin, debtor.account, debtor.psp_id),
-        creditor=PartyInput(merchant.name, merchant.account, merchant.psp),
-        merchant_qr=merchant.qr,
-    )
-    return run(hub.payments.submit(request, psp_of(debtor)))  # type: ignore[no-any-return]
-
-
 @pytest.mark.parametrize("country", ["BN", "MM", "IN"])
 def test_a_report_on_a_generic_template_merchant_qr_id_holds_and_then_blocks_its_payment(
     tmp_path: Path, country: str
 ) -> None:
-    signals = InMemorySignals()
-    assessor = RulesAssessor(_only(signals_enabled=True), signals=signals)
-    for hub in _hub(tmp_path, assessor):
+    for hub, signals in _signals_hub(tmp_path):
         debtor = richest(hub, "SG")
         merchant = merchants_in(hub.region, country)[0]
         assert emvqr.decode(merchant.qr).payable_proxy() is None  # Scheme "unknown".

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from testkit import every_rule_off  # type: ignore[import-not-found]
 
 from lintas.adapters.sandbox import SandboxReference
 from lintas.codecs import emvqr
@@ -20,7 +21,7 @@ from lintas.domain.payment import Party, Payment
 from lintas.matching import SanctionsEntry, SanctionsList
 from lintas.ports.clock import FixedClock
 from lintas.ports.directory import AccountHolder
-from lintas.ports.risk import RiskContext, RiskOutcome
+from lintas.ports.risk import RiskContext, RiskDecision, RiskOutcome
 from lintas.ports.signals import InMemorySignals
 from lintas.sandbox.merchants import merchants_in
 from lintas.sandbox.region import build_region
@@ -58,15 +59,7 @@ def _screening(threshold: float = 0.8) -> ScreeningService:
 
 def _rules(**overrides: Any) -> RiskRules:
     """Every rule off except those switched on in ``overrides``."""
-    fields: dict[str, Any] = {
-        "sanctions_enabled": False,
-        "signals_enabled": False,
-        "velocity_enabled": False,
-        "new_payee_enabled": False,
-        "verification_enabled": False,
-    }
-    fields.update(overrides)
-    return RiskRules(**fields)
+    return RiskRules(**every_rule_off(**overrides))
 
 
 def _context(holder: AccountHolder = HOLDER) -> RiskContext:
@@ -373,14 +366,22 @@ def _signals_assessor(signals: InMemorySignals, **rules: Any) -> RulesAssessor:
     )
 
 
+def _after_one_report(
+    payment: Payment, kind: str, value: str, context: RiskContext
+) -> RiskDecision:
+    """The signals rule's decision on ``payment`` once one organisation has reported
+    ``value``."""
+    signals = InMemorySignals()
+    signals.report(kind, value, confidence=70, source="AOC-TH")
+    return _signals_assessor(signals).assess(payment, context)
+
+
 @pytest.mark.parametrize("declared", ["+66 81-234-5678", "0812345678", "(081) 234.5678"])
 def test_a_report_on_a_number_holds_a_payment_that_declares_it_written_another_way(
     make_payment: MakePayment, declared: str
 ) -> None:
-    signals = InMemorySignals()
     # The exchange stores a report on "0812345678" (TH) as the number in E.164.
-    signals.report("phone", TH_MOBILE, confidence=70, source="AOC-TH")
-    decision = _signals_assessor(signals).assess(make_payment(), _declared(declared))
+    decision = _after_one_report(make_payment(), "phone", TH_MOBILE, _declared(declared))
     assert decision.outcome is RiskOutcome.HOLD, decision
     assert decision.reasons[0].startswith("scam_signal_on_creditor_phone: 1 active report")
 
@@ -398,10 +399,8 @@ def test_an_international_number_is_read_even_without_the_reference_data(
 def test_a_report_on_a_proxy_holds_a_payment_that_declares_it_with_separators(
     make_payment: MakePayment,
 ) -> None:
-    signals = InMemorySignals()
-    signals.report("proxy", "TH:NATIONAL_ID:1101700123456", confidence=70, source="AOC-TH")
     context = _declared("1-1017-00123-45-6", address_type="NATIONAL_ID")
-    decision = _signals_assessor(signals).assess(make_payment(), context)
+    decision = _after_one_report(make_payment(), "proxy", "TH:NATIONAL_ID:1101700123456", context)
     assert decision.outcome is RiskOutcome.HOLD, decision
     assert decision.reasons[0].startswith("scam_signal_on_creditor_proxy: 1 active report")
 
@@ -409,9 +408,7 @@ def test_a_report_on_a_proxy_holds_a_payment_that_declares_it_with_separators(
 def test_an_unreadable_declared_proxy_is_still_looked_up_and_never_raises(
     make_payment: MakePayment,
 ) -> None:
-    signals = InMemorySignals()
-    signals.report("phone", "12", confidence=70, source="AOC-TH")
-    decision = _signals_assessor(signals).assess(make_payment(), _declared("12"))
+    decision = _after_one_report(make_payment(), "phone", "12", _declared("12"))
     assert decision.outcome is RiskOutcome.HOLD, decision
 
 

@@ -6,26 +6,30 @@ http://127.0.0.1:8000) and prints JSON with ``--json``.
 
 from __future__ import annotations
 
-import json as jsonlib
 import os
-import sys
 import uuid
+from contextlib import closing
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Any
 
-import httpx
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from lintas.domain.money import is_plain_decimal
+from lintas.entrypoints.cli_common import (
+    SERVER_DEFAULT,
+    AsJson,
+    Key,
+    Server,
+    exit_on_hub_error,
+    out,
+    print_json,
+)
 from lintas.entrypoints.cli_iso import iso_app
 from lintas.entrypoints.cli_qr import qr_app
 from lintas.entrypoints.cli_screening import lists_app, screen
 from lintas.entrypoints.cli_signals import check, signals_app
-from lintas.entrypoints.client import HubClient, HubError
-
-SERVER_DEFAULT: Final = "http://127.0.0.1:8000"
+from lintas.entrypoints.client import HubClient
 
 app = typer.Typer(
     name="lintas",
@@ -45,38 +49,6 @@ app.add_typer(signals_app, name="signals")
 app.command(name="check")(check)
 app.add_typer(lists_app, name="lists")
 app.command(name="screen")(screen)
-
-out = Console()
-err = Console(stderr=True)
-
-Server = Annotated[
-    str,
-    typer.Option("--server", envvar="LINTAS_URL", help="URL of the hub to talk to."),
-]
-AsJson = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-Key = Annotated[
-    str | None,
-    typer.Option(
-        "--key",
-        envvar="LINTAS_API_KEY",
-        help="API key to send; in the sandbox it is looked up for you when omitted.",
-    ),
-]
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(jsonlib.dumps(value, indent=2, ensure_ascii=False) + "\n")
-
-
-def _fail(e: HubError | httpx.HTTPError) -> typer.Exit:
-    if isinstance(e, HubError):
-        err.print(
-            f"[red]refused[/red] {e.status} {e.reason}: {e.detail}"
-            + (f" ({e.code})" if e.code else "")
-        )
-    else:
-        err.print(f"[red]cannot reach the hub[/red]: {e}")
-    return typer.Exit(1)
 
 
 @app.command()
@@ -182,12 +154,10 @@ def countries(server: Server = SERVER_DEFAULT, as_json: AsJson = False) -> None:
 
     Example: lintas countries
     """
-    try:
+    with exit_on_hub_error():
         data = HubClient(server).countries()
-    except (HubError, httpx.HTTPError) as e:
-        raise _fail(e) from None
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     table = Table("Country", "Name", "IPS", "Currency", "Max amount", "Address types")
     for c in data:
@@ -226,14 +196,12 @@ def quote(
     Example: lintas quote --from SG --to TH --amount 100.00
     """
     client = HubClient(server)
-    try:
+    with exit_on_hub_error():
         quotes = client.quotes(
             source.upper(), destination.upper(), amount, currency, psp=psp, key=key
         )
-    except (HubError, httpx.HTTPError) as e:
-        raise _fail(e) from None
     if as_json:
-        _print_json(quotes)
+        print_json(quotes)
         return
     table = Table("Quote", "FXP", "Rate", "Debited", "Credited", "Fees", "Expires")
     for q in quotes["quotes"]:
@@ -308,7 +276,7 @@ def resolve(
                 param_hint=option,
             )
     client = HubClient(server)
-    try:
+    with closing(client), exit_on_hub_error():
         data = client.resolve(
             country.upper(),
             address_type.upper(),
@@ -318,12 +286,8 @@ def resolve(
             amount=amount,
             tip=tip,
         )
-    except (HubError, httpx.HTTPError) as e:
-        raise _fail(e) from None
-    finally:
-        client.close()
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     out.print(
         f"{data['displayName']}  account {data['account']} at {data['agentName']} ({data['agent']})"
@@ -431,7 +395,7 @@ def pay(
     assert destination is not None and amount is not None
     assert address_type is not None and value is not None
     client = HubClient(server)
-    try:
+    with exit_on_hub_error():
         result = client.pay(
             source=source.upper(),
             destination=destination.upper(),
@@ -445,10 +409,8 @@ def pay(
             uetr=uetr or str(uuid.uuid4()),
             key=key,
         )
-    except (HubError, httpx.HTTPError) as e:
-        raise _fail(e) from None
     if as_json:
-        _print_json(result)
+        print_json(result)
     else:
         out.print(_payment_line(result))
     raise typer.Exit(0 if result["status"] == "ACCC" else 2)
@@ -481,7 +443,7 @@ def _pay_qr(
     tip: str | None,
 ) -> None:
     client = HubClient(server)
-    try:
+    with exit_on_hub_error():
         result = client.pay_qr(
             source=source.upper(),
             qr=qr,
@@ -495,11 +457,9 @@ def _pay_qr(
             key=key,
             tip=tip,
         )
-    except (HubError, httpx.HTTPError) as e:
-        raise _fail(e) from None
     payment = result["payment"]
     if as_json:
-        _print_json(result)
+        print_json(result)
     else:
         out.print(_qr_line(result["payee"]))
         out.print(_payment_line(payment))
@@ -548,12 +508,10 @@ def status(
 
     Example: lintas status 5f1c2a7e-8d3b-4c1e-9f0a-2b3c4d5e6f70 --key $KEY
     """
-    try:
+    with exit_on_hub_error():
         p = HubClient(server).payment(uetr, key=key)
-    except (HubError, httpx.HTTPError) as e:
-        raise _fail(e) from None
     if as_json:
-        _print_json(p)
+        print_json(p)
         return
     out.print(
         f"{p['uetr']}  {p['status']} ({p['state']})  "
@@ -569,12 +527,10 @@ def reconcile(server: Server = SERVER_DEFAULT, as_json: AsJson = False) -> None:
 
     Example: lintas reconcile
     """
-    try:
+    with exit_on_hub_error():
         data = HubClient(server).reconciliation()
-    except (HubError, httpx.HTTPError) as e:
-        raise _fail(e) from None
     if as_json:
-        _print_json(data)
+        print_json(data)
     else:
         table = Table(
             "Ledger",
@@ -610,12 +566,10 @@ def sandbox_customers(
 
     Example: lintas sandbox customers --country TH --limit 5
     """
-    try:
+    with exit_on_hub_error():
         data = HubClient(server).customers(country.upper(), limit)
-    except (HubError, httpx.HTTPError) as e:
-        raise _fail(e) from None
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     table = Table("Id", "Name", "Latin", "Agent", "Account", "Proxies")
     for c in data["customers"]:
@@ -643,12 +597,10 @@ def sandbox_merchants(
 
     Example: lintas sandbox merchants --country TH --limit 5
     """
-    try:
+    with exit_on_hub_error():
         data = HubClient(server).merchants(country.upper(), limit)
-    except (HubError, httpx.HTTPError) as e:
-        raise _fail(e) from None
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     table = Table("Id", "Name", "City", "MCC", "Agent", "Account", "QR code")
     for m in data["merchants"]:
@@ -662,12 +614,10 @@ def sandbox_keys(server: Server = SERVER_DEFAULT, as_json: AsJson = False) -> No
 
     Example: lintas sandbox keys
     """
-    try:
+    with exit_on_hub_error():
         data = HubClient(server).keys()
-    except (HubError, httpx.HTTPError) as e:
-        raise _fail(e) from None
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     table = Table("Participant", "Role", "Country", "API key")
     for k in data["keys"]:

@@ -5,8 +5,6 @@ Register with ``app.add_typer(iso_app, name="iso")`` in ``cli.py``.
 
 from __future__ import annotations
 
-import json as jsonlib
-import sys
 from pathlib import Path
 from typing import Annotated, Final
 
@@ -14,10 +12,10 @@ import httpx
 import typer
 
 from lintas.codecs import iso20022 as iso
+from lintas.entrypoints.cli_common import SERVER_DEFAULT, print_json
 from lintas.entrypoints.client import TIMEOUT_S, HubClient, HubError
 from lintas.services.iso_gateway import participant_of
 
-SERVER_DEFAULT: Final = "http://127.0.0.1:8000"
 #: Files larger than this are not read (a message is refused beyond MESSAGE_BYTES_MAX anyway).
 FILE_BYTES_MAX: Final = 4 * iso.MESSAGE_BYTES_MAX
 #: Which endpoint takes which message.
@@ -75,7 +73,7 @@ def validate(
             "reasonCode": report.reason_code,
             "problems": [{"path": p.path, "message": p.message} for p in report.problems],
         }
-        sys.stdout.write(jsonlib.dumps(value, indent=2, ensure_ascii=False) + "\n")
+        print_json(value)
     else:
         verdict = "valid" if report.valid else f"invalid ({len(report.problems)} problem(s))"
         typer.echo(f"{file}: {report.message_id or 'unknown message'}: {verdict}")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json as jsonlib
-import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -19,16 +17,13 @@ from lintas.codecs.emvqr import (
     render_svg,
     to_json,
 )
+from lintas.entrypoints.cli_common import print_json
 
 qr_app = typer.Typer(
     help="Decode and build EMVCo merchant QR codes of every ASEAN scheme.\n\n"
     "Example: lintas qr decode 000201010211...6304ABCD",
     no_args_is_help=True,
 )
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(jsonlib.dumps(value, indent=2, ensure_ascii=False) + "\n")
 
 
 @qr_app.command("decode")
@@ -48,7 +43,7 @@ def decode_command(
     qr = decode(payload, strict=strict)
     data = to_json(qr)
     if as_json:
-        _print_json(data)
+        print_json(data)
     else:
         typer.echo(f"valid:      {'yes' if qr.valid else 'no'}")
         for label, issues in (("error", qr.errors), ("warning", qr.warnings)):

@@ -8,19 +8,24 @@ operator key): the path is made absolute here, so run it where the hub runs.
 
 from __future__ import annotations
 
-import json as jsonlib
-import sys
 from pathlib import Path
 from typing import Annotated, Any, Final
 
 import httpx
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from lintas.entrypoints.cli_common import (
+    SERVER_DEFAULT,
+    AsJson,
+    Key,
+    Server,
+    exit_on_hub_error,
+    out,
+    print_json,
+)
 from lintas.entrypoints.client import TIMEOUT_S, HubClient, HubError
 
-SERVER_DEFAULT: Final = "http://127.0.0.1:8000"
 OPERATOR: Final = "OPERATOR"
 
 lists_app = typer.Typer(
@@ -28,37 +33,6 @@ lists_app = typer.Typer(
     no_args_is_help=True,
     rich_markup_mode=None,
 )
-
-out = Console()
-err = Console(stderr=True)
-
-Server = Annotated[
-    str, typer.Option("--server", envvar="LINTAS_URL", help="URL of the hub to talk to.")
-]
-AsJson = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
-Key = Annotated[
-    str | None,
-    typer.Option(
-        "--key",
-        envvar="LINTAS_API_KEY",
-        help="API key to send; in the sandbox it is looked up for you when omitted.",
-    ),
-]
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(jsonlib.dumps(value, indent=2, ensure_ascii=False) + "\n")
-
-
-def _fail(e: HubError | httpx.HTTPError) -> typer.Exit:
-    if isinstance(e, HubError):
-        err.print(
-            f"[red]refused[/red] {e.status} {e.reason}: {e.detail}"
-            + (f" ({e.code})" if e.code else "")
-        )
-    else:
-        err.print(f"[red]cannot reach the hub[/red]: {e}")
-    return typer.Exit(1)
 
 
 def call_hub(
@@ -114,12 +88,10 @@ def screen(
         body["country"] = country.upper()
     if threshold is not None:
         body["threshold"] = threshold
-    try:
+    with exit_on_hub_error():
         data = call_hub(server, "POST", "/v1/screening", key=key, json=body)
-    except (HubError, httpx.HTTPError) as e:
-        raise _fail(e) from None
     if as_json:
-        _print_json(data)
+        print_json(data)
     elif not data["hits"]:
         out.print(f"no hit at or above {data['threshold']:.2f}")
     else:
@@ -138,12 +110,10 @@ def lists_status(key: Key = None, server: Server = SERVER_DEFAULT, as_json: AsJs
 
     Example: lintas lists status
     """
-    try:
+    with exit_on_hub_error():
         data = call_hub(server, "GET", "/v1/lists", key=key)
-    except (HubError, httpx.HTTPError) as e:
-        raise _fail(e) from None
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     if not data["lists"]:
         out.print("no sanctions list is loaded")
@@ -176,12 +146,10 @@ def lists_load(
     Example: lintas lists load ../shared/data/sanctions/un-sc-consolidated-2020-11-24.xml
     """
     body = {"path": str(file.expanduser().resolve())}
-    try:
+    with exit_on_hub_error():
         data = call_hub(server, "POST", "/v1/lists", key=key, participant=OPERATOR, json=body)
-    except (HubError, httpx.HTTPError) as e:
-        raise _fail(e) from None
     if as_json:
-        _print_json(data)
+        print_json(data)
         return
     out.print(
         f"loaded {data['name']} ({data['asOf'] or 'undated'}): {data['entryCount']} entries, "

@@ -10,8 +10,6 @@ running: the signals have their own connection and take turns with it); ``lookup
 
 from __future__ import annotations
 
-import json as jsonlib
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Final
@@ -19,7 +17,6 @@ from typing import Annotated, Any, Final
 import httpx
 import msgspec
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from lintas.adapters import stix
@@ -29,13 +26,13 @@ from lintas.bootstrap import DB_PATH_DEFAULT, SEED_DEFAULT
 from lintas.domain.errors import LintasError
 from lintas.domain.signals import SignalInput
 from lintas.entrypoints.api.routes_signals import SignalIn
+from lintas.entrypoints.cli_common import SERVER_DEFAULT, AsJson, err, out, print_json
 from lintas.entrypoints.client import TIMEOUT_S, HubClient, HubError
 from lintas.ports.clock import SystemClock
 from lintas.ports.directory import Participant
 from lintas.sandbox.region import build_region
 from lintas.services.signals import SignalsService, viewer_of
 
-SERVER_DEFAULT: Final = "http://127.0.0.1:8000"
 #: A JSON line longer than this is refused (a signal is a few hundred bytes).
 LINE_BYTES_MAX: Final = 16 * 1024
 #: The customers the sandbox region is built with here (only its reference data is used).
@@ -49,11 +46,7 @@ signals_app = typer.Typer(
     rich_markup_mode=None,
 )
 
-out = Console()
-err = Console(stderr=True)
-
 Server = Annotated[str, typer.Option("--server", envvar="LINTAS_URL", help="URL of the hub.")]
-AsJson = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 Key = Annotated[
     str | None,
     typer.Option("--key", envvar="LINTAS_API_KEY", help="API key (sandbox: looked up for --as)."),
@@ -65,15 +58,15 @@ As = Annotated[
         help="Participant to act as (sandbox): a PSP, an anti-scam centre (NSRC-MY) or OPERATOR.",
     ),
 ]
+TargetType = Annotated[
+    str,
+    typer.Argument(metavar="TYPE", help="account, phone, proxy, url, domain, email, wallet or qr."),
+]
 Db = Annotated[Path, typer.Option("--db", help="SQLite file of the hub.")]
 Country = Annotated[str | None, typer.Option(help="Country of a national number or a proxy.")]
 Bank = Annotated[str | None, typer.Option(help="BIC of an account.")]
 Chain = Annotated[str | None, typer.Option(help="Chain of a wallet (BTC, ETH, TRX...).")]
 ProxyType = Annotated[str | None, typer.Option("--proxy-type", help="Proxy type of a proxy.")]
-
-
-def _print_json(value: Any) -> None:
-    sys.stdout.write(jsonlib.dumps(value, indent=2, ensure_ascii=False) + "\n")
 
 
 def _fail(e: HubError | httpx.HTTPError | LintasError) -> typer.Exit:
@@ -105,8 +98,18 @@ def _query(
     return {k: v for k, v in q.items() if v}
 
 
-def _key(client: HubClient, key: str | None, participant: str) -> str:
-    return key or client.key_for(participant)
+def _call_as(
+    server: str, participant: str, key: str | None, method: str, path: str, **kw: Any
+) -> Any:
+    """One request to the hub with ``key`` (sandbox: ``participant``'s); a refusal or an
+    unreachable hub is printed and exits 1."""
+    client = HubClient(server)
+    try:
+        return client._call(method, path, key=key or client.key_for(participant), **kw)
+    except (HubError, httpx.HTTPError) as e:
+        raise _fail(e) from None
+    finally:
+        client.close()
 
 
 def _local_service(
@@ -202,7 +205,7 @@ def import_(
         store.close()
     result = {"received": len(prepared), "changed": changed, "skipped": skipped}
     if as_json:
-        _print_json(result)
+        print_json(result)
     else:
         out.print(
             f"{len(prepared)} signal(s) read, {changed} stored or updated, "
@@ -240,12 +243,7 @@ def export(
 
 @signals_app.command()
 def lookup(
-    type_: Annotated[
-        str,
-        typer.Argument(
-            metavar="TYPE", help="account, phone, proxy, url, domain, email, wallet or qr."
-        ),
-    ],
+    type_: TargetType,
     value: Annotated[str, typer.Argument(help="The target as written.")],
     country: Country = None,
     bank: Bank = None,
@@ -261,20 +259,10 @@ def lookup(
 
     Example: lintas signals lookup phone "+66 81-234-5678"
     """
-    client = HubClient(server)
-    try:
-        answer = client._call(
-            "GET",
-            "/v1/signals/lookup",
-            key=_key(client, key, participant),
-            params=_query(type_, value, country, bank, chain, proxy_type),
-        )
-    except (HubError, httpx.HTTPError) as e:
-        raise _fail(e) from None
-    finally:
-        client.close()
+    params = _query(type_, value, country, bank, chain, proxy_type)
+    answer = _call_as(server, participant, key, "GET", "/v1/signals/lookup", params=params)
     if as_json:
-        _print_json(answer)
+        print_json(answer)
         return
     out.print(
         f"{answer['type']} {answer['value']}: {answer['activeReports']} active report(s) "
@@ -321,15 +309,9 @@ def report(
             if v
         },
     }
-    client = HubClient(server)
-    try:
-        answer = client._call("POST", "/v1/signals", key=_key(client, key, participant), json=body)
-    except (HubError, httpx.HTTPError) as e:
-        raise _fail(e) from None
-    finally:
-        client.close()
+    answer = _call_as(server, participant, key, "POST", "/v1/signals", json=body)
     if as_json:
-        _print_json(answer)
+        print_json(answer)
     else:
         out.print(
             f"reported {answer['id']}: {answer['type']} {answer['value']} ({answer['tlp']})",
@@ -349,31 +331,16 @@ def withdraw(
 
     Example: lintas signals withdraw 3f1f7a52-9a0e-4d8e-b3c6-0c1f5a8e2d01
     """
-    client = HubClient(server)
-    try:
-        answer = client._call(
-            "PATCH",
-            f"/v1/signals/{signal_id}",
-            key=_key(client, key, participant),
-            json={"status": "withdrawn"},
-        )
-    except (HubError, httpx.HTTPError) as e:
-        raise _fail(e) from None
-    finally:
-        client.close()
+    body = {"status": "withdrawn"}
+    answer = _call_as(server, participant, key, "PATCH", f"/v1/signals/{signal_id}", json=body)
     if as_json:
-        _print_json(answer)
+        print_json(answer)
     else:
         out.print(f"withdrawn {answer['id']}", markup=False)
 
 
 def check(
-    type_: Annotated[
-        str,
-        typer.Argument(
-            metavar="TYPE", help="account, phone, proxy, url, domain, email, wallet or qr."
-        ),
-    ],
+    type_: TargetType,
     value: Annotated[str, typer.Argument(help="What to check, as written.")],
     country: Country = None,
     bank: Bank = None,
@@ -402,7 +369,7 @@ def check(
     except (HubError, httpx.HTTPError) as e:
         raise _fail(e) from None
     if as_json:
-        _print_json(answer)
+        print_json(answer)
         return
     out.print(answer["headline"], markup=False)
     out.print(answer["advice"], markup=False)

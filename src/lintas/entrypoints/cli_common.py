@@ -1,0 +1,63 @@
+"""Plumbing shared by the ``lintas`` commands: the common options, JSON output, and how a
+refusal or an unreachable hub ends a command (a message on stderr, exit 1).
+"""
+
+from __future__ import annotations
+
+import json as jsonlib
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any, Final
+
+import httpx
+import typer
+from rich.console import Console
+
+from lintas.entrypoints.client import HubError
+
+SERVER_DEFAULT: Final = "http://127.0.0.1:8000"
+
+out = Console()
+err = Console(stderr=True)
+
+Server = Annotated[
+    str,
+    typer.Option("--server", envvar="LINTAS_URL", help="URL of the hub to talk to."),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+Key = Annotated[
+    str | None,
+    typer.Option(
+        "--key",
+        envvar="LINTAS_API_KEY",
+        help="API key to send; in the sandbox it is looked up for you when omitted.",
+    ),
+]
+
+
+def print_json(value: Any) -> None:
+    """Write ``value`` to stdout as indented JSON (non-ASCII kept as is)."""
+    sys.stdout.write(jsonlib.dumps(value, indent=2, ensure_ascii=False) + "\n")
+
+
+def fail(e: HubError | httpx.HTTPError) -> typer.Exit:
+    """Print why the hub did not answer (a refusal or no connection); the exit to raise."""
+    if isinstance(e, HubError):
+        err.print(
+            f"[red]refused[/red] {e.status} {e.reason}: {e.detail}"
+            + (f" ({e.code})" if e.code else "")
+        )
+    else:
+        err.print(f"[red]cannot reach the hub[/red]: {e}")
+    return typer.Exit(1)
+
+
+@contextmanager
+def exit_on_hub_error() -> Iterator[None]:
+    """Turn a refusal or an unreachable hub inside the block into ``fail``'s message and
+    exit 1, so that a command prints one line rather than a traceback."""
+    try:
+        yield
+    except (HubError, httpx.HTTPError) as e:
+        raise fail(e) from None
