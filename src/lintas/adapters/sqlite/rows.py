@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypedDict
 
 import msgspec
 
@@ -43,6 +43,44 @@ def _unmoney(v: list[Any]) -> Money:
     return Money(int(v[0]), CurrencyCode(str(v[1])))
 
 
+class _Breakdown(TypedDict):
+    """The seven amounts a payment and its quote's disclosure both carry, by field name."""
+
+    amount_debited: Money
+    principal: Money
+    source_psp_fee: Money
+    scheme_fee: Money
+    interbank_target: Money
+    destination_psp_fee: Money
+    amount_credited: Money
+
+
+def _breakdown(x: Payment | Disclosure) -> dict[str, Any]:
+    """The seven amounts as stored: payments and disclosures use the same keys and order."""
+    return {
+        "debited": _money(x.amount_debited),
+        "principal": _money(x.principal),
+        "srcFee": _money(x.source_psp_fee),
+        "schemeFee": _money(x.scheme_fee),
+        "interbank": _money(x.interbank_target),
+        "dstFee": _money(x.destination_psp_fee),
+        "credited": _money(x.amount_credited),
+    }
+
+
+def _unbreakdown(d: dict[str, Any]) -> _Breakdown:
+    """The inverse of ``_breakdown``, as keyword arguments."""
+    return _Breakdown(
+        amount_debited=_unmoney(d["debited"]),
+        principal=_unmoney(d["principal"]),
+        source_psp_fee=_unmoney(d["srcFee"]),
+        scheme_fee=_unmoney(d["schemeFee"]),
+        interbank_target=_unmoney(d["interbank"]),
+        destination_psp_fee=_unmoney(d["dstFee"]),
+        amount_credited=_unmoney(d["credited"]),
+    )
+
+
 def payment_body(p: Payment) -> bytes:
     """The whole payment as JSON."""
     return _encoder.encode(
@@ -57,13 +95,7 @@ def payment_body(p: Payment) -> bytes:
             "dst": p.destination_country,
             "debtor": [p.debtor.name, p.debtor.account, p.debtor.agent],
             "creditor": [p.creditor.name, p.creditor.account, p.creditor.agent],
-            "debited": _money(p.amount_debited),
-            "principal": _money(p.principal),
-            "srcFee": _money(p.source_psp_fee),
-            "schemeFee": _money(p.scheme_fee),
-            "interbank": _money(p.interbank_target),
-            "dstFee": _money(p.destination_psp_fee),
-            "credited": _money(p.amount_credited),
+            **_breakdown(p),
             "rate": p.exchange_rate,
             "digest": p.request_digest,
             "created": p.created_at.isoformat(),
@@ -88,13 +120,7 @@ def payment_from_body(body: bytes) -> Payment:
         destination_country=d["dst"],
         debtor=Party(*d["debtor"]),
         creditor=Party(*d["creditor"]),
-        amount_debited=_unmoney(d["debited"]),
-        principal=_unmoney(d["principal"]),
-        source_psp_fee=_unmoney(d["srcFee"]),
-        scheme_fee=_unmoney(d["schemeFee"]),
-        interbank_target=_unmoney(d["interbank"]),
-        destination_psp_fee=_unmoney(d["dstFee"]),
-        amount_credited=_unmoney(d["credited"]),
+        **_unbreakdown(d),
         exchange_rate=d["rate"],
         request_digest=d["digest"],
         created_at=datetime.fromisoformat(d["created"]),
@@ -119,13 +145,7 @@ def payment_row(p: Payment) -> tuple[Any, ...]:
 
 def _disclosure(d: Disclosure) -> dict[str, Any]:
     return {
-        "debited": _money(d.amount_debited),
-        "principal": _money(d.principal),
-        "srcFee": _money(d.source_psp_fee),
-        "schemeFee": _money(d.scheme_fee),
-        "interbank": _money(d.interbank_target),
-        "dstFee": _money(d.destination_psp_fee),
-        "credited": _money(d.amount_credited),
+        **_breakdown(d),
         "rate": str(d.exchange_rate),
         "effective": str(d.effective_rate),
     }
@@ -133,13 +153,7 @@ def _disclosure(d: Disclosure) -> dict[str, Any]:
 
 def _undisclosure(d: dict[str, Any]) -> Disclosure:
     return Disclosure(
-        amount_debited=_unmoney(d["debited"]),
-        principal=_unmoney(d["principal"]),
-        source_psp_fee=_unmoney(d["srcFee"]),
-        scheme_fee=_unmoney(d["schemeFee"]),
-        interbank_target=_unmoney(d["interbank"]),
-        destination_psp_fee=_unmoney(d["dstFee"]),
-        amount_credited=_unmoney(d["credited"]),
+        **_unbreakdown(d),
         exchange_rate=Decimal(d["rate"]),
         effective_rate=Decimal(d["effective"]),
     )

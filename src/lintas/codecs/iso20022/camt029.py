@@ -23,6 +23,7 @@ from lintas.codecs.iso20022.models import (
     check_id,
     check_info,
     read_case,
+    read_only_transaction,
     read_original,
     read_reason,
     write_case,
@@ -119,11 +120,7 @@ def build(message: RecallResolution) -> etree._Element:
 def read(doc: Node) -> RecallResolution:
     """A camt.029 ``Document`` as a ``RecallResolution``."""
     body = _r.need(doc, ROOT)
-    details = _r.all(body, "CxlDtls")
-    transactions = _r.all(body, "CxlDtls/TxInfAndSts")
-    if len(details) != 1 or len(transactions) != 1:
-        raise UsageRuleViolated("one_transaction_per_message", "exactly one CxlDtls/TxInfAndSts")
-    tx = transactions[0]
+    tx = read_only_transaction(_r, body, "CxlDtls", "TxInfAndSts")
     pair = (_r.text(body, "Sts/Conf") or "", _r.text(tx, "TxCxlSts") or "")
     status = _STATUS_OF_CODES.get(pair)
     if status is None:

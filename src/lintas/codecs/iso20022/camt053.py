@@ -21,7 +21,7 @@ from typing import Final
 import msgspec
 from lxml import etree
 
-from lintas.codecs.iso20022._xml import Node, Reader, Writer, format_datetime
+from lintas.codecs.iso20022._xml import Node, Reader, Writer
 from lintas.codecs.iso20022.errors import UsageRuleViolated
 from lintas.codecs.iso20022.models import (
     CAMT_053,
@@ -31,6 +31,7 @@ from lintas.codecs.iso20022.models import (
     check_uetr,
     read_account,
     write_account,
+    write_header,
 )
 from lintas.domain.money import CurrencyCode, Money
 
@@ -173,9 +174,7 @@ def build(message: Statement) -> etree._Element:
     m = message
     doc = _w.root("Document")
     body = _w.sub(doc, ROOT)
-    header = _w.sub(body, "GrpHdr")
-    _w.sub(header, "MsgId", m.message_id)
-    _w.sub(header, "CreDtTm", format_datetime(m.created_at))
+    header = write_header(_w, body, m.message_id, m.created_at)
     if m.pagination is not None:
         pagination = _w.sub(header, "MsgPgntn")
         _w.sub(pagination, "PgNb", str(m.pagination.page_number))

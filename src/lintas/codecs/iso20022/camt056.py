@@ -10,7 +10,6 @@ import msgspec
 from lxml import etree
 
 from lintas.codecs.iso20022._xml import Node, Reader, Writer
-from lintas.codecs.iso20022.errors import UsageRuleViolated
 from lintas.codecs.iso20022.models import (
     CAMT_056,
     CaseAssignment,
@@ -18,6 +17,7 @@ from lintas.codecs.iso20022.models import (
     check_id,
     check_info,
     read_case,
+    read_only_transaction,
     read_original,
     read_required_reason,
     write_case,
@@ -80,11 +80,7 @@ def build(message: RecallRequest) -> etree._Element:
 def read(doc: Node) -> RecallRequest:
     """A camt.056 ``Document`` as a ``RecallRequest``."""
     body = _r.need(doc, ROOT)
-    underlying = _r.all(body, "Undrlyg")
-    transactions = _r.all(body, "Undrlyg/TxInf")
-    if len(underlying) != 1 or len(transactions) != 1:
-        raise UsageRuleViolated("one_transaction_per_message", "exactly one Undrlyg/TxInf")
-    tx = transactions[0]
+    tx = read_only_transaction(_r, body, "Undrlyg", "TxInf")
     cancellation_id = _r.required(tx, "CxlId", "cancellation_id_is_required", "TxInf/CxlId")
     amount = _r.required_money(
         tx, "OrgnlIntrBkSttlmAmt", "original_amount_is_required", "OrgnlIntrBkSttlmAmt"

@@ -66,6 +66,14 @@ def check_moment(name: str, value: datetime) -> None:
         raise UsageRuleViolated("date_time_needs_an_offset", f"{name} has no UTC offset")
 
 
+def check_agents(instructing_bic: str | None, instructed_bic: str | None) -> None:
+    """The optional ``InstgAgt`` and ``InstdAgt`` BICs of a status, request or return."""
+    if instructing_bic is not None:
+        check_bic("InstgAgt", instructing_bic)
+    if instructed_bic is not None:
+        check_bic("InstdAgt", instructed_bic)
+
+
 def check_info(lines: tuple[str, ...]) -> None:
     if len(lines) > ADDITIONAL_INFO_LINES_MAX:
         raise UsageRuleViolated(
@@ -170,6 +178,46 @@ def write_agent(writer: Writer, parent: etree._Element, rel: str, bic: str | Non
     """An agent identified by its BICFI (``rel/FinInstnId/BICFI``), when given."""
     if bic is not None:
         writer.sub(parent, f"{rel}/FinInstnId/BICFI", bic)
+
+
+def write_header(
+    writer: Writer,
+    body: etree._Element,
+    message_id: str,
+    created_at: datetime,
+    *,
+    instructing_bic: str | None = None,
+    instructed_bic: str | None = None,
+) -> etree._Element:
+    """``GrpHdr`` with its ``MsgId`` and ``CreDtTm``, then ``InstgAgt`` and ``InstdAgt`` when
+    given (a status report or request); the caller adds what follows them."""
+    header = writer.sub(body, "GrpHdr")
+    writer.sub(header, "MsgId", message_id)
+    writer.sub(header, "CreDtTm", format_datetime(created_at))
+    write_agent(writer, header, "InstgAgt", instructing_bic)
+    write_agent(writer, header, "InstdAgt", instructed_bic)
+    return header
+
+
+def write_settlement_header(
+    writer: Writer, body: etree._Element, message_id: str, created_at: datetime, clearing: str
+) -> None:
+    """The ``GrpHdr`` of a payment (pacs.008, pacs.004): one transaction, settled by
+    clearing in the IPS ``clearing`` (``SttlmInf/ClrSys/Prtry``)."""
+    header = write_header(writer, body, message_id, created_at)
+    writer.sub(header, "NbOfTxs", "1")
+    settlement = writer.sub(header, "SttlmInf")
+    writer.sub(settlement, "SttlmMtd", "CLRG")
+    writer.sub(settlement, "ClrSys/Prtry", clearing)
+
+
+def read_only_transaction(reader: Reader, body: Node, block: str, transaction: str) -> Node:
+    """The one ``block/transaction`` of a message that carries exactly one of each."""
+    blocks = reader.all(body, block)
+    transactions = reader.all(body, f"{block}/{transaction}")
+    if len(blocks) != 1 or len(transactions) != 1:
+        raise UsageRuleViolated("one_transaction_per_message", f"exactly one {block}/{transaction}")
+    return transactions[0]
 
 
 class CaseAssignment(msgspec.Struct, frozen=True, gc=False):

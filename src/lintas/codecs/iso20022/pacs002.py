@@ -36,13 +36,13 @@ from lintas.codecs.iso20022.errors import UsageRuleViolated
 from lintas.codecs.iso20022.models import (
     PACS_002,
     OriginalReference,
-    check_bic,
+    check_agents,
     check_id,
     check_info,
     check_moment,
     check_uetr,
     read_original,
-    write_agent,
+    write_header,
     write_original,
 )
 
@@ -121,12 +121,7 @@ class StatusReport(msgspec.Struct, frozen=True, gc=False):
         check_info(self.additional_info)
         if self.accepted_at is not None:
             check_moment("AccptncDtTm", self.accepted_at)
-        for name, bic in (
-            ("InstgAgt", self.instructing_agent_bic),
-            ("InstdAgt", self.instructed_agent_bic),
-        ):
-            if bic is not None:
-                check_bic(name, bic)
+        check_agents(self.instructing_agent_bic, self.instructed_agent_bic)
         if self.status in (TransactionStatus.REJECTED, TransactionStatus.BLOCKED):
             if self.reason is None:
                 raise UsageRuleViolated(
@@ -147,11 +142,14 @@ def build(message: StatusReport) -> etree._Element:
     m = message
     doc = _w.root("Document")
     body = _w.sub(doc, ROOT)
-    header = _w.sub(body, "GrpHdr")
-    _w.sub(header, "MsgId", m.message_id)
-    _w.sub(header, "CreDtTm", format_datetime(m.created_at))
-    write_agent(_w, header, "InstgAgt", m.instructing_agent_bic)
-    write_agent(_w, header, "InstdAgt", m.instructed_agent_bic)
+    write_header(
+        _w,
+        body,
+        m.message_id,
+        m.created_at,
+        instructing_bic=m.instructing_agent_bic,
+        instructed_bic=m.instructed_agent_bic,
+    )
     tx = _w.sub(body, "TxInfAndSts")
     write_original(_w, tx, m.original, "OrgnlUETR")
     _w.sub(tx, "TxSts", m.status.value)

@@ -9,12 +9,12 @@ from typing import Final
 import msgspec
 from lxml import etree
 
-from lintas.codecs.iso20022._xml import Node, Reader, Writer, format_datetime
+from lintas.codecs.iso20022._xml import Node, Reader, Writer
 from lintas.codecs.iso20022.errors import UsageRuleViolated
 from lintas.codecs.iso20022.models import (
     PACS_004,
     OriginalReference,
-    check_bic,
+    check_agents,
     check_id,
     check_info,
     check_moment,
@@ -23,6 +23,7 @@ from lintas.codecs.iso20022.models import (
     write_agent,
     write_original,
     write_reason,
+    write_settlement_header,
 )
 from lintas.domain.money import Money
 
@@ -73,12 +74,7 @@ class PaymentReturn(msgspec.Struct, frozen=True, gc=False):
         check_id("ClrSys", self.clearing_system)
         check_id("RtrId", self.return_id)
         check_info(self.additional_info)
-        for name, bic in (
-            ("InstgAgt", self.instructing_agent_bic),
-            ("InstdAgt", self.instructed_agent_bic),
-        ):
-            if bic is not None:
-                check_bic(name, bic)
+        check_agents(self.instructing_agent_bic, self.instructed_agent_bic)
         if self.returned_amount.currency != self.original_settlement_amount.currency:
             raise UsageRuleViolated(
                 "a_return_is_in_the_original_currency",
@@ -98,13 +94,7 @@ def build(message: PaymentReturn) -> etree._Element:
     m = message
     doc = _w.root("Document")
     body = _w.sub(doc, ROOT)
-    header = _w.sub(body, "GrpHdr")
-    _w.sub(header, "MsgId", m.message_id)
-    _w.sub(header, "CreDtTm", format_datetime(m.created_at))
-    _w.sub(header, "NbOfTxs", "1")
-    settlement = _w.sub(header, "SttlmInf")
-    _w.sub(settlement, "SttlmMtd", "CLRG")
-    _w.sub(settlement, "ClrSys/Prtry", m.clearing_system)
+    write_settlement_header(_w, body, m.message_id, m.created_at, m.clearing_system)
     tx = _w.sub(body, "TxInf")
     _w.sub(tx, "RtrId", m.return_id)
     write_original(_w, tx, m.original, "OrgnlUETR")

@@ -48,6 +48,7 @@ from lintas.codecs.iso20022.models import (
     check_moment,
     check_uetr,
     write_account,
+    write_settlement_header,
 )
 from lintas.domain.money import Money
 
@@ -167,13 +168,7 @@ def build(message: CreditTransfer) -> etree._Element:
     m = message
     doc = _w.root("Document")
     body = _w.sub(doc, ROOT)
-    header = _w.sub(body, "GrpHdr")
-    _w.sub(header, "MsgId", m.message_id)
-    _w.sub(header, "CreDtTm", format_datetime(m.created_at))
-    _w.sub(header, "NbOfTxs", "1")
-    settlement = _w.sub(header, "SttlmInf")
-    _w.sub(settlement, "SttlmMtd", "CLRG")
-    _w.sub(settlement, "ClrSys/Prtry", m.clearing_system)
+    write_settlement_header(_w, body, m.message_id, m.created_at, m.clearing_system)
     tx = _w.sub(body, "CdtTrfTxInf")
     ids = _w.sub(tx, "PmtId")
     _w.sub(ids, "EndToEndId", m.end_to_end_id)

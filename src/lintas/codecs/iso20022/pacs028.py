@@ -8,16 +8,16 @@ from typing import Final
 import msgspec
 from lxml import etree
 
-from lintas.codecs.iso20022._xml import Node, Reader, Writer, format_datetime
+from lintas.codecs.iso20022._xml import Node, Reader, Writer
 from lintas.codecs.iso20022.errors import UsageRuleViolated
 from lintas.codecs.iso20022.models import (
     PACS_028,
     OriginalReference,
-    check_bic,
+    check_agents,
     check_id,
     check_moment,
     read_original,
-    write_agent,
+    write_header,
     write_original,
 )
 
@@ -41,12 +41,7 @@ class StatusRequest(msgspec.Struct, frozen=True, gc=False):
         check_id("MsgId", self.message_id)
         check_moment("CreDtTm", self.created_at)
         check_id("StsReqId", self.status_request_id)
-        for name, bic in (
-            ("InstgAgt", self.instructing_agent_bic),
-            ("InstdAgt", self.instructed_agent_bic),
-        ):
-            if bic is not None:
-                check_bic(name, bic)
+        check_agents(self.instructing_agent_bic, self.instructed_agent_bic)
 
 
 def build(message: StatusRequest) -> etree._Element:
@@ -54,11 +49,14 @@ def build(message: StatusRequest) -> etree._Element:
     m = message
     doc = _w.root("Document")
     body = _w.sub(doc, ROOT)
-    header = _w.sub(body, "GrpHdr")
-    _w.sub(header, "MsgId", m.message_id)
-    _w.sub(header, "CreDtTm", format_datetime(m.created_at))
-    write_agent(_w, header, "InstgAgt", m.instructing_agent_bic)
-    write_agent(_w, header, "InstdAgt", m.instructed_agent_bic)
+    write_header(
+        _w,
+        body,
+        m.message_id,
+        m.created_at,
+        instructing_bic=m.instructing_agent_bic,
+        instructed_bic=m.instructed_agent_bic,
+    )
     tx = _w.sub(body, "TxInf")
     _w.sub(tx, "StsReqId", m.status_request_id)
     write_original(_w, tx, m.original, "OrgnlUETR")

@@ -18,6 +18,11 @@ from lintas.services.addressing import QrDetails
 from lintas.services.payments import PartyInput, PaymentRequest
 from lintas.services.quoting import QuoteRequest, RatePost
 
+#: Payments listed by one request at most, and when the caller names no limit.
+PAYMENTS_LIST_MAX: Final = 1000
+PAYMENTS_LIST_DEFAULT: Final = 100
+#: Sandbox customers or merchants listed when the caller names no limit.
+SANDBOX_LIST_DEFAULT: Final = 20
 #: Sandbox customers listed by one request at most.
 CUSTOMERS_LIST_MAX: Final = 200
 #: Sandbox merchants listed by one request at most.
@@ -137,6 +142,30 @@ def _caller(request: Request) -> Participant:
     return request.caller
 
 
+def _limit(request: Request, default: int, limit_max: int) -> int:
+    """The ``limit`` query parameter: 1 to ``limit_max``, ``default`` when not given."""
+    raw = request.query.get("limit", str(default))
+    if not raw.isdigit() or not 1 <= int(raw) <= limit_max:
+        raise InputInvalid("limit_out_of_range", f"limit must be 1 to {limit_max}", field="limit")
+    return int(raw)
+
+
+def _sandbox_country(hub: Hub, request: Request) -> str:
+    """The ``country`` query parameter of a sandbox listing: a connected country's code."""
+    code = request.param("country").upper()
+    if hub.reference.country(code) is None:
+        raise NotFound("country_unknown", f"no country {code!r} is connected", field="country")
+    return code
+
+
+def _sandbox_list_params(limit_max: int) -> tuple[Param, ...]:
+    """The query parameters of a sandbox listing (``_sandbox_country`` and ``_limit``)."""
+    return (
+        Param("country", "country code", example="TH"),
+        Param("limit", f"1 to {limit_max} (default {SANDBOX_LIST_DEFAULT})", required=False),
+    )
+
+
 def build_routes(hub: Hub) -> list[Route]:
     """Every /v1 route, bound to ``hub``."""
 
@@ -222,10 +251,8 @@ def build_routes(hub: Hub) -> list[Route]:
         return Response.json(payment_out(payment))
 
     async def list_payments(request: Request) -> Response:
-        raw = request.query.get("limit", "100")
-        if not raw.isdigit() or not 1 <= int(raw) <= 1000:
-            raise InputInvalid("limit_out_of_range", "limit must be 1 to 1000", field="limit")
-        found = hub.payments.recent(_caller(request), int(raw))
+        limit = _limit(request, PAYMENTS_LIST_DEFAULT, PAYMENTS_LIST_MAX)
+        found = hub.payments.recent(_caller(request), limit)
         return Response.json(s.PaymentsOut([payment_out(p) for p in found]))
 
     async def cases(request: Request) -> Response:
@@ -274,15 +301,9 @@ def build_routes(hub: Hub) -> list[Route]:
         )
 
     async def customers(request: Request) -> Response:
-        code = request.param("country").upper()
-        if hub.reference.country(code) is None:
-            raise NotFound("country_unknown", f"no country {code!r} is connected", field="country")
-        raw = request.query.get("limit", "20")
-        if not raw.isdigit() or not 1 <= int(raw) <= CUSTOMERS_LIST_MAX:
-            raise InputInvalid(
-                "limit_out_of_range", f"limit must be 1 to {CUSTOMERS_LIST_MAX}", field="limit"
-            )
-        found = hub.region.customers_of(code)[: int(raw)]
+        code = _sandbox_country(hub, request)
+        limit = _limit(request, SANDBOX_LIST_DEFAULT, CUSTOMERS_LIST_MAX)
+        found = hub.region.customers_of(code)[:limit]
         return Response.json(
             s.CustomersOut(
                 [
@@ -303,15 +324,9 @@ def build_routes(hub: Hub) -> list[Route]:
         )
 
     async def merchants(request: Request) -> Response:
-        code = request.param("country").upper()
-        if hub.reference.country(code) is None:
-            raise NotFound("country_unknown", f"no country {code!r} is connected", field="country")
-        raw = request.query.get("limit", "20")
-        if not raw.isdigit() or not 1 <= int(raw) <= MERCHANTS_LIST_MAX:
-            raise InputInvalid(
-                "limit_out_of_range", f"limit must be 1 to {MERCHANTS_LIST_MAX}", field="limit"
-            )
-        found = merchants_in(hub.region, code)[: int(raw)]
+        code = _sandbox_country(hub, request)
+        limit = _limit(request, SANDBOX_LIST_DEFAULT, MERCHANTS_LIST_MAX)
+        found = merchants_in(hub.region, code)[:limit]
         return Response.json(
             s.MerchantsOut(
                 [
@@ -452,7 +467,14 @@ def build_routes(hub: Hub) -> list[Route]:
             "List recent payments",
             "The caller's recent payments, newest first (the operator sees all).",
             'curl -s -H "Authorization: Bearer $KEY" "$LINTAS_URL/v1/payments?limit=10"',
-            params=(Param("limit", "1 to 1000 (default 100)", required=False, example="10"),),
+            params=(
+                Param(
+                    "limit",
+                    f"1 to {PAYMENTS_LIST_MAX} (default {PAYMENTS_LIST_DEFAULT})",
+                    required=False,
+                    example="10",
+                ),
+            ),
             response=s.PaymentsOut,
             tag="payments",
         ),
@@ -526,10 +548,7 @@ def build_routes(hub: Hub) -> list[Route]:
             "Fictional parties of a country to pay from or to (sandbox only).",
             'curl -s "$LINTAS_URL/v1/sandbox/customers?country=TH&limit=5"',
             auth=Auth.SANDBOX,
-            params=(
-                Param("country", "country code", example="TH"),
-                Param("limit", f"1 to {CUSTOMERS_LIST_MAX} (default 20)", required=False),
-            ),
+            params=_sandbox_list_params(CUSTOMERS_LIST_MAX),
             response=s.CustomersOut,
             tag="sandbox",
         ),
@@ -542,10 +561,7 @@ def build_routes(hub: Hub) -> list[Route]:
             "counter: resolve the code with addressType QR, then pay it (sandbox only).",
             'curl -s "$LINTAS_URL/v1/sandbox/merchants?country=TH&limit=5"',
             auth=Auth.SANDBOX,
-            params=(
-                Param("country", "country code", example="TH"),
-                Param("limit", f"1 to {MERCHANTS_LIST_MAX} (default 20)", required=False),
-            ),
+            params=_sandbox_list_params(MERCHANTS_LIST_MAX),
             response=s.MerchantsOut,
             tag="sandbox",
         ),

@@ -22,21 +22,21 @@ from lintas.codecs.emvqr.profiles import (
     thailand,
     vietnam,
 )
-from lintas.codecs.emvqr.profiles._base import Found, Reader
+from lintas.codecs.emvqr.profiles._base import (
+    DUITNOW,
+    KHQR,
+    LAOQR,
+    PAYNOW,
+    PROMPTPAY,
+    QRIS,
+    QRPH,
+    UNKNOWN,
+    VIETQR,
+    VNPAY,
+    Found,
+    Reader,
+)
 from lintas.codecs.emvqr.tlv import HEADERS, TEMPLATE_COUNTS, parse_span
-
-#: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
-#: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
-_DUITNOW: Final = Scheme.DUITNOW
-_KHQR: Final = Scheme.KHQR
-_LAOQR: Final = Scheme.LAOQR
-_PAYNOW: Final = Scheme.PAYNOW
-_PROMPTPAY: Final = Scheme.PROMPTPAY
-_QRIS: Final = Scheme.QRIS
-_QRPH: Final = Scheme.QRPH
-_UNKNOWN: Final = Scheme.UNKNOWN
-_VIETQR: Final = Scheme.VIETQR
-_VNPAY: Final = Scheme.VNPAY
 
 #: GUID (upper case) -> reader.
 GUID_READERS: Final[dict[str, Reader]] = {
@@ -61,15 +61,15 @@ _GUID_READERS_AS_WRITTEN: Final[dict[str, Reader]] = {
 
 #: The currencies each scheme settles in; a code in another currency is refused.
 SCHEME_CURRENCIES: Final[dict[Scheme, frozenset[str]]] = {
-    _PROMPTPAY: frozenset({"THB"}),
-    _PAYNOW: frozenset({"SGD"}),
-    _DUITNOW: frozenset({"MYR"}),
-    _QRIS: frozenset({"IDR"}),
-    _VIETQR: frozenset({"VND"}),
-    _VNPAY: frozenset({"VND"}),
-    _QRPH: frozenset({"PHP"}),
-    _KHQR: frozenset({"KHR", "USD"}),
-    _LAOQR: frozenset({"LAK"}),
+    PROMPTPAY: frozenset({"THB"}),
+    PAYNOW: frozenset({"SGD"}),
+    DUITNOW: frozenset({"MYR"}),
+    QRIS: frozenset({"IDR"}),
+    VIETQR: frozenset({"VND"}),
+    VNPAY: frozenset({"VND"}),
+    QRPH: frozenset({"PHP"}),
+    KHQR: frozenset({"KHR", "USD"}),
+    LAOQR: frozenset({"LAK"}),
 }
 
 #: Acquirer templates of QRIS sit in 26-45 (46-51 are national/reserved in Indonesia).
@@ -122,7 +122,7 @@ def read_account(
         if error is not None:
             code = "unreserved_template_malformed" if unreserved else "template_malformed"
             found.append((code, f"tag {tag}: {error.message} ({error.code})"))
-            return MerchantAccount(_UNKNOWN, tag, "", (), (("raw", text[start:end]),))
+            return MerchantAccount(UNKNOWN, tag, "", (), (("raw", text[start:end]),))
     guid = subs.get("00", "")
     # Most generators write the GUID as registered (or in lower case); only then try it
     # case-insensitively.
@@ -132,5 +132,5 @@ def read_account(
         if reader is None:
             reader = _COUNTRY_READERS.get(country, _NO_READERS).get(tag)
             if reader is None:
-                return MerchantAccount(_UNKNOWN, tag, guid, tuple(subs.items()), (), None, 9)
+                return MerchantAccount(UNKNOWN, tag, guid, tuple(subs.items()), (), None, 9)
     return reader(tag, guid, subs, found)

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
-from lintas.codecs.emvqr.profiles._base import Found, fail, is_digits
-
-#: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
-#: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
-_MERCHANT_ID: Final = AddressType.MERCHANT_ID
-_QRIS: Final = Scheme.QRIS
+from lintas.codecs.emvqr.model import MerchantAccount
+from lintas.codecs.emvqr.profiles._base import MERCHANT_ID, QRIS, Found, fail, is_digits
 
 QRIS_NATIONAL_GUID: Final = "ID.CO.QRIS.WWW"
 #: Merchant criteria: micro, small, medium, large, regular (non-business) and others.
@@ -27,8 +22,8 @@ def read_national(tag: str, guid: str, subs: dict[str, str], found: Found) -> Me
         fail(found, tag, "qris_criteria_invalid", f"merchant criteria {criteria!r} is not known")
     if nmid is None:
         fail(found, tag, "qris_nmid_missing", "the QRIS national template has no NMID (02)")
-        return MerchantAccount(_QRIS, tag, guid, tuple(subs.items()), fields, None, 0)
-    return MerchantAccount(_QRIS, tag, guid, tuple(subs.items()), fields, (_MERCHANT_ID, nmid), 0)
+        return MerchantAccount(QRIS, tag, guid, tuple(subs.items()), fields, None, 0)
+    return MerchantAccount(QRIS, tag, guid, tuple(subs.items()), fields, (MERCHANT_ID, nmid), 0)
 
 
 def read_acquirer(tag: str, guid: str, subs: dict[str, str], found: Found) -> MerchantAccount:
@@ -45,5 +40,5 @@ def read_acquirer(tag: str, guid: str, subs: dict[str, str], found: Found) -> Me
     if pan is not None and not is_digits(pan, 8, 19):
         fail(found, tag, "qris_merchant_pan_invalid", f"merchant PAN {pan!r} is not 8-19 digits")
         pan = None
-    proxy = None if pan is None else (_MERCHANT_ID, pan)
-    return MerchantAccount(_QRIS, tag, guid, tuple(subs.items()), fields, proxy, 1)
+    proxy = None if pan is None else (MERCHANT_ID, pan)
+    return MerchantAccount(QRIS, tag, guid, tuple(subs.items()), fields, proxy, 1)

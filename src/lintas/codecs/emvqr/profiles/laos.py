@@ -10,13 +10,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
-from lintas.codecs.emvqr.profiles._base import Found, fail
-
-#: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
-#: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
-_MERCHANT_ID: Final = AddressType.MERCHANT_ID
-_LAOQR: Final = Scheme.LAOQR
+from lintas.codecs.emvqr.model import MerchantAccount
+from lintas.codecs.emvqr.profiles._base import LAOQR, MERCHANT_ID, Found, fail
 
 LAPNET_GUID: Final = "A005266284662577"
 
@@ -28,6 +23,6 @@ def read_laoqr(tag: str, guid: str, subs: dict[str, str], found: Found) -> Merch
     fields = (("iin", get("01")), ("paymentType", get("02")), ("merchantId", merchant_id))
     if merchant_id is None:
         fail(found, tag, "laoqr_merchant_id_missing", "the LAPNet template has no merchant id (03)")
-        return MerchantAccount(_LAOQR, tag, guid, tuple(subs.items()), fields, None, 0)
-    proxy = (_MERCHANT_ID, merchant_id)
-    return MerchantAccount(_LAOQR, tag, guid, tuple(subs.items()), fields, proxy, 0)
+        return MerchantAccount(LAOQR, tag, guid, tuple(subs.items()), fields, None, 0)
+    proxy = (MERCHANT_ID, merchant_id)
+    return MerchantAccount(LAOQR, tag, guid, tuple(subs.items()), fields, proxy, 0)

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
-from lintas.codecs.emvqr.profiles._base import Found, fail
-
-#: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
-#: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
-_MERCHANT_ID: Final = AddressType.MERCHANT_ID
-_DUITNOW: Final = Scheme.DUITNOW
+from lintas.codecs.emvqr.model import MerchantAccount
+from lintas.codecs.emvqr.profiles._base import DUITNOW, MERCHANT_ID, Found, fail
 
 DUITNOW_GUID: Final = "A0000006150001"
 
@@ -29,6 +24,6 @@ def read_duitnow(tag: str, guid: str, subs: dict[str, str], found: Found) -> Mer
         fail(found, tag, "duitnow_participant_missing", "sub-tag 01 (participant) is missing")
     if merchant_id is None:
         fail(found, tag, "duitnow_merchant_id_missing", "sub-tag 02 (merchant id) is missing")
-        return MerchantAccount(_DUITNOW, tag, guid, tuple(subs.items()), fields, None, 0)
-    proxy = (_MERCHANT_ID, merchant_id)
-    return MerchantAccount(_DUITNOW, tag, guid, tuple(subs.items()), fields, proxy, 0)
+        return MerchantAccount(DUITNOW, tag, guid, tuple(subs.items()), fields, None, 0)
+    proxy = (MERCHANT_ID, merchant_id)
+    return MerchantAccount(DUITNOW, tag, guid, tuple(subs.items()), fields, proxy, 0)

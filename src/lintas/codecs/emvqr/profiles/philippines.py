@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Final
 
-from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
-from lintas.codecs.emvqr.profiles._base import Found, fail, is_digits
-
-#: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
-#: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
-_ACCOUNT: Final = AddressType.ACCOUNT
-_MERCHANT_ID: Final = AddressType.MERCHANT_ID
-_MOBILE: Final = AddressType.MOBILE
-_QRPH: Final = Scheme.QRPH
+from lintas.codecs.emvqr.model import MerchantAccount
+from lintas.codecs.emvqr.profiles._base import (
+    ACCOUNT,
+    MERCHANT_ID,
+    MOBILE,
+    QRPH,
+    Found,
+    fail,
+    is_digits,
+)
 
 QRPH_P2M_GUID: Final = "PH.PPMI.P2M"
 QRPH_P2P_GUID: Final = "COM.P2PQRPAY"
@@ -30,9 +31,9 @@ def read_p2m(tag: str, guid: str, subs: dict[str, str], found: Found) -> Merchan
     )
     if merchant_id is None:
         fail(found, tag, "qrph_merchant_id_missing", "a P2M template needs a merchant id (03)")
-        return MerchantAccount(_QRPH, tag, guid, tuple(subs.items()), fields, None, 0)
-    proxy = (_MERCHANT_ID, merchant_id)
-    return MerchantAccount(_QRPH, tag, guid, tuple(subs.items()), fields, proxy, 0)
+        return MerchantAccount(QRPH, tag, guid, tuple(subs.items()), fields, None, 0)
+    proxy = (MERCHANT_ID, merchant_id)
+    return MerchantAccount(QRPH, tag, guid, tuple(subs.items()), fields, proxy, 0)
 
 
 def read_p2p(tag: str, guid: str, subs: dict[str, str], found: Found) -> MerchantAccount:
@@ -45,16 +46,16 @@ def read_p2p(tag: str, guid: str, subs: dict[str, str], found: Found) -> Merchan
     subtags = tuple(subs.items())
     if bic is None:
         fail(found, tag, "qrph_bic_missing", "a P2P template needs the receiving institution (01)")
-        return MerchantAccount(_QRPH, tag, guid, subtags, fields, None, 0)
+        return MerchantAccount(QRPH, tag, guid, subtags, fields, None, 0)
     if account is not None:
-        return MerchantAccount(_QRPH, tag, guid, subtags, fields, (_ACCOUNT, f"{bic}:{account}"), 0)
+        return MerchantAccount(QRPH, tag, guid, subtags, fields, (ACCOUNT, f"{bic}:{account}"), 0)
     if mobile is not None:
         digits = mobile.removeprefix("+")
         if digits.startswith("0") and is_digits(digits, 11, 11):
             digits = "63" + digits[1:]
         if not (digits.startswith("63") and is_digits(digits, 12, 12)):
             fail(found, tag, "qrph_mobile_invalid", f"mobile {mobile!r} is not a Philippine mobile")
-            return MerchantAccount(_QRPH, tag, guid, subtags, fields, None, 0)
-        return MerchantAccount(_QRPH, tag, guid, subtags, fields, (_MOBILE, "+" + digits), 0)
+            return MerchantAccount(QRPH, tag, guid, subtags, fields, None, 0)
+        return MerchantAccount(QRPH, tag, guid, subtags, fields, (MOBILE, "+" + digits), 0)
     fail(found, tag, "qrph_account_missing", "a P2P template needs an account (03) or mobile (04)")
-    return MerchantAccount(_QRPH, tag, guid, subtags, fields, None, 0)
+    return MerchantAccount(QRPH, tag, guid, subtags, fields, None, 0)

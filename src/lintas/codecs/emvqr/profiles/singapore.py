@@ -5,22 +5,24 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Final
 
-from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
-from lintas.codecs.emvqr.profiles._base import TYPE_NAMES, Found, fail, is_digits
-
-#: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
-#: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
-_MOBILE: Final = AddressType.MOBILE
-_UEN: Final = AddressType.UEN
-_PAYNOW: Final = Scheme.PAYNOW
-_SGQR: Final = Scheme.SGQR
+from lintas.codecs.emvqr.model import AddressType, MerchantAccount
+from lintas.codecs.emvqr.profiles._base import (
+    MOBILE,
+    PAYNOW,
+    SGQR,
+    TYPE_NAMES,
+    UEN,
+    Found,
+    fail,
+    is_digits,
+)
 
 PAYNOW_GUID: Final = "SG.PAYNOW"
 SGQR_GUID: Final = "SG.SGQR"
 #: PayNow expiry dates are Singapore dates.
 SGT: Final = timezone(timedelta(hours=8), "SGT")
 
-_PROXY_TYPES: Final[dict[str, AddressType]] = {"0": _MOBILE, "2": _UEN}
+_PROXY_TYPES: Final[dict[str, AddressType]] = {"0": MOBILE, "2": UEN}
 #: Sub-tag 03 (editable amount) -> the typed field; anything else is a fault.
 _EDITABLE: Final[dict[str, bool]] = {"0": False, "1": True}
 
@@ -53,14 +55,14 @@ def read_paynow(tag: str, guid: str, subs: dict[str, str], found: Found) -> Merc
         )
     elif value is None:
         fail(found, tag, "paynow_proxy_value_missing", "sub-tag 02 (proxy value) is missing")
-    elif address_type is _MOBILE:
+    elif address_type is MOBILE:
         digits = value.removeprefix("+")
         if not (is_digits(digits, 10, 10) and digits.startswith("65")):
             fail(found, tag, "paynow_mobile_invalid", f"mobile {value!r} is not +65 and 8 digits")
         else:
-            proxy = (_MOBILE, "+" + digits)
+            proxy = (MOBILE, "+" + digits)
     else:
-        proxy = (_UEN, value)
+        proxy = (UEN, value)
     editable: bool | None = None
     if editable_text is not None:
         editable = _EDITABLE.get(editable_text)
@@ -85,7 +87,7 @@ def read_paynow(tag: str, guid: str, subs: dict[str, str], found: Found) -> Merc
         ("expiry", expiry_text),
     )
     return MerchantAccount(
-        _PAYNOW, tag, guid, tuple(subs.items()), fields, proxy, 0, expires_at, None
+        PAYNOW, tag, guid, tuple(subs.items()), fields, proxy, 0, expires_at, None
     )
 
 
@@ -103,4 +105,4 @@ def read_sgqr(tag: str, guid: str, subs: dict[str, str], found: Found) -> Mercha
     )
     if "01" not in subs:
         fail(found, tag, "sgqr_id_missing", "the SGQR identity template has no SGQR id (01)")
-    return MerchantAccount(_SGQR, tag, guid, tuple(subs.items()), fields, None, 9)
+    return MerchantAccount(SGQR, tag, guid, tuple(subs.items()), fields, None, 9)

@@ -4,28 +4,30 @@ from __future__ import annotations
 
 from typing import Final
 
-from lintas.codecs.emvqr.model import AddressType, MerchantAccount, Scheme
-from lintas.codecs.emvqr.profiles._base import TYPE_NAMES, Found, fail, is_digits
-
-#: Enum members bound once: ``Scheme.X`` / ``AddressType.X`` go through the enum
-#: metaclass (about 150 ns each in 3.11); a module global is one dict lookup.
-_ACCOUNT: Final = AddressType.ACCOUNT
-_BUSINESS_ID: Final = AddressType.BUSINESS_ID
-_EWALLET: Final = AddressType.EWALLET
-_MERCHANT_ID: Final = AddressType.MERCHANT_ID
-_MOBILE: Final = AddressType.MOBILE
-_NATIONAL_ID: Final = AddressType.NATIONAL_ID
-_PROMPTPAY: Final = Scheme.PROMPTPAY
+from lintas.codecs.emvqr.model import AddressType, MerchantAccount
+from lintas.codecs.emvqr.profiles._base import (
+    ACCOUNT,
+    BUSINESS_ID,
+    EWALLET,
+    MERCHANT_ID,
+    MOBILE,
+    NATIONAL_ID,
+    PROMPTPAY,
+    TYPE_NAMES,
+    Found,
+    fail,
+    is_digits,
+)
 
 PROMPTPAY_CREDIT_TRANSFER_GUID: Final = "A000000677010111"
 PROMPTPAY_BILL_PAYMENT_GUID: Final = "A000000677010112"
 
 #: Sub-tag of tag 29 -> (field name, address type).
 _CREDIT_TRANSFER_PROXIES: Final[dict[str, tuple[str, AddressType]]] = {
-    "01": ("mobile", _MOBILE),
-    "02": ("nationalId", _NATIONAL_ID),
-    "03": ("ewalletId", _EWALLET),
-    "04": ("bankAccount", _ACCOUNT),
+    "01": ("mobile", MOBILE),
+    "02": ("nationalId", NATIONAL_ID),
+    "03": ("ewalletId", EWALLET),
+    "04": ("bankAccount", ACCOUNT),
 }
 _CREDIT_TRANSFER_SUBS: Final = frozenset(_CREDIT_TRANSFER_PROXIES)
 _NO_PROXY: Final[tuple[tuple[str, str | bool | None], ...]] = (
@@ -63,31 +65,31 @@ def read_credit_transfer(
             "promptpay_proxy_count_invalid",
             f"a PromptPay credit transfer carries exactly one proxy, found {len(present)}",
         )
-        return MerchantAccount(_PROMPTPAY, tag, guid, tuple(subs.items()), _NO_PROXY, None, 0)
+        return MerchantAccount(PROMPTPAY, tag, guid, tuple(subs.items()), _NO_PROXY, None, 0)
     (sub,) = present
     value = subs[sub]
     name, address_type = _CREDIT_TRANSFER_PROXIES[sub]
     proxy: tuple[AddressType, str] | None = None
-    if address_type is _MOBILE:
+    if address_type is MOBILE:
         if not (is_digits(value, 13, 13) and value.startswith("0066")):
             fail(found, tag, "promptpay_mobile_invalid", f"mobile {value!r} is not 0066 + 9 digits")
         else:
-            proxy = (_MOBILE, "+66" + value[4:])
-    elif address_type is _NATIONAL_ID:
+            proxy = (MOBILE, "+66" + value[4:])
+    elif address_type is NATIONAL_ID:
         if not is_digits(value, 13, 13):
             fail(found, tag, "promptpay_national_id_invalid", f"id {value!r} is not 13 digits")
         else:
             # Thai juristic-person tax ids start with 0; citizen ids never do.
-            proxy = (_BUSINESS_ID if value[0] == "0" else _NATIONAL_ID, value)
-    elif address_type is _EWALLET:
+            proxy = (BUSINESS_ID if value[0] == "0" else NATIONAL_ID, value)
+    elif address_type is EWALLET:
         if not is_digits(value, 15, 15):
             fail(found, tag, "promptpay_ewallet_invalid", f"e-wallet id {value!r} is not 15 digits")
         else:
-            proxy = (_EWALLET, value)
+            proxy = (EWALLET, value)
     else:
-        proxy = (_ACCOUNT, value)
+        proxy = (ACCOUNT, value)
     fields = (("proxyType", TYPE_NAMES[proxy[0]] if proxy else name), ("proxyValue", value))
-    return MerchantAccount(_PROMPTPAY, tag, guid, tuple(subs.items()), fields, proxy, 0)
+    return MerchantAccount(PROMPTPAY, tag, guid, tuple(subs.items()), fields, proxy, 0)
 
 
 def read_bill_payment(tag: str, guid: str, subs: dict[str, str], found: Found) -> MerchantAccount:
@@ -98,7 +100,7 @@ def read_bill_payment(tag: str, guid: str, subs: dict[str, str], found: Found) -
     subtags = tuple(subs.items())
     if biller is None or not is_digits(biller, 15, 15):
         fail(found, tag, "promptpay_biller_id_invalid", f"biller id {biller!r} is not 15 digits")
-        return MerchantAccount(_PROMPTPAY, tag, guid, subtags, fields, None, 0)
+        return MerchantAccount(PROMPTPAY, tag, guid, subtags, fields, None, 0)
     if "02" not in subs:
         fail(
             found,
@@ -106,4 +108,4 @@ def read_bill_payment(tag: str, guid: str, subs: dict[str, str], found: Found) -
             "promptpay_reference1_missing",
             "a bill payment needs reference 1 (sub-tag 02)",
         )
-    return MerchantAccount(_PROMPTPAY, tag, guid, subtags, fields, (_MERCHANT_ID, biller), 0)
+    return MerchantAccount(PROMPTPAY, tag, guid, subtags, fields, (MERCHANT_ID, biller), 0)
