@@ -33,8 +33,10 @@ from lintas.services.signals import ExchangeLookup, SignalsService
 
 DB_PATH_DEFAULT: Final = Path("var/lintas.db")
 SEED_DEFAULT: Final = 2026
-#: Bumped whenever seeding creates different accounts for the same seed.
-SANDBOX_DATA_VERSION: Final = "v2-merchants"
+#: Bumped whenever seeding creates different accounts for the same seed, or what a store
+#: holds changes meaning (v3: transfer ids start with the payment's millisecond,
+#: ``settlement.transfer_id``), so that a store made before is refused, not misread.
+SANDBOX_DATA_VERSION: Final = "v3-ordered-transfer-ids"
 CUSTOMERS_PER_COUNTRY_DEFAULT: Final = 1000
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from lintas.domain import settlement as st
 from lintas.domain.ledger import Transfer, TransferFlags
@@ -118,6 +119,44 @@ def test_transfer_ids_derive_from_the_uetr_so_a_retry_reuses_them(
     assert [t.id for t in first.voids()] == [t.id for t in again.voids()]
     other = st.payment_legs(make_payment(uetr="0b1e7a52-94c3-4d0e-8f6a-1c2b3d4e5f60"))
     assert not {t.id for t in first.pending} & {t.id for t in other.pending}
+
+
+def test_a_payments_transfer_ids_start_with_the_millisecond_it_was_accepted(
+    make_payment: Callable[..., Payment],
+) -> None:
+    at = datetime(2026, 11, 30, 5, 6, 7, 891_999, tzinfo=UTC)
+    p = make_payment(created_at=at, updated_at=at)
+    ms = (at - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
+    assert st.accepted_ms(p) == ms == 1_796_015_167_891  # Rounded down, never up.
+    legs = st.payment_legs(p)
+    for t in [*legs.pending, *legs.post_chain(), *legs.voids()]:
+        # Posts and voids keep their pending transfer's millisecond: they land beside it.
+        assert t.id >> 80 == ms, hex(t.id)
+        assert 0 < t.id < 2**128
+
+
+def test_ids_of_a_later_payment_sort_after_an_earlier_ones_so_indexes_append(
+    make_payment: Callable[..., Payment],
+) -> None:
+    at = datetime(2026, 11, 30, 5, 6, 7, tzinfo=UTC)
+    earlier = make_payment(created_at=at, updated_at=at)
+    later = make_payment(
+        uetr="0b1e7a52-94c3-4d0e-8f6a-1c2b3d4e5f60",
+        created_at=at + timedelta(milliseconds=1),
+        updated_at=at + timedelta(milliseconds=1),
+    )
+    early_ids = [t.id for t in st.payment_legs(earlier).pending]
+    late_ids = [t.id for t in st.payment_legs(later).pending]
+    assert max(early_ids) < min(late_ids)
+
+
+def test_two_payments_in_the_same_millisecond_get_different_ids(
+    make_payment: Callable[..., Payment],
+) -> None:
+    one = st.payment_legs(make_payment())
+    two = st.payment_legs(make_payment(uetr="0b1e7a52-94c3-4d0e-8f6a-1c2b3d4e5f60"))
+    assert {t.id >> 80 for t in [*one.pending, *two.pending]} == {st.accepted_ms(make_payment())}
+    assert not {t.id for t in one.pending} & {t.id for t in two.pending}
 
 
 def test_pending_post_and_void_ids_are_all_distinct(make_payment: Callable[..., Payment]) -> None:
