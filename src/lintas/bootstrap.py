@@ -172,10 +172,16 @@ def build_hub(
             sandbox_seeding.seed(region, store, clock)
             store.set_meta("sandbox_seed", wanted)
         elif seeded_with != wanted:
+            older = not seeded_with.endswith(f":{SANDBOX_DATA_VERSION}")
             raise LintasError(
                 "store_seeded_differently",
                 f"{config.db_path} was seeded with {seeded_with}, not {wanted}; "
-                "use another --db or the same seed",
+                + (
+                    "it was made by another version of Lintas: delete it to start afresh, "
+                    "or use another --db"
+                    if older
+                    else "use another --db or the same seed"
+                ),
             )
         signals_store = SignalsStore(config.db_path).open()
         reference = SandboxReference(region)
