@@ -53,6 +53,10 @@ class _QuoteIds:
     ``uuid.uuid4`` makes one ``getrandom`` system call per id, and every quote request makes
     one id per FXP: measured, that was a tenth of the event loop's time. The bytes are the
     same kind (``os.urandom``), only fetched in bulk; nothing else is derived from them.
+
+    Not UUIDv7, although time-ordered ids would let the quotes index append (as transfer ids
+    do, ``settlement.transfer_id``): a pacs.008 carries the quote id as ``AgrdRate/QtId``,
+    an ISO 20022 ``UUIDv4Identifier``, which the schema and the usage rules check.
     """
 
     def __init__(self) -> None:
