@@ -390,29 +390,26 @@ def _quote_thb(hub: Hub, debtor: Customer, amount: str) -> Quote:
 
 
 def test_a_quote_for_another_amount_than_a_dynamic_code_asks_is_refused_with_am09(
-    tmp_path: Path,
+    hub: Hub, tmp_path: Path
 ) -> None:
-    hub = open_hub(tmp_path / "hub.db")
-    try:
-        m = _thai_merchant(hub)
-        payee = _resolve(hub, "TH", _promptpay_with(m, "500.00", convenience_fee="12.50"))
-        debtor = richest(hub, "SG")
-        before = accounts_snapshot(tmp_path / "hub.db")
-        # The merchant amount without the fee, and a cent more than the total: both refused.
-        for credited in ("500.00", "512.51"):
-            with pytest.raises(Refused) as refused:
-                _pay(hub, debtor, _quote_thb(hub, debtor, credited), payee)
-            assert refused.value.reason == "qr_amount_not_quoted"
-            assert refused.value.code is ReasonCode.AM09
-            assert "512.50" in refused.value.message
-        assert accounts_snapshot(tmp_path / "hub.db") == before
-        assert table_count(tmp_path / "hub.db", "payments") == 0
-        payment = _pay(hub, debtor, _quote_thb(hub, debtor, "512.50"), payee)
-        assert payment.status is PaymentStatus.SETTLED, payment
-        assert _net(hub, _merchant_account(m)) == 51_250
-        assert_ledgers_balance(hub)
-    finally:
-        hub.close()
+    # The ``hub`` fixture's store is tmp_path / "hub.db".
+    m = _thai_merchant(hub)
+    payee = _resolve(hub, "TH", _promptpay_with(m, "500.00", convenience_fee="12.50"))
+    debtor = richest(hub, "SG")
+    before = accounts_snapshot(tmp_path / "hub.db")
+    # The merchant amount without the fee, and a cent more than the total: both refused.
+    for credited in ("500.00", "512.51"):
+        with pytest.raises(Refused) as refused:
+            _pay(hub, debtor, _quote_thb(hub, debtor, credited), payee)
+        assert refused.value.reason == "qr_amount_not_quoted"
+        assert refused.value.code is ReasonCode.AM09
+        assert "512.50" in refused.value.message
+    assert accounts_snapshot(tmp_path / "hub.db") == before
+    assert table_count(tmp_path / "hub.db", "payments") == 0
+    payment = _pay(hub, debtor, _quote_thb(hub, debtor, "512.50"), payee)
+    assert payment.status is PaymentStatus.SETTLED, payment
+    assert _net(hub, _merchant_account(m)) == 51_250
+    assert_ledgers_balance(hub)
 
 
 def test_a_code_that_asks_for_a_tip_takes_any_amount_above_its_total_and_nothing_below(
@@ -432,32 +429,27 @@ def test_a_code_that_asks_for_a_tip_takes_any_amount_above_its_total_and_nothing
 
 
 def test_a_qr_payment_to_another_account_than_the_codes_merchant_is_refused(
-    tmp_path: Path,
+    hub: Hub, tmp_path: Path
 ) -> None:
-    hub = open_hub(tmp_path / "hub.db")
-    try:
-        m = _thai_merchant(hub)
-        payee = _resolve(hub, "TH", m.qr)
-        someone_else = richest(hub, "TH")
-        debtor = richest(hub, "SG")
-        before = accounts_snapshot(tmp_path / "hub.db")
-        with pytest.raises(Refused) as refused:
-            _pay(
-                hub,
-                debtor,
-                get_quote(hub, debtor, "TH", "20.00"),
-                payee,
-                creditor=PartyInput(
-                    someone_else.name_latin, someone_else.account, someone_else.psp_id
-                ),
-            )
-        assert refused.value.reason == "creditor_is_not_the_qr_merchant"
-        assert refused.value.code is ReasonCode.AC01
-        assert accounts_snapshot(tmp_path / "hub.db") == before
-        assert table_count(tmp_path / "hub.db", "payments") == 0
-        assert_ledgers_balance(hub)
-    finally:
-        hub.close()
+    # The ``hub`` fixture's store is tmp_path / "hub.db".
+    m = _thai_merchant(hub)
+    payee = _resolve(hub, "TH", m.qr)
+    someone_else = richest(hub, "TH")
+    debtor = richest(hub, "SG")
+    before = accounts_snapshot(tmp_path / "hub.db")
+    with pytest.raises(Refused) as refused:
+        _pay(
+            hub,
+            debtor,
+            get_quote(hub, debtor, "TH", "20.00"),
+            payee,
+            creditor=PartyInput(someone_else.name_latin, someone_else.account, someone_else.psp_id),
+        )
+    assert refused.value.reason == "creditor_is_not_the_qr_merchant"
+    assert refused.value.code is ReasonCode.AC01
+    assert accounts_snapshot(tmp_path / "hub.db") == before
+    assert table_count(tmp_path / "hub.db", "payments") == 0
+    assert_ledgers_balance(hub)
 
 
 def test_a_code_that_expired_between_resolving_and_paying_is_refused_at_payment(
