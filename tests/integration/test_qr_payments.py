@@ -155,20 +155,25 @@ def test_a_dynamic_qrs_amount_is_exactly_what_the_merchant_receives(hub: Hub) ->
     assert_ledgers_balance(hub)
 
 
+def _khqr(m: Merchant, created_at: datetime, expires_at: datetime) -> str:
+    """A dynamic KHQR code of 40,000 KHR for ``m``, valid between the two moments."""
+    return encode(
+        "khqr",
+        account_id=m.proxy,
+        merchant_id=m.id,
+        merchant_name=m.name,
+        merchant_city=m.city,
+        amount="40000",
+        created_at=created_at,
+        expires_at=expires_at,
+    )
+
+
 def test_an_expired_code_is_refused_and_nothing_is_written(tmp_path: Path) -> None:
     hub = open_hub(tmp_path / "hub.db", clock=FixedClock(NOW))
     try:
         m = merchants_in(hub.region, "KH")[0]
-        expired = encode(
-            "khqr",
-            account_id=m.proxy,
-            merchant_id=m.id,
-            merchant_name=m.name,
-            merchant_city=m.city,
-            amount="40000",
-            created_at=NOW - timedelta(minutes=20),
-            expires_at=NOW - timedelta(minutes=5),
-        )
+        expired = _khqr(m, NOW - timedelta(minutes=20), NOW - timedelta(minutes=5))
         before = accounts_snapshot(tmp_path / "hub.db")
         with pytest.raises(Refused) as refused:
             _resolve(hub, "KH", expired)
@@ -177,16 +182,7 @@ def test_an_expired_code_is_refused_and_nothing_is_written(tmp_path: Path) -> No
         assert accounts_snapshot(tmp_path / "hub.db") == before
         assert table_count(tmp_path / "hub.db", "payments") == 0
         # The same code a minute before it expires is payable.
-        fresh = encode(
-            "khqr",
-            account_id=m.proxy,
-            merchant_id=m.id,
-            merchant_name=m.name,
-            merchant_city=m.city,
-            amount="40000",
-            created_at=NOW - timedelta(minutes=1),
-            expires_at=NOW + timedelta(minutes=1),
-        )
+        fresh = _khqr(m, NOW - timedelta(minutes=1), NOW + timedelta(minutes=1))
         found = _resolve(hub, "KH", fresh)
         assert found.qr is not None and found.qr.expires_at == NOW + timedelta(minutes=1)
         assert found.holder.account == m.account
@@ -459,16 +455,7 @@ def test_a_code_that_expired_between_resolving_and_paying_is_refused_at_payment(
     hub = open_hub(tmp_path / "hub.db", clock=clock)
     try:
         m = merchants_in(hub.region, "KH")[0]
-        code = encode(
-            "khqr",
-            account_id=m.proxy,
-            merchant_id=m.id,
-            merchant_name=m.name,
-            merchant_city=m.city,
-            amount="40000",
-            created_at=NOW - timedelta(minutes=1),
-            expires_at=NOW + timedelta(minutes=1),
-        )
+        code = _khqr(m, NOW - timedelta(minutes=1), NOW + timedelta(minutes=1))
         payee = _resolve(hub, "KH", code)
         assert payee.qr is not None and payee.qr.amount is not None
         debtor = richest(hub, "SG")
