@@ -1,10 +1,10 @@
-"""The SQLite store: one writer thread with group commit, and readers that never wait.
+"""The SQLite store: the writer's batches as one transaction each, and readers that never wait.
 
-The writer owns the in-memory ``Ledger`` (the balances a batch needs) and the only write
-connection. It takes every queued command it can (up to ``BATCH_COMMANDS_MAX``), applies them
-to the ledger one after another, then writes everything they changed in one transaction and
-commits once: one fsync per batch, not per payment. Only then are the callers answered, so an
-answer is never ahead of the disk. On start the ledger is rebuilt from the tables.
+The group commit itself (the queue, the thread, batches applied to the in-memory ``Ledger``,
+callers answered only once their batch is durable) is ``adapters.ledger_writer``; this store
+is its ``BatchSink``: everything a batch changed goes into one transaction, committed once
+(one fsync per batch, not per payment). On start the ledger is rebuilt from the tables, and
+the store answers the ledger's reads of transfers it evicted (``TransferArchive``).
 
 Readers use their own connections (one per thread); with WAL they see the last commit and
 never block the writer.
@@ -12,29 +12,30 @@ never block the writer.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import functools
 import itertools
 import logging
-import queue
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Awaitable, Iterable, Iterator, Sequence
+from collections.abc import Awaitable, Iterator
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from lintas.adapters.ledger_writer import (
+    BATCH_COMMANDS_MAX,
+    QUEUE_COMMANDS_MAX,
+    LedgerWriter,
+    WriterStopped,
+)
 from lintas.adapters.sqlite import rows
 from lintas.adapters.sqlite.migrations import migrate
-from lintas.domain.errors import Unavailable
 from lintas.domain.fx import Quote, StandingRate
 from lintas.domain.ledger import (
     Account,
     AccountFlags,
-    CreateAccountResult,
     CreateTransferResult,
     InvariantBroken,
     Ledger,
@@ -46,7 +47,6 @@ from lintas.domain.ledger import (
 from lintas.domain.payment import Payment
 from lintas.ports.clock import Clock
 from lintas.ports.store import (
-    FOLLOW_UPS_MAX,
     AccountBalance,
     ExpiryHandler,
     LedgerBalance,
@@ -55,26 +55,22 @@ from lintas.ports.store import (
     WriteOutcome,
 )
 
+__all__ = ["TRANSFERS_IN_MEMORY_MAX", "SqliteStore", "StoreConfig", "WriterStopped"]
+
 log = logging.getLogger(__name__)
 
-#: Commands applied in one transaction at most. Large enough to amortise the fsync, small
-#: enough that the first caller in a batch does not wait long for the last.
-BATCH_COMMANDS_MAX: Final = 4096
-#: Commands waiting at most; beyond this the hub refuses work (503) rather than queue forever.
-QUEUE_COMMANDS_MAX: Final = 100_000
-#: How long the writer sleeps when idle and no pending transfer is due to expire.
-IDLE_WAIT_S: Final = 0.5
 #: Rows in one multi-row INSERT at most (11 columns x 256 rows stays far below SQLite's
 #: bound on parameters, 32766 since 3.32; a power of two, see ``_insert_rows``).
 ROWS_PER_STATEMENT_MAX: Final = 256
 #: Seconds between two WAL checkpoints by the checkpointer thread (see ``_checkpoints``).
 CHECKPOINT_INTERVAL_S: Final = 0.5
-#: The writer connection's page cache, in KiB (SQLite's default is 2,000). Transfers and
-#: payments are keyed by random ids (blake2b digests, UUIDs), so every batch inserts into
-#: pages all over their indexes; measured, with the default cache a transfer row cost about
-#: 22 us of the writer's CPU and 14-15 us with 16 or 64 MiB. The cache is resident memory,
-#: counted against the server's RSS bound: 64 MiB added about as much to it; 16 MiB gave
-#: the same gain (measured over 10,000 payments in-process).
+#: The writer connection's page cache, in KiB (SQLite's default is 2,000). Payments and
+#: quotes are keyed by random UUIDs (the client's UETR; quote ids are UUIDv4, as ISO 20022's
+#: QtId requires), so every batch inserts into pages all over those indexes (transfer ids
+#: grow with time, see ``settlement.transfer_id``); measured, with the default cache a
+#: transfer row cost about 22 us of the writer's CPU and 14-15 us with 16 or 64 MiB. The
+#: cache is resident memory, counted against the server's RSS bound: 64 MiB added about as
+#: much to it; 16 MiB gave the same gain (measured over 10,000 payments in-process).
 WRITER_CACHE_KIB: Final = 16 * 1024
 #: Payments returned by one listing at most.
 PAYMENTS_LIST_MAX: Final = 1000
@@ -82,12 +78,6 @@ PAYMENTS_LIST_MAX: Final = 1000
 #: finished ones are evicted after each batch and read back from the file when a retry or a
 #: post names them (``Ledger.evict``). 200,000 is the last ~20,000 payments.
 TRANSFERS_IN_MEMORY_MAX: Final = 200_000
-
-assert BATCH_COMMANDS_MAX <= QUEUE_COMMANDS_MAX
-
-_STOP: Final = object()
-
-Resolver = Future[WriteOutcome] | tuple[asyncio.AbstractEventLoop, "asyncio.Future[WriteOutcome]"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +93,6 @@ class StoreConfig:
     transfers_in_memory_max: int = TRANSFERS_IN_MEMORY_MAX
 
 
-class WriterStopped(Unavailable):
-    """The writer is not running (stopped, or crashed on a broken invariant)."""
-
-
 class SqliteStore:
     """Implements the ``Writer`` and ``Reader`` ports on one SQLite file."""
 
@@ -115,29 +101,35 @@ class SqliteStore:
         assert 1 <= config.batch_commands_max <= config.queue_commands_max
         self._config = config
         self._clock = clock
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._ledger = Ledger(archive=self)
-        self._expiry_handler: ExpiryHandler | None = None
-        self._thread: threading.Thread | None = None
+        self.stats = StoreStats()
+        self._writer = LedgerWriter(
+            self._ledger,
+            self,
+            clock,
+            stats=self.stats,
+            batch_commands_max=config.batch_commands_max,
+            queue_commands_max=config.queue_commands_max,
+            transfers_in_memory_max=config.transfers_in_memory_max,
+        )
+        self._opened = False
         self._local = threading.local()
-        self._failure: BaseException | None = None
         self._write_conn: sqlite3.Connection | None = None
         self._checkpointer: threading.Thread | None = None
         self._checkpointer_stop = threading.Event()
-        self.stats = StoreStats()
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def open(self) -> None:
         """Create or migrate the file, rebuild the ledger from it, start the writer."""
-        assert self._thread is None, "open() twice"
+        assert not self._opened, "open() twice"
+        self._opened = True
         self._config.path.parent.mkdir(parents=True, exist_ok=True)
         conn = self._connect(writer=True)
         migrate(conn)
         self._write_conn = conn  # Before the ledger is restored: it may read back through it.
         self._restore(conn)
-        self._thread = threading.Thread(target=self._run, name="lintas-writer", daemon=True)
-        self._thread.start()
+        self._writer.start()
         self._checkpointer_stop.clear()
         self._checkpointer = threading.Thread(
             target=self._checkpoints, name="lintas-checkpointer", daemon=True
@@ -150,10 +142,7 @@ class SqliteStore:
             self._checkpointer_stop.set()
             self._checkpointer.join()
             self._checkpointer = None
-        if self._thread is not None:
-            self._queue.put(_STOP)
-            self._thread.join()
-            self._thread = None
+        self._writer.stop()
         if self._write_conn is not None:
             self._write_conn.close()
             self._write_conn = None
@@ -251,25 +240,13 @@ class SqliteStore:
     # -- the Writer port -------------------------------------------------------------------
 
     def set_expiry_handler(self, handler: ExpiryHandler) -> None:
-        self._expiry_handler = handler
+        self._writer.set_expiry_handler(handler)
 
     def submit(self, command: WriteCommand) -> Future[WriteOutcome]:
-        fut: Future[WriteOutcome] = Future()
-        self._enqueue(command, fut)
-        return fut
+        return self._writer.submit(command)
 
     def submit_async(self, command: WriteCommand) -> Awaitable[WriteOutcome]:
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[WriteOutcome] = loop.create_future()
-        self._enqueue(command, (loop, fut))
-        return fut
-
-    def _enqueue(self, command: WriteCommand, resolver: Resolver) -> None:
-        if self._failure is not None or self._thread is None:
-            raise WriterStopped("writer_stopped", "the store's writer is not running")
-        if self._queue.qsize() >= self._config.queue_commands_max:
-            raise Unavailable("queue_full", "the hub is at capacity; retry shortly")
-        self._queue.put((command, resolver))
+        return self._writer.submit_async(command)
 
     def load_transfer(self, transfer_id: int) -> tuple[Transfer, PendingState | None] | None:
         """``TransferArchive``: read back a transfer the ledger evicted (writer thread only:
@@ -300,115 +277,16 @@ class SqliteStore:
         """Assert the in-memory ledger's invariants (tests and reconcile)."""
         self._ledger.check_invariants()
 
-    # -- the writer thread -----------------------------------------------------------------
+    # -- the BatchSink (runs on the writer's thread) ----------------------------------------
 
-    def _run(self) -> None:
-        batch_max = self._config.batch_commands_max
-        stopping = False
-        while not stopping:
-            batch: list[tuple[WriteCommand, Resolver]] = []
-            try:
-                item = self._queue.get(timeout=self._wait_s())
-                if item is _STOP:
-                    stopping = True
-                else:
-                    batch.append(item)
-            except queue.Empty:
-                pass
-            while not stopping and len(batch) < batch_max:
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if item is _STOP:
-                    stopping = True
-                else:
-                    batch.append(item)
-            try:
-                self._apply(batch)
-            except BaseException as exc:  # A failed commit leaves memory ahead of disk.
-                log.critical("writer stopped: %r", exc)
-                self._failure = exc
-                self._fail(batch, exc)
-                self._drain_failed(exc)
-                return
-
-    def _wait_s(self) -> float:
-        due = self._ledger.next_expiry_ns()
-        if due is None:
-            return IDLE_WAIT_S
-        return min(IDLE_WAIT_S, max(0.0, (due - self._clock.now_ns()) / 1e9))
-
-    def _apply(self, batch: list[tuple[WriteCommand, Resolver]]) -> None:
-        ledger = self._ledger
-        now_ns = self._clock.now_ns()
-        payments: list[Payment] = []
-        quotes: list[Quote] = []
-        rates: list[StandingRate] = []
-        expired = ledger.expire_pending(now_ns)
-        if expired and self._expiry_handler is not None:
-            payments.extend(self._expiry_handler(expired))
-        outcomes: list[WriteOutcome] = []
-        for command, _ in batch:
-            account_results: Sequence[CreateAccountResult] = (
-                ledger.create_accounts(command.accounts) if command.accounts else ()
-            )
-            transfer_results: Sequence[CreateTransferResult] = (
-                ledger.create_transfers(command.transfers, now_ns) if command.transfers else ()
-            )
-            payment = command.decide(transfer_results) if command.decide is not None else None
-            follow, steps = command.then, 0
-            while follow is not None and payment is not None:
-                step = follow(payment)
-                if step is None:
-                    break
-                follow = step.then
-                steps += 1
-                assert steps <= FOLLOW_UPS_MAX, "a command chained too many steps"
-                assert not (step.payments or step.quotes or step.accounts or step.rates), step
-                results = ledger.create_transfers(step.transfers, now_ns) if step.transfers else ()
-                transfer_results = (*transfer_results, *results)
-                if step.decide is not None:
-                    payment = step.decide(results) or payment
-            payments.extend(command.payments)
-            if payment is not None:
-                payments.append(payment)
-            quotes.extend(command.quotes)
-            rates.extend(command.rates)
-            outcomes.append(
-                WriteOutcome(
-                    transfer_results=tuple(transfer_results),
-                    account_results=tuple(account_results),
-                    payment=payment,
-                )
-            )
-        changes = ledger.drain_changes(as_fields=True)
-        if (
-            changes.accounts_created
-            or changes.transfer_fields
-            or changes.pending_expired
-            or changes.accounts_touched
-            or changes.transfers_refused
-            or payments
-            or quotes
-            or rates
-        ):
-            self._persist(changes, payments, quotes, rates)
-        self.stats.batches += 1
-        self.stats.commands += len(batch)
-        self.stats.transfers += len(changes.transfer_fields)
-        self.stats.batch_size_max_seen = max(self.stats.batch_size_max_seen, len(batch))
-        # After this point the batch is durable: answer every caller.
-        self._resolve(batch, outcomes)
-        self.stats.transfers_evicted += ledger.evict(self._config.transfers_in_memory_max)
-
-    def _persist(
+    def persist(
         self,
         changes: LedgerChanges,
         payments: list[Payment],
         quotes: list[Quote],
         rates: list[StandingRate],
     ) -> None:
+        """``BatchSink``: one batch's changes in one transaction (the writer's thread only)."""
         conn = self._write_conn
         assert conn is not None
         ledger = self._ledger
@@ -456,42 +334,6 @@ class SqliteStore:
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-
-    @staticmethod
-    def _resolve(batch: list[tuple[WriteCommand, Resolver]], outcomes: list[WriteOutcome]) -> None:
-        by_loop: dict[asyncio.AbstractEventLoop, list[Any]] = defaultdict(list)
-        for (_, resolver), outcome in zip(batch, outcomes, strict=True):
-            if isinstance(resolver, Future):
-                resolver.set_result(outcome)
-            else:
-                loop, fut = resolver
-                by_loop[loop].append((fut, outcome))
-        for loop, pairs in by_loop.items():
-            # One wake-up per event loop per batch, not one per answer.
-            with contextlib.suppress(RuntimeError):  # A closed loop: its callers are gone.
-                loop.call_soon_threadsafe(_set_results, pairs)
-
-    @staticmethod
-    def _fail(batch: list[tuple[WriteCommand, Resolver]], exc: BaseException) -> None:
-        error = WriterStopped("writer_stopped", f"the store's writer stopped: {exc!r}")
-        for _, resolver in batch:
-            if isinstance(resolver, Future):
-                resolver.set_exception(error)
-            else:
-                loop, fut = resolver
-                with contextlib.suppress(RuntimeError):
-                    loop.call_soon_threadsafe(_set_exception, fut, error)
-
-    def _drain_failed(self, exc: BaseException) -> None:
-        rest: list[tuple[WriteCommand, Resolver]] = []
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except queue.Empty:
-                break
-            if item is not _STOP:
-                rest.append(item)
-        self._fail(rest, exc)
 
     # -- the Reader port -------------------------------------------------------------------
 
@@ -684,17 +526,6 @@ def _insert_rows(conn: sqlite3.Connection, sql: _RowsSql, params: list[tuple[Any
         chunk = params[start : start + size]
         conn.execute(_rows_statement(sql, size), list(itertools.chain.from_iterable(chunk)))
         start += size
-
-
-def _set_results(pairs: Iterable[tuple[asyncio.Future[WriteOutcome], WriteOutcome]]) -> None:
-    for fut, outcome in pairs:
-        if not fut.done():
-            fut.set_result(outcome)
-
-
-def _set_exception(fut: asyncio.Future[WriteOutcome], exc: BaseException) -> None:
-    if not fut.done():
-        fut.set_exception(exc)
 
 
 def _breaks_flags(a: Account) -> bool:
