@@ -24,6 +24,7 @@ from lintas.entrypoints.cli_common import (
     exit_on_hub_error,
     out,
     print_json,
+    reconciliation_table,
 )
 from lintas.entrypoints.cli_iso import iso_app
 from lintas.entrypoints.cli_qr import qr_app
@@ -532,26 +533,7 @@ def reconcile(server: Server = SERVER_DEFAULT, as_json: AsJson = False) -> None:
     if as_json:
         print_json(data)
     else:
-        table = Table(
-            "Ledger",
-            "Currency",
-            "Accounts",
-            "Debits posted",
-            "Credits posted",
-            "Pending",
-            "Balanced",
-        )
-        for row in data["ledgers"]:
-            table.add_row(
-                row["country"],
-                row["currency"],
-                str(row["accounts"]),
-                row["debitsPosted"],
-                row["creditsPosted"],
-                row["debitsPending"],
-                "yes" if row["balanced"] else "[red]NO[/red]",
-            )
-        out.print(table)
+        out.print(reconciliation_table(data["ledgers"]))
     raise typer.Exit(0 if data["balanced"] else 1)
 
 

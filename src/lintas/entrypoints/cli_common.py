@@ -13,6 +13,7 @@ from typing import Annotated, Any, Final
 import httpx
 import typer
 from rich.console import Console
+from rich.table import Column, Table
 
 from lintas.entrypoints.client import HubError
 
@@ -61,3 +62,29 @@ def exit_on_hub_error() -> Iterator[None]:
         yield
     except (HubError, httpx.HTTPError) as e:
         raise fail(e) from None
+
+
+def reconciliation_table(ledgers: list[dict[str, Any]], title: str | None = None) -> Table:
+    """The per-ledger check (``GET /v1/reconciliation``'s ``ledgers``) as a table."""
+    # Sums in minor units run to 15 digits: never cut off or wrapped in a narrow terminal.
+    table = Table(
+        "Ledger",
+        "Currency",
+        Column("Accounts", justify="right"),
+        Column("Debits posted", justify="right", no_wrap=True),
+        Column("Credits posted", justify="right", no_wrap=True),
+        Column("Pending", justify="right", no_wrap=True),
+        "Balanced",
+        title=title,
+    )
+    for row in ledgers:
+        table.add_row(
+            row["country"],
+            row["currency"],
+            str(row["accounts"]),
+            row["debitsPosted"],
+            row["creditsPosted"],
+            row["debitsPending"],
+            "yes" if row["balanced"] else "[red]NO[/red]",
+        )
+    return table

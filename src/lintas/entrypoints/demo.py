@@ -25,6 +25,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from lintas.bootstrap import HubConfig
+from lintas.entrypoints.cli_common import reconciliation_table
 from lintas.entrypoints.server import ServerThread
 
 #: Payments one demo run sends at most.
@@ -309,26 +310,7 @@ def _report(
             rej = ", ".join(f"{k}x{v}" for k, v in sorted(s.rejected.items())) or "0"
             table.add_row(f"{a} -> {b}", str(s.sent), str(s.settled), rej, fee, p50)
         console.print(table)
-        ledgers = Table(
-            "Ledger",
-            "Currency",
-            "Accounts",
-            "Debits posted",
-            "Credits posted",
-            "Pending",
-            "Balanced",
-            title="Reconciliation",
-        )
-        for row in recon["ledgers"]:
-            ledgers.add_row(
-                row["country"],
-                row["currency"],
-                str(row["accounts"]),
-                row["debitsPosted"],
-                row["creditsPosted"],
-                row["debitsPending"],
-                "yes" if row["balanced"] else "[red]NO[/red]",
-            )
+        ledgers = reconciliation_table(recon["ledgers"], title="Reconciliation")
         console.print(ledgers)
         console.print(
             f"{total} payments in {elapsed:.1f} s ({total / elapsed:.0f}/s over HTTP, "
