@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from testkit import (  # type: ignore[import-not-found]
@@ -72,3 +73,41 @@ def test_old_transfers_are_evicted_and_read_back_exactly_across_a_restart(
         assert_ledgers_balance(hub)
     finally:
         hub.close()
+
+
+def test_a_restart_keeps_an_old_live_reservation_in_memory_and_the_clock_moves_on(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "hub.db"
+    hub = open_hub(db, transfers_in_memory_max=KEEP)
+    try:
+        debtor, creditor = richest(hub, "SG"), richest(hub, "PH")
+        request = payment_request(get_quote(hub, debtor, "PH", "7.00"), debtor, creditor)
+        # Reserved and never posted: older than everything after it, yet live.
+        reserved = settlement.payment_legs(hub.payments._accept(request, psp_of(debtor)), 3600)
+        done = hub.store.submit(WriteCommand(transfers=reserved.reserve_chain())).result(30)
+        assert set(done.transfer_results) == {R.ok}
+        for _ in range(4):
+            later = payment_request(get_quote(hub, debtor, "PH", "2.00"), debtor, creditor)
+            assert run(hub.payments.submit(later, psp_of(debtor))).status is PaymentStatus.SETTLED
+        latest_ns = max(r[0] for r in _timestamps(db))
+    finally:
+        hub.close()
+
+    hub = open_hub(db, transfers_in_memory_max=KEEP)
+    try:
+        ledger = hub.store._ledger
+        for t in reserved.pending:
+            assert ledger.pending_state(t.id) is PendingState.pending
+        posted = hub.store.submit(WriteCommand(transfers=reserved.post_chain())).result(30)
+        assert set(posted.transfer_results) == {R.ok}
+        # The posts are stamped after everything stored before the restart.
+        assert len([r for r in _timestamps(db) if r[0] > latest_ns]) == len(reserved.pending)
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()
+
+
+def _timestamps(db: Path) -> list[tuple[int]]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT timestamp_ns FROM transfers").fetchall()

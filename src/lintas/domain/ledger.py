@@ -1315,8 +1315,12 @@ class Ledger:
         transfers: Iterable[Transfer],
         pending_states: Mapping[int, PendingState],
         refused: Iterable[tuple[Transfer, CreateTransferResult]] = (),
+        evicted: Iterable[int] = (),
     ) -> None:
         """Rebuild an empty ledger from the store on start-up.
+
+        ``evicted`` are the ids of stored transfers not given in ``transfers`` (the store
+        keeps them; the ledger reads one back when it is named, as after ``evict``).
 
         ``accounts`` come with their balances as stored; ``transfers`` are the stored
         ones (as drained: fields resolved, timestamps set); ``pending_states`` has the state
@@ -1343,6 +1347,10 @@ class Ledger:
                 if state_of is PendingState.pending and t.timeout_s:
                     self._expiries.append((t.timestamp_ns + t.timeout_s * _NS_PER_S, t.id))
         heapq.heapify(self._expiries)
+        remember = self._evicted.add
+        for tid in evicted:
+            assert 0 < tid < ID_LIMIT and tid not in self._transfers, tid
+            remember(tid)
         for t, result in refused:
             self._refused[t.id] = (CreateTransferResult(result), _fingerprint(t))
         self._last_timestamp_ns = last_ts
