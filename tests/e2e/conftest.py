@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -135,6 +136,22 @@ def richest_customer(client: httpx.Client, country: str) -> dict[str, Any]:
     r.raise_for_status()
     customers = r.json()["customers"]
     return max(customers, key=lambda c: int(c["openingBalance"]["amount"].replace(".", "")))
+
+
+def payment_body(
+    debtor: dict[str, Any], creditor: dict[str, Any], quote_id: str, uetr: str | None = None
+) -> dict[str, Any]:
+    """``POST /v1/payments`` from one sandbox customer (as ``/v1/sandbox/customers`` lists
+    them) to another, against ``quote_id``; a fresh UETR unless one is given."""
+    return {
+        "uetr": uetr or str(uuid.uuid4()),
+        "quoteId": quote_id,
+        "debtor": {k: debtor[f] for k, f in _PARTY_FIELDS},
+        "creditor": {k: creditor[f] for k, f in _PARTY_FIELDS},
+    }
+
+
+_PARTY_FIELDS = (("name", "nameLatin"), ("account", "account"), ("agent", "agent"))
 
 
 @dataclass

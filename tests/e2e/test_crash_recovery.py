@@ -7,7 +7,6 @@ import os
 import signal
 import sqlite3
 import threading
-import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from e2ekit import (  # type: ignore[import-not-found]
     bearer,
     free_port,
     lintas,
+    payment_body,
     serve,
     stop_serving,
     wait_until_up,
@@ -65,20 +65,7 @@ def _prepare(url: str) -> list[tuple[str, dict[str, Any]]]:
             work.append(
                 (
                     key,
-                    {
-                        "uetr": str(uuid.uuid4()),
-                        "quoteId": r.json()["quotes"][0]["quoteId"],
-                        "debtor": {
-                            "name": debtor["nameLatin"],
-                            "account": debtor["account"],
-                            "agent": debtor["agent"],
-                        },
-                        "creditor": {
-                            "name": creditor["nameLatin"],
-                            "account": creditor["account"],
-                            "agent": creditor["agent"],
-                        },
-                    },
+                    payment_body(debtor, creditor, r.json()["quotes"][0]["quoteId"]),
                 )
             )
         return work

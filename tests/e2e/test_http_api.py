@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import pytest
-from e2ekit import bearer, richest_customer  # type: ignore[import-not-found]
+from e2ekit import bearer, payment_body, richest_customer  # type: ignore[import-not-found]
 
 from lintas.domain import settlement
 from lintas.entrypoints.api.http import BODY_BYTES_MAX
@@ -45,20 +45,7 @@ def _quote(http: httpx.Client, key: str, amount: str = "10.00", **over: str) -> 
 
 
 def _body(ctx: Ctx, quote_id: str | None = None, uetr: str | None = None) -> dict[str, Any]:
-    return {
-        "uetr": uetr or str(uuid.uuid4()),
-        "quoteId": quote_id or ctx.quote_id,
-        "debtor": {
-            "name": ctx.debtor["nameLatin"],
-            "account": ctx.debtor["account"],
-            "agent": ctx.debtor["agent"],
-        },
-        "creditor": {
-            "name": ctx.creditor["nameLatin"],
-            "account": ctx.creditor["account"],
-            "agent": ctx.creditor["agent"],
-        },
-    }
+    return payment_body(ctx.debtor, ctx.creditor, quote_id or ctx.quote_id, uetr)
 
 
 @pytest.fixture(scope="module")

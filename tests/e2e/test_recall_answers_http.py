@@ -9,7 +9,6 @@ and every ledger balances after each test that moves money.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +21,7 @@ from e2ekit import (  # type: ignore[import-not-found]
     bearer,
     free_port,
     lintas,
+    payment_body,
     richest_customer,
     serve,
     stop_serving,
@@ -114,20 +114,7 @@ def settle(parties: Parties) -> dict[str, Any]:
         amount="30.00",
     )
     assert quotes.status_code == 200, quotes.text
-    body = {
-        "uetr": str(uuid.uuid4()),
-        "quoteId": quotes.json()["quotes"][0]["quoteId"],
-        "debtor": {
-            "name": debtor["nameLatin"],
-            "account": debtor["account"],
-            "agent": debtor["agent"],
-        },
-        "creditor": {
-            "name": creditor["nameLatin"],
-            "account": creditor["account"],
-            "agent": creditor["agent"],
-        },
-    }
+    body = payment_body(debtor, creditor, quotes.json()["quotes"][0]["quoteId"])
     paid = parties.http.post(
         "/v1/payments", json=body, headers=bearer(parties.keys[debtor["agent"]])
     )
