@@ -50,10 +50,10 @@ creator and case id) gets the same answer.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Final, Generic, TypeVar
 
 from lintas.domain import settlement
 from lintas.domain.errors import (
@@ -88,6 +88,8 @@ RECALL_REASONS: Final = RECALL_REASONS_ACCEPTED | {"CUST"}
 FOLLOWING_A_RECALL: Final = "FOCR"
 #: Returns being executed at once, at most (each holds its original until it is answered).
 RETURNS_IN_FLIGHT_MAX: Final = 10_000
+
+K = TypeVar("K", bound=Hashable)
 
 #: A return that ended in one of these states returned nothing; the original is free again.
 _NOTHING_RETURNED: Final = frozenset({PaymentStatus.REJECTED, PaymentStatus.BLOCKED})
@@ -182,9 +184,9 @@ class ReturnsService:
         self._clock = clock
         self._policy = policy or RecallPolicy()
         #: Originals whose return is being executed now (one at a time per original).
-        self._returning: set[str] = set()
+        self._returning: _OneAtATime[str] = _OneAtATime()
         #: Recall cases (creator, case id) being answered now (one answer at a time per case).
-        self._answering_now: set[tuple[str, str]] = set()
+        self._answering_now: _OneAtATime[tuple[str, str]] = _OneAtATime()
 
     # -- returns -----------------------------------------------------------------------------
 
@@ -403,19 +405,15 @@ class ReturnsService:
         # Best first: the most credited back to the debtor for the amount sent.
         return quotes[0].quote_id
 
-    @contextmanager
-    def _exclusive(self, original_uetr: str) -> Iterator[None]:
-        if original_uetr in self._returning or len(self._returning) >= RETURNS_IN_FLIGHT_MAX:
-            raise Conflict(
+    def _exclusive(self, original_uetr: str) -> AbstractContextManager[None]:
+        return self._returning.hold(
+            original_uetr,
+            lambda: Conflict(
                 "return_in_progress",
                 f"a return of {original_uetr} is being executed; ask its status in a moment",
                 code=ReasonCode.DUPL,
-            )
-        self._returning.add(original_uetr)
-        try:
-            yield
-        finally:
-            self._returning.discard(original_uetr)
+            ),
+        )
 
     # -- recalls -----------------------------------------------------------------------------
 
@@ -626,20 +624,15 @@ class ReturnsService:
             raise NotFound("recall_unknown", f"no recall of {original.uetr} awaits an answer")
         return RecallOutcome(case, original)
 
-    @contextmanager
-    def _answering(self, case: RecallCase) -> Iterator[None]:
-        key = (case.creator, case.case_id)
-        if key in self._answering_now or len(self._answering_now) >= RETURNS_IN_FLIGHT_MAX:
-            raise Conflict(
+    def _answering(self, case: RecallCase) -> AbstractContextManager[None]:
+        return self._answering_now.hold(
+            (case.creator, case.case_id),
+            lambda: Conflict(
                 "recall_answer_in_progress",
                 f"case {case.case_id} of {case.creator} is being answered",
                 code=ReasonCode.DUPL,
-            )
-        self._answering_now.add(key)
-        try:
-            yield
-        finally:
-            self._answering_now.discard(key)
+            ),
+        )
 
     def _unrecallable(
         self, original: Payment | None, stated_amount: Money, caller: Participant
@@ -738,3 +731,21 @@ def _uetr(value: str) -> str:
     except (ValueError, AttributeError, TypeError):
         raise InputInvalid("uetr_malformed", f"{value!r} is not a UUID", field="uetr") from None
     return str(parsed)
+
+
+class _OneAtATime(Generic[K]):
+    """Keys being worked on now: a second claim of a held key, or any claim beyond
+    ``RETURNS_IN_FLIGHT_MAX`` held keys, is refused with the caller's ``Conflict``."""
+
+    def __init__(self) -> None:
+        self._held: set[K] = set()
+
+    @contextmanager
+    def hold(self, key: K, refusal: Callable[[], Conflict]) -> Iterator[None]:
+        if key in self._held or len(self._held) >= RETURNS_IN_FLIGHT_MAX:
+            raise refusal()
+        self._held.add(key)
+        try:
+            yield
+        finally:
+            self._held.discard(key)
