@@ -10,7 +10,8 @@ b. in-process: quote + submit to the final status through the services, many asy
 c. over HTTP: a ``lintas serve`` subprocess; each payment is quote + resolve + submit + GET,
    closed loop at full concurrency (max throughput), then open loop at half of it (p99), and
    open loop at ``LINTAS_BENCH_OPEN_LOOP_RATE`` [500] payments/s, half the issue's target;
-d. the server's RSS (from /proc) after ``LINTAS_BENCH_MEMORY_PAYMENTS`` payments in total.
+d. the server's RSS (from /proc) after ``LINTAS_BENCH_MEMORY_PAYMENTS`` payments in total;
+e. how long reopening that store takes (a restart rebuilds the ledger from the file).
 
 After b and after c/d every ledger's balances are checked and printed (money never created).
 
@@ -573,9 +574,19 @@ def bench_http(tmp: Path) -> None:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+    # A restart's cost grows with the stored history: the ledger is rebuilt from the file.
     store = SqliteStore(StoreConfig(path=db), SystemClock())
+    t0 = time.perf_counter()
     store.open()
+    reopened_s = time.perf_counter() - t0
     try:
+        with sqlite3.connect(db) as conn:
+            (transfers,) = conn.execute("SELECT COUNT(*) FROM transfers").fetchone()
+        print(
+            f"e. store reopened (ledger rebuilt and checked) in {reopened_s:.1f} s"
+            f" with {transfers:,} transfers stored",
+            flush=True,
+        )
         _print_balances(store.ledger_balances())
     finally:
         store.close()
