@@ -1,71 +1,21 @@
-"""Running the ASGI app with uvicorn (uvloop + httptools, one send per answer), in the
-foreground or a thread."""
+"""Running the hub's app with uvicorn (uvloop, httptools and the hub's own short path for
+each request, ``entrypoints.http_protocol``), in the foreground or a thread."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
-from typing import Any, Final, cast
+from typing import Final
 
 import uvicorn
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from lintas.bootstrap import HubConfig
 from lintas.entrypoints.api.app import LintasApp
+from lintas.entrypoints.http_protocol import LintasHttpProtocol
 
 #: Seconds to wait for a server thread to start answering.
 START_TIMEOUT_S: Final = 120.0
-
-
-class _CoalescingTransport:
-    """A connection's transport whose writes within one turn of the event loop go out as one.
-
-    Why: uvicorn writes an answer's status line and headers, then its body, each with its own
-    ``transport.write``, and uvloop sends each at once: two system calls and two TCP segments
-    per answer, with the GIL held (~14 % of the server's GIL time under ``python -m bench
-    payments``, by ``py-spy --gil``). Joined, an answer is one send; in alternating runs the
-    closed loop went 910 / 912 / 1,194 -> 1,161 / 1,195 / 1,248 payments/s, and the client's
-    CPU 17-18 % -> 13 %. Everything else is the wrapped transport's.
-    """
-
-    __slots__ = ("_buffer", "_loop", "_transport")
-
-    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
-        self._transport = transport
-        self._loop = loop
-        self._buffer: list[bytes] = []
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        if not self._buffer:
-            self._loop.call_soon(self._flush)
-        self._buffer.append(bytes(data))
-
-    def _flush(self) -> None:
-        buffer = self._buffer
-        if buffer:
-            data = buffer[0] if len(buffer) == 1 else b"".join(buffer)
-            buffer.clear()
-            if not self._transport.is_closing():
-                self._transport.write(data)
-
-    def close(self) -> None:
-        self._flush()  # What was written before the close goes out first.
-        self._transport.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._transport, name)
-
-
-class _HttpProtocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol (``uvicorn.Config(http=...)`` takes a class), writing
-    each answer in one send."""
-
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        wrapped = _CoalescingTransport(cast(asyncio.Transport, transport), self.loop)
-        # uvloop's TCPTransport is a transport by its methods, not an asyncio.Transport.
-        super().connection_made(cast(asyncio.Transport, wrapped))
 
 
 def _config(app: LintasApp, host: str, port: int) -> uvicorn.Config:
@@ -74,7 +24,9 @@ def _config(app: LintasApp, host: str, port: int) -> uvicorn.Config:
         host=host,
         port=port,
         loop="uvloop",
-        http=_HttpProtocol,
+        http=LintasHttpProtocol,
+        # No WebSocket route: an upgrade request is answered as a plain request.
+        ws="none",
         lifespan="on",
         access_log=False,
         log_level="warning",

@@ -107,32 +107,63 @@ class LintasApp:
                 return
 
     async def _http(self, scope: Scope, receive: Any, send: Any) -> None:
+        headers = dict(scope["headers"])
+        client = scope.get("client")
         try:
-            response = await self._handle(scope, receive)
+            body = await _read_body(receive, headers)
         except LintasError as e:
             response = problem(e)
+        else:
+            response = await self.respond(
+                scope["method"],
+                scope["path"],
+                scope.get("query_string", b""),
+                headers,
+                body,
+                str(client[0]) if client else None,
+            )
+        await send(
+            {"type": "http.response.start", "status": response.status, "headers": head(response)}
+        )
+        await send({"type": "http.response.body", "body": response.body})
+
+    async def respond(
+        self,
+        method: str,
+        path: str,
+        query_string: bytes,
+        headers: dict[bytes, bytes],
+        body: bytes,
+        client: str | None,
+    ) -> Response:
+        """The answer to one request whose body has been read. Never raises: a refusal is a
+        problem+json answer, anything unexpected a logged 500.
+
+        Servers call this directly (``entrypoints.http_protocol``) or through ASGI.
+        """
+        try:
+            return await self._handle(method, path, query_string, headers, body, client)
+        except LintasError as e:
+            return problem(e)
         except Exception:
-            log.exception("unexpected error on %s %s", scope["method"], scope["path"])
+            log.exception("unexpected error on %s %s", method, path)
             response = problem(
                 LintasError("internal_error", "the hub could not complete the request")
             )
             response.status = 500
-        body = response.body
-        kind = response.content_type
-        headers = [
-            _JSON_TYPE if kind == JSON else (b"content-type", kind),
-            (b"content-length", b"%d" % len(body)),
-        ]
-        if response.headers:
-            headers += response.headers
-        await send({"type": "http.response.start", "status": response.status, "headers": headers})
-        await send({"type": "http.response.body", "body": body})
+            return response
 
-    async def _handle(self, scope: Scope, receive: Any) -> Response:
+    async def _handle(
+        self,
+        method: str,
+        path: str,
+        query_string: bytes,
+        headers: dict[bytes, bytes],
+        body: bytes,
+        client: str | None,
+    ) -> Response:
         router, hub = self._router, self.hub
         assert router is not None and hub is not None, "lifespan startup has not run"
-        method: str = scope["method"]
-        path: str = scope["path"]
         if method == "GET" and path == "/openapi.json":
             return Response(self._openapi)
         if method == "GET" and path == "/healthz":
@@ -141,18 +172,8 @@ class LintasApp:
         if matched is None:
             raise NotFound("route_unknown", f"no route {method} {path}; see /openapi.json")
         route, params = matched
-        headers = dict(scope["headers"])
-        body = await _read_body(receive, headers)
-        client = scope.get("client")
         request = Request(
-            method,
-            path,
-            params,
-            parse_query(scope.get("query_string", b"")),
-            headers,
-            body,
-            None,
-            str(client[0]) if client else None,
+            method, path, params, parse_query(query_string), headers, body, None, client
         )
         key = bearer(headers)
         if key is not None:
@@ -166,6 +187,18 @@ class LintasApp:
         if route.auth == Auth.SANDBOX and not hub.config.sandbox and request.caller is None:
             raise Unauthenticated("api_key_missing", "this route needs a key outside the sandbox")
         return await route.handler(request)
+
+
+def head(response: Response) -> list[tuple[bytes, bytes]]:
+    """The headers of ``response``'s answer: its content type and length, then its own."""
+    kind = response.content_type
+    headers = [
+        _JSON_TYPE if kind == JSON else (b"content-type", kind),
+        (b"content-length", b"%d" % len(response.body)),
+    ]
+    if response.headers:
+        headers += response.headers
+    return headers
 
 
 async def _read_body(receive: Any, headers: dict[bytes, bytes]) -> bytes:
