@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final, TypeAlias
 
 from lintas.adapters.sanctions import load_list
 from lintas.adapters.sandbox import SandboxDirectory, SandboxParticipants, SandboxReference
@@ -31,6 +31,14 @@ from lintas.services.risk import RulesAssessor, load_risk_rules
 from lintas.services.screening import SCREEN_CACHE_MAX_DEFAULT, ScreeningService
 from lintas.services.signals import ExchangeLookup, SignalsService
 
+if TYPE_CHECKING:
+    # Imported when a hub is built on PostgreSQL (``_open_store``): psycopg costs a SQLite-only
+    # hub nothing.
+    from lintas.adapters.postgres.store import PostgresStore
+
+#: The payments store a hub runs on; both implement the same ports, with the same semantics.
+HubStore: TypeAlias = "SqliteStore | PostgresStore"
+
 DB_PATH_DEFAULT: Final = Path("var/lintas.db")
 SEED_DEFAULT: Final = 2026
 #: Bumped whenever seeding creates different accounts for the same seed, or what a store
@@ -44,7 +52,12 @@ CUSTOMERS_PER_COUNTRY_DEFAULT: Final = 1000
 class HubConfig:
     """How to build a hub. Every option is explicit and has a named default."""
 
+    #: The SQLite file of the hub; with ``db_url``, the file of what is not on PostgreSQL yet
+    #: (recall cases, scam signals: ``db_location`` places it next to the default store).
     db_path: Path = DB_PATH_DEFAULT
+    #: A PostgreSQL URL (``postgresql://user@host:5432/dbname``): the payments store (ledger,
+    #: payments, quotes, rates) lives there, in schema ``lintas``. None: all in ``db_path``.
+    db_url: str | None = None
     sandbox: bool = True
     seed: int = SEED_DEFAULT
     customers_per_country: int = CUSTOMERS_PER_COUNTRY_DEFAULT
@@ -78,6 +91,37 @@ class HubConfig:
             raise ValueError("customers_per_country must be between 10 and 100000")
         if self.transfers_in_memory_max < 0:
             raise ValueError("transfers_in_memory_max must not be negative")
+        if self.db_url is not None and not self.db_url.startswith(_POSTGRES_URL_SCHEMES):
+            raise ValueError("db_url must be a PostgreSQL URL (postgresql://...)")
+
+    @property
+    def store_name(self) -> str:
+        """Where the payments store is, for messages (never with a password)."""
+        if self.db_url is None:
+            return str(self.db_path)
+        from lintas.adapters.postgres.url import redacted
+
+        return redacted(self.db_url)
+
+
+#: What ``adapters.postgres.url.is_postgres_url`` accepts, spelled here so that a SQLite-only
+#: hub never imports psycopg (about 0.3 s at start).
+_POSTGRES_URL_SCHEMES: Final = ("postgresql://", "postgres://")
+
+
+def db_location(db: str) -> tuple[Path, str | None]:
+    """``(db_path, db_url)`` for what ``--db`` names: a SQLite file, or a PostgreSQL URL.
+
+    With a URL, recall cases and scam signals stay on SQLite (not on PostgreSQL yet), in a
+    file of their own for that server and database next to the default store
+    (``var/postgres-HOST-PORT-DBNAME.recalls-signals.db``).
+    """
+    if not db.startswith(_POSTGRES_URL_SCHEMES):
+        return Path(db), None
+    from lintas.adapters.postgres.url import check_url, sidecar_path
+
+    check_url(db)
+    return sidecar_path(db, DB_PATH_DEFAULT.parent), db
 
 
 @dataclass(kw_only=True)
@@ -87,7 +131,7 @@ class Hub:
     config: HubConfig
     clock: Clock
     region: Region
-    store: SqliteStore
+    store: HubStore
     reference: SandboxReference
     directory: SandboxDirectory
     participants: SandboxParticipants
@@ -132,6 +176,31 @@ def check_recall_answering_psps(config: HubConfig) -> None:
         _recall_answering_psps(config, SandboxReference(region))
 
 
+def _open_store(config: HubConfig, clock: Clock) -> HubStore:
+    """The payments store ``config`` names, opened (migrated, its ledger restored)."""
+    store: HubStore
+    if config.db_url is None:
+        store = SqliteStore(
+            StoreConfig(
+                path=config.db_path,
+                synchronous=config.synchronous,
+                transfers_in_memory_max=config.transfers_in_memory_max,
+            ),
+            clock,
+        )
+    else:
+        from lintas.adapters.postgres.store import PostgresStore, PostgresStoreConfig
+
+        store = PostgresStore(
+            PostgresStoreConfig(
+                url=config.db_url, transfers_in_memory_max=config.transfers_in_memory_max
+            ),
+            clock,
+        )
+    store.open()
+    return store
+
+
 def build_hub(
     config: HubConfig, clock: Clock | None = None, risk: RiskAssessor | None = None
 ) -> Hub:
@@ -150,15 +219,7 @@ def build_hub(
         participant_thresholds=rules.participant_screening_thresholds if rules else None,
         cache_max=rules.sanctions_cache_max if rules else SCREEN_CACHE_MAX_DEFAULT,
     )
-    store = SqliteStore(
-        StoreConfig(
-            path=config.db_path,
-            synchronous=config.synchronous,
-            transfers_in_memory_max=config.transfers_in_memory_max,
-        ),
-        clock,
-    )
-    store.open()
+    store = _open_store(config, clock)
     signals_store: SignalsStore | None = None
     recalls: SqliteRecalls | None = None
     try:
@@ -168,14 +229,14 @@ def build_hub(
         wanted = f"{config.seed}:{config.customers_per_country}:{SANDBOX_DATA_VERSION}"
         if seeded_with is None:
             if store.is_seeded():
-                raise LintasError("store_not_a_sandbox", f"{config.db_path} holds another hub")
+                raise LintasError("store_not_a_sandbox", f"{config.store_name} holds another hub")
             sandbox_seeding.seed(region, store, clock)
             store.set_meta("sandbox_seed", wanted)
         elif seeded_with != wanted:
             older = not seeded_with.endswith(f":{SANDBOX_DATA_VERSION}")
             raise LintasError(
                 "store_seeded_differently",
-                f"{config.db_path} was seeded with {seeded_with}, not {wanted}; "
+                f"{config.store_name} was seeded with {seeded_with}, not {wanted}; "
                 + (
                     "it was made by another version of Lintas: delete it to start afresh, "
                     "or use another --db"
@@ -216,7 +277,8 @@ def build_hub(
             addressing=addressing,
         )
         # Returns and recalls keep their cases in the hub's file through SqliteRecalls (a
-        # connection per calling thread, kept until ``Hub.close`` closes them).
+        # connection per calling thread, kept until ``Hub.close`` closes them); on PostgreSQL,
+        # in the side file ``db_path`` (scam signals too): not on PostgreSQL yet.
         recalls = SqliteRecalls(config.db_path)
         returns = ReturnsService(
             payments=payments,

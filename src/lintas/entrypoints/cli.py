@@ -54,9 +54,15 @@ app.command(name="screen")(screen)
 
 @app.command()
 def serve(
-    db: Annotated[Path, typer.Option(help="SQLite file of the hub (created and seeded).")] = Path(
-        "var/lintas.db"
-    ),
+    db: Annotated[
+        str,
+        typer.Option(
+            help="The hub's store (created and seeded): a SQLite file, or a PostgreSQL URL "
+            "(postgresql://user@host:5432/dbname) for the payments store; with PostgreSQL, "
+            "recall cases and scam signals stay in a SQLite file "
+            "(var/postgres-HOST-PORT-DBNAME.recalls-signals.db). See docs/postgres.md.",
+        ),
+    ] = "var/lintas.db",
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     payment_timeout_s: Annotated[
@@ -84,20 +90,28 @@ def serve(
         ),
     ] = None,
 ) -> None:
-    """Run the hub (sandbox region, SQLite store) over HTTP.
+    """Run the hub (sandbox region; SQLite or PostgreSQL store) over HTTP.
 
     Example: lintas serve --db var/lintas.db --port 8000
+
+    Example: lintas serve --db postgresql://postgres@127.0.0.1:5432/test
 
     Example: lintas serve --risk-config src/lintas/config/risk.toml
     --sanctions-list ../shared/data/sanctions/un-sc-consolidated-2020-11-24.xml
 
     Example: lintas serve --recall-answering-psp CHPYTHBK --recall-answering-psp LNNATHBK
     """
-    from lintas.bootstrap import HubConfig, check_recall_answering_psps
+    from lintas.bootstrap import HubConfig, check_recall_answering_psps, db_location
+    from lintas.domain.errors import InputInvalid
     from lintas.entrypoints.server import run_server
 
+    try:
+        db_path, db_url = db_location(db)
+    except InputInvalid as e:
+        raise typer.BadParameter(e.message, param_hint="--db") from None
     config = HubConfig(
-        db_path=db,
+        db_path=db_path,
+        db_url=db_url,
         payment_timeout_s=payment_timeout_s,
         sanctions_lists=tuple(sanctions_list or ()),
         risk_config=risk_config,
@@ -124,7 +138,12 @@ def demo(
         ),
     ] = None,
     db: Annotated[
-        Path | None, typer.Option(help="SQLite file for the demo hub (default: a fresh temp file).")
+        Path | None,
+        typer.Option(
+            help="SQLite file for the demo hub (default: a fresh temp file). The demo runs on "
+            "SQLite only; for PostgreSQL, start `lintas serve --db postgresql://...` and pass "
+            "--server."
+        ),
     ] = None,
     port: Annotated[int, typer.Option(help="Port for the demo hub.")] = 8000,
     concurrency: Annotated[int, typer.Option(help="Payments in flight at once.")] = 16,

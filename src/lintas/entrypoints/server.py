@@ -42,8 +42,8 @@ def run_server(*, host: str, port: int, config: HubConfig) -> None:
     """Serve ``config``'s hub in the foreground until interrupted."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = LintasApp(config, settle_collector=True)
-    db = config.db_path
-    print(f"Lintas hub on http://{host}:{port}  (store: {db}; OpenAPI: /openapi.json)", flush=True)
+    where = f"store: {config.store_name}; OpenAPI: /openapi.json"
+    print(f"Lintas hub on http://{host}:{port}  ({where})", flush=True)
     uvicorn.Server(_config(app, host, port)).run()
 
 

@@ -1,0 +1,515 @@
+"""The PostgreSQL store: the writer's batches as one transaction each, and readers that never
+wait. It does what ``adapters.sqlite.store.SqliteStore`` does, on a PostgreSQL database.
+
+The group commit (the queue, the thread, batches applied to the in-memory ``Ledger``, callers
+answered only once their batch is durable) is ``adapters.ledger_writer``; this store is its
+``BatchSink``: everything a batch changed goes into one transaction, committed once (the
+commit returns when the WAL is on disk: ``synchronous_commit`` is on). On open the ledger is
+rebuilt from the tables and checked against a replay of the transfer log; the store answers
+the ledger's reads of transfers it evicted (``TransferArchive``).
+
+Readers use their own connections (one per thread, autocommit): under MVCC they see the last
+commit and never block the writer, nor wait for it. One hub writes to a schema at a time: the
+writer holds an advisory lock on it while open.
+
+How rows are sent (measured with ``python -m bench postgres``, 2,048 transfer rows a
+transaction, client CPU a row, which the writer thread pays under the GIL): the append-only
+transfers by binary ``COPY`` (about 2 us a row); the upserts, which ``COPY`` cannot do, as one
+``INSERT ... SELECT FROM unnest(arrays)`` a table with binary parameters (about 4 us a row);
+``executemany``, which psycopg pipelines, cost 13-18 us a row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Iterator, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, Final
+
+import psycopg
+
+from lintas.adapters.ledger_writer import (
+    BATCH_COMMANDS_MAX,
+    QUEUE_COMMANDS_MAX,
+    LedgerWriter,
+    WriterStopped,
+)
+from lintas.adapters.postgres import ledger_sql
+from lintas.adapters.postgres.connections import (
+    Connection,
+    ReaderConnections,
+    StoreUnreachable,
+    connect,
+)
+from lintas.adapters.postgres.migrations import SCHEMA_DEFAULT, migrate
+from lintas.adapters.postgres.url import redacted
+from lintas.adapters.sqlite import rows
+from lintas.domain.errors import LintasError
+from lintas.domain.fx import Quote, StandingRate
+from lintas.domain.ledger import (
+    Account,
+    CreateTransferResult,
+    InvariantBroken,
+    Ledger,
+    LedgerChanges,
+    PendingState,
+    Transfer,
+    TransferFlags,
+)
+from lintas.domain.payment import Payment
+from lintas.ports.clock import Clock
+from lintas.ports.store import (
+    AccountBalance,
+    ExpiryHandler,
+    LedgerBalance,
+    StoreStats,
+    WriteCommand,
+    WriteOutcome,
+)
+
+__all__ = [
+    "PAYMENTS_LIST_MAX",
+    "TRANSFERS_IN_MEMORY_MAX",
+    "PostgresStore",
+    "PostgresStoreConfig",
+    "StoreInUse",
+    "WriterStopped",
+]
+
+log = logging.getLogger(__name__)
+
+#: Payments returned by one listing at most.
+PAYMENTS_LIST_MAX: Final = 1000
+#: Transfer records the writer's ledger keeps in memory (as ``SqliteStore``'s: the last
+#: ~20,000 payments); older finished ones are read back from the database when named.
+TRANSFERS_IN_MEMORY_MAX: Final = 200_000
+#: Transfer ids fetched per round trip when the restore lists the evicted ones.
+RESTORE_FETCH_ROWS: Final = 10_000
+#: The writer's session-level advisory lock, with the schema's name.
+_WRITER_LOCK: Final = "lintas.writer:"
+
+
+class StoreInUse(LintasError):
+    """Another hub is writing to this schema: two writers would each trust their own ledger."""
+
+    http_status = 503
+    title = "Unavailable"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PostgresStoreConfig:
+    """How the PostgreSQL store behaves. Every option is explicit."""
+
+    #: ``postgresql://user@host:port/dbname`` (libpq's URL; a password may be in it or in
+    #: ``PGPASSWORD`` / ``~/.pgpass``).
+    url: str
+    #: The schema that holds every table of this store.
+    schema: str = SCHEMA_DEFAULT
+    batch_commands_max: int = BATCH_COMMANDS_MAX
+    queue_commands_max: int = QUEUE_COMMANDS_MAX
+    transfers_in_memory_max: int = TRANSFERS_IN_MEMORY_MAX
+
+
+class PostgresStore:
+    """Implements the ``Writer`` and ``Reader`` ports on one PostgreSQL schema."""
+
+    def __init__(self, config: PostgresStoreConfig, clock: Clock) -> None:
+        assert 1 <= config.batch_commands_max <= config.queue_commands_max
+        assert config.transfers_in_memory_max >= 0
+        assert config.schema.isidentifier(), config.schema
+        self._config = config
+        self._clock = clock
+        self._ledger = Ledger(archive=self)
+        self.stats = StoreStats()
+        self._writer = LedgerWriter(
+            self._ledger,
+            self,
+            clock,
+            stats=self.stats,
+            batch_commands_max=config.batch_commands_max,
+            queue_commands_max=config.queue_commands_max,
+            transfers_in_memory_max=config.transfers_in_memory_max,
+        )
+        self._opened = False
+        self._write_conn: Connection | None = None
+        self._readers = ReaderConnections(config.url, config.schema)
+
+    @property
+    def name(self) -> str:
+        """Where the store is, for messages (no password)."""
+        return f"{redacted(self._config.url)} (schema {self._config.schema})"
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def open(self) -> None:
+        """Create or migrate the schema, rebuild the ledger from it, start the writer."""
+        assert not self._opened, "open() twice"
+        self._opened = True
+        conn = connect(self._config.url, self._config.schema, role="writer")
+        try:
+            (locked,) = conn.execute(
+                "SELECT pg_try_advisory_lock(hashtext(%s))",
+                (_WRITER_LOCK + self._config.schema,),
+            ).fetchone() or (False,)
+            if not locked:
+                raise StoreInUse(
+                    "store_in_use",
+                    f"another Lintas hub is writing to {self.name}; stop it or use another --db",
+                )
+            migrate(conn, self._config.schema)
+            self._write_conn = conn  # Before the ledger is restored: it may read back through it.
+            self._restore(conn)
+        except BaseException:
+            self._write_conn = None
+            conn.close()  # Also releases the advisory lock.
+            raise
+        self._writer.start()
+
+    def close(self) -> None:
+        """Finish queued work, stop the writer, close connections."""
+        self._writer.stop()
+        if self._write_conn is not None:
+            self._write_conn.close()
+            self._write_conn = None
+        self._readers.close()
+
+    def _restore(self, conn: Connection) -> None:
+        """Rebuild the ledger as ``SqliteStore._restore`` does: every account, and in memory
+        only the transfers it keeps (the newest ``transfers_in_memory_max`` and every live
+        pending one); the ids of the rest go to its filter of evicted ids, read back from the
+        database when named. One snapshot for every query."""
+        keep = self._config.transfers_in_memory_max
+        with conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            accounts = [rows.account_from_row(r) for r in conn.execute(ledger_sql.SELECT_ACCOUNTS)]
+            # The stored balances must be exactly what the immutable transfer log says: a
+            # balance changed behind the ledger's back (totals may still agree) must stop
+            # the hub, not be enforced by it.
+            replayed = _replayed_balances(conn)
+            for a in accounts:
+                stored = (a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted)
+                given = replayed.get(a.id, (0, 0, 0, 0))
+                if given != stored:
+                    raise InvariantBroken(
+                        f"account {a.id:032x} ({a.user_data}) holds {stored} but its "
+                        f"transfers give {given}: the store was changed outside Lintas"
+                    )
+            # The newest, and the latest (the ledger's clock continues from it): the
+            # ledger's timestamps strictly increase, so both are the end of one index.
+            newest = conn.execute(ledger_sql.SELECT_NEWEST_TRANSFERS, (keep,)).fetchall()
+            latest = conn.execute(ledger_sql.SELECT_NEWEST_TRANSFERS, (1,)).fetchall()
+            live = conn.execute(ledger_sql.SELECT_LIVE_PENDING, ledger_sql.FLAGS).fetchall()
+            kept_rows = {r[0]: r for r in (*live, *latest, *newest)}
+            transfers = sorted(
+                (rows.transfer_from_row(r) for r in kept_rows.values()),
+                key=lambda t: t.timestamp_ns,
+            )
+            # A post or void is newer than its pending transfer: the kept ones say how every
+            # kept pending transfer ended; one neither resolved nor expired is live.
+            states: dict[int, PendingState] = {}
+            for t in transfers:
+                if t.flags & TransferFlags.PENDING:
+                    states[t.id] = PendingState.pending
+            for t in transfers:
+                if t.flags & TransferFlags.POST_PENDING_TRANSFER:
+                    states[t.pending_id] = PendingState.posted
+                elif t.flags & TransferFlags.VOID_PENDING_TRANSFER:
+                    states[t.pending_id] = PendingState.voided
+            for (pending_id,) in conn.execute("SELECT pending_id FROM pending_expiries"):
+                expired_id = rows.blob_id(pending_id)
+                if expired_id in states:
+                    states[expired_id] = PendingState.expired
+            # Refusals the ledger remembers by id: a retry after a restart gets the same answer.
+            refused = [
+                (rows.transfer_from_row(r[:11]), CreateTransferResult(r[11]))
+                for r in conn.execute(ledger_sql.SELECT_REFUSED)
+            ]
+            evicted = [rows.blob_id(key) for key in _transfer_ids(conn) if key not in kept_rows]
+        self._ledger.restore(accounts, transfers, states, refused, evicted)
+        self._ledger.check_invariants()
+        self._ledger.evict(keep)
+
+    # -- the Writer port -------------------------------------------------------------------
+
+    def set_expiry_handler(self, handler: ExpiryHandler) -> None:
+        self._writer.set_expiry_handler(handler)
+
+    def submit(self, command: WriteCommand) -> Future[WriteOutcome]:
+        return self._writer.submit(command)
+
+    def submit_async(self, command: WriteCommand) -> Awaitable[WriteOutcome]:
+        return self._writer.submit_async(command)
+
+    def load_transfer(self, transfer_id: int) -> tuple[Transfer, PendingState | None] | None:
+        """``TransferArchive``: read back a transfer the ledger evicted (writer thread only:
+        it reads through the writer's connection, which sees every committed batch)."""
+        conn = self._write_conn
+        assert conn is not None
+        key = rows.id_blob(transfer_id)
+        row = conn.execute(ledger_sql.SELECT_TRANSFER, (key,)).fetchone()
+        if row is None:
+            return None
+        transfer = rows.transfer_from_row(row)
+        if not transfer.flags & TransferFlags.PENDING:
+            return transfer, None
+        for (flags,) in conn.execute("SELECT flags FROM transfers WHERE pending_id = %s", (key,)):
+            if flags & TransferFlags.POST_PENDING_TRANSFER:
+                return transfer, PendingState.posted
+            if flags & TransferFlags.VOID_PENDING_TRANSFER:
+                return transfer, PendingState.voided
+        expired = conn.execute(
+            "SELECT 1 FROM pending_expiries WHERE pending_id = %s", (key,)
+        ).fetchone()
+        return transfer, PendingState.expired if expired else PendingState.pending
+
+    def in_memory_account(self, account_id: int) -> Account | None:
+        return self._ledger.account(account_id)
+
+    def check_ledger_invariants(self) -> None:
+        """Assert the in-memory ledger's invariants (tests and reconcile)."""
+        self._ledger.check_invariants()
+
+    # -- the BatchSink (runs on the writer's thread) ----------------------------------------
+
+    def persist(
+        self,
+        changes: LedgerChanges,
+        payments: list[Payment],
+        quotes: list[Quote],
+        rates: list[StandingRate],
+    ) -> None:
+        """``BatchSink``: one batch's changes in one transaction (the writer's thread only);
+        returns once the commit is durable."""
+        conn = self._write_conn
+        assert conn is not None
+        ledger = self._ledger
+        with conn.transaction():
+            touched = set(changes.accounts_touched)
+            touched.update(a.id for a in changes.accounts_created)
+            if touched:
+                account_fields = ledger.account_fields
+                account_row = rows.account_row_of_fields
+                account_rows = []
+                for account_id in touched:
+                    fields = account_fields(account_id)
+                    assert fields is not None, account_id
+                    account_rows.append(account_row(fields))
+                _upsert(conn, ledger_sql.UPSERT_ACCOUNTS, account_rows)
+            if changes.transfer_fields:
+                transfer_row = rows.transfer_row_of_fields
+                with conn.cursor() as cur, cur.copy(ledger_sql.COPY_TRANSFERS) as copy:
+                    copy.set_types(ledger_sql.TRANSFER_TYPES)
+                    write_row = copy.write_row
+                    for f in changes.transfer_fields:
+                        write_row(transfer_row(f))
+            if changes.transfers_refused:
+                # A few a batch at most, each with an optional pending id: row by row.
+                refused = {
+                    t.id: (*rows.transfer_row(t), str(r)) for t, r in changes.transfers_refused
+                }
+                with conn.cursor() as cur:
+                    cur.executemany(ledger_sql.UPSERT_REFUSED, list(refused.values()))
+            if changes.pending_expired:
+                _upsert(
+                    conn,
+                    ledger_sql.INSERT_EXPIRIES,
+                    [(rows.id_blob(pid), ts) for pid, ts in changes.pending_expired],
+                )
+            if payments:
+                # One row per UETR (an upsert may not touch a row twice): the later record
+                # of a payment wins, as row-by-row upserts would have it.
+                latest = {p.uetr: p for p in payments}
+                _upsert(
+                    conn, ledger_sql.UPSERT_PAYMENTS, [_payment_row(p) for p in latest.values()]
+                )
+            if quotes:
+                _upsert(conn, ledger_sql.INSERT_QUOTES, [_quote_row(q) for q in quotes])
+            if rates:
+                by_pair = {(r.fxp_id, r.source_currency, r.target_currency): r for r in rates}
+                _upsert(conn, ledger_sql.UPSERT_RATES, [_rate_row(r) for r in by_pair.values()])
+
+    # -- the Reader port -------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[Connection]:
+        """This thread's reader connection; a lost server is ``StoreUnreachable`` (503)."""
+        try:
+            yield self._readers.get()
+        except psycopg.OperationalError as e:
+            raise StoreUnreachable(
+                "store_unreachable", f"reading {self.name} failed: {type(e).__name__}"
+            ) from None
+
+    def _one(self, query: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        with self._reading() as conn:
+            row: tuple[Any, ...] | None = conn.execute(query, params).fetchone()
+            return row
+
+    def _all(self, query: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._reading() as conn:
+            return conn.execute(query, params).fetchall()
+
+    def meta(self, key: str) -> str | None:
+        row = self._one("SELECT value FROM meta WHERE key = %s", (key,))
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str) -> None:
+        """Record a fact about this hub (outside the writer: used once, at seeding)."""
+        with connect(self._config.url, self._config.schema, role="admin") as conn:
+            conn.execute(
+                "INSERT INTO meta VALUES (%s, %s)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    def is_seeded(self) -> bool:
+        return self._one("SELECT 1 FROM accounts LIMIT 1") is not None
+
+    def payment(self, uetr: str) -> Payment | None:
+        row = self._one("SELECT body FROM payments WHERE uetr = %s", (uetr,))
+        return None if row is None else rows.payment_from_body(row[0])
+
+    def payment_uetrs(self) -> Iterator[str]:
+        """The UETR of every stored payment (read once at start: ``PaymentsService``)."""
+        for (uetr,) in self._all("SELECT uetr FROM payments"):
+            yield uetr
+
+    def payments_in_flight(self) -> list[Payment]:
+        found = self._all(
+            "SELECT body FROM payments WHERE status IN ('RECEIVED', 'RESERVED', 'HELD')"
+        )
+        return [rows.payment_from_body(r[0]) for r in found]
+
+    def payments(self, *, agent: str | None = None, limit: int = 100) -> list[Payment]:
+        limit = max(1, min(limit, PAYMENTS_LIST_MAX))
+        if agent is None:
+            found = self._all(
+                "SELECT body FROM payments ORDER BY created_at DESC LIMIT %s", (limit,)
+            )
+        else:
+            found = self._all(
+                "SELECT body FROM payments WHERE debtor_agent = %s OR creditor_agent = %s"
+                " ORDER BY created_at DESC LIMIT %s",
+                (agent, agent, limit),
+            )
+        return [rows.payment_from_body(r[0]) for r in found]
+
+    def quote(self, quote_id: str) -> Quote | None:
+        row = self._one("SELECT body FROM quotes WHERE quote_id = %s", (quote_id,))
+        return None if row is None else rows.quote_from_body(row[0])
+
+    def rates(self) -> list[StandingRate]:
+        return [rows.rate_from_body(r[0]) for r in self._all("SELECT body FROM rates")]
+
+    def account_balance(self, account_id: int) -> AccountBalance | None:
+        row = self._one(ledger_sql.SELECT_ACCOUNT, (rows.id_blob(account_id),))
+        if row is None:
+            return None
+        a = rows.account_from_row(row)
+        return AccountBalance(
+            a.id,
+            a.ledger,
+            a.code,
+            a.debits_pending,
+            a.debits_posted,
+            a.credits_pending,
+            a.credits_posted,
+            a.user_data,
+        )
+
+    def transfers_of(self, uetr: str) -> list[Transfer]:
+        found = self._all(ledger_sql.SELECT_TRANSFERS_OF, (uetr,))
+        return [rows.transfer_from_row(r) for r in found]
+
+    def ledger_balances(self) -> list[LedgerBalance]:
+        """Per ledger: account sums, flag violations, and a replay of the transfer log.
+
+        The balances kept on each account are checked against balances recomputed from the
+        immutable transfers, so a bug that changed a balance without a transfer shows up as
+        a flag violation too.
+        """
+        with self._reading() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")  # One snapshot.
+            found = conn.execute(ledger_sql.SELECT_ACCOUNTS_AND_FLAG_BREAKS, ledger_sql.FLAGS)
+            accounts = [(rows.account_from_row(r[:9]), bool(r[9])) for r in found]
+            replayed = _replayed_balances(conn)
+        totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
+        for a, breaks_flags in accounts:
+            t = totals[a.ledger]
+            t[0] += a.debits_posted
+            t[1] += a.credits_posted
+            t[2] += a.debits_pending
+            t[3] += a.credits_pending
+            t[4] += 1
+            if breaks_flags or replayed.get(a.id, (0, 0, 0, 0)) != (
+                a.debits_pending,
+                a.debits_posted,
+                a.credits_pending,
+                a.credits_posted,
+            ):
+                t[5] += 1
+        return [
+            LedgerBalance(
+                ledger=ledger,
+                country=chr(ledger // 256) + chr(ledger % 256),
+                debits_posted=t[0],
+                credits_posted=t[1],
+                debits_pending=t[2],
+                credits_pending=t[3],
+                accounts=t[4],
+                flag_violations=t[5],
+            )
+            for ledger, t in sorted(totals.items())
+        ]
+
+
+def _upsert(conn: Connection, statement: ledger_sql.ColumnsStatement, rows_: list[Any]) -> None:
+    """Send ``rows_`` as one statement: one array per column, unnested by the server."""
+    columns = [list(c) for c in zip(*rows_, strict=True)]
+    assert len(columns) == statement.width, (len(columns), statement.width)
+    conn.execute(statement.sql, columns)
+
+
+def _payment_row(p: Payment) -> tuple[Any, ...]:
+    return (
+        p.uetr,
+        p.status.value,
+        p.debtor.agent,
+        p.creditor.agent,
+        p.created_at,
+        p.updated_at,
+        rows.payment_body(p).decode(),
+    )
+
+
+def _quote_row(q: Quote) -> tuple[Any, ...]:
+    quote_id, _, body = rows.quote_row(q)
+    return (quote_id, q.expires_at, bytes(body).decode())
+
+
+def _rate_row(r: StandingRate) -> tuple[Any, ...]:
+    *_, body = rows.rate_row(r)
+    return (r.fxp_id, r.source_currency, r.target_currency, r.posted_at, bytes(body).decode())
+
+
+def _transfer_ids(conn: Connection) -> Iterator[bytes]:
+    """Every stored transfer id, fetched ``RESTORE_FETCH_ROWS`` at a time (a server-side
+    cursor: a log of millions of transfers is never held whole by the client)."""
+    with conn.cursor(name="lintas_restore_transfer_ids") as cur:
+        cur.itersize = RESTORE_FETCH_ROWS
+        cur.execute("SELECT id FROM transfers")
+        for (key,) in cur:
+            yield key
+
+
+def _replayed_balances(conn: Connection) -> dict[int, tuple[int, int, int, int]]:
+    """(debits_pending, debits_posted, credits_pending, credits_posted) per account,
+    recomputed from the transfer log by the server (``SUM`` of ``bigint`` is ``numeric``:
+    exact, however large)."""
+    return {
+        rows.blob_id(key): (int(dp), int(dpo), int(cp), int(cpo))
+        for key, dp, dpo, cp, cpo in conn.execute(ledger_sql.REPLAYED_BALANCES, ledger_sql.FLAGS)
+    }

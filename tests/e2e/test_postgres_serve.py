@@ -1,0 +1,217 @@
+"""``lintas serve --db postgresql://...`` as a real process: pay over HTTP, stop, start again.
+
+The database is fresh and dropped afterwards (``pgkit.fresh_database``); without a server the
+test skips (fails in CI).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from e2ekit import (  # type: ignore[import-not-found]
+    LINTAS,
+    bearer,
+    free_port,
+    payment_body,
+    richest_customer,
+    stop_serving,
+    wait_until_up,
+)
+
+from lintas.adapters.postgres.url import sidecar_path
+from lintas.domain.ledger import TransferFlags
+from pgkit import connection, fresh_database  # type: ignore[import-not-found]
+
+#: Payments sent at the hub that is killed, by this many threads at once.
+CRASH_PAYMENTS = 160
+CRASH_THREADS = 8
+#: Answers to wait for before the kill: well into the load, well before its end.
+KILL_AFTER_ANSWERS = 30
+
+
+def _serve(db: str, port: int, cwd: Path) -> subprocess.Popen[bytes]:
+    """``lintas serve`` on ``db``, run in ``cwd`` (where its side SQLite file goes)."""
+    log = cwd / "hub.log"
+    command = [str(LINTAS), "serve", "--db", db, "--port", str(port)]
+    with log.open("ab") as out:
+        return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
+
+
+def _quoted_payments(http: httpx.Client, count: int) -> list[tuple[str, dict[str, Any]]]:
+    """(debtor PSP's key, payment body) for ``count`` SG -> TH payments, each quoted."""
+    keys = {k["participant"]: k["apiKey"] for k in http.get("/v1/sandbox/keys").json()["keys"]}
+    debtor, creditor = richest_customer(http, "SG"), richest_customer(http, "TH")
+    key = keys[debtor["agent"]]
+    work = []
+    for _ in range(count):
+        quote = http.get(
+            "/v1/quotes",
+            headers=bearer(key),
+            params={
+                "sourceCountry": "SG",
+                "sourceCurrency": "SGD",
+                "destinationCountry": "TH",
+                "destinationCurrency": "THB",
+                "amountCurrency": "SGD",
+                "amount": "1.00",
+            },
+        )
+        assert quote.status_code == 200, quote.text
+        work.append((key, payment_body(debtor, creditor, quote.json()["quotes"][0]["quoteId"])))
+    return work
+
+
+def _reconciliation_balances(http: httpx.Client) -> list[dict[str, object]]:
+    r = http.get("/v1/reconciliation")
+    assert r.status_code == 200, r.text
+    assert r.json()["balanced"] is True, r.text
+    return list(r.json()["ledgers"])
+
+
+def test_lintas_serve_on_postgres_pays_over_http_and_keeps_the_payment_across_a_restart(
+    tmp_path: Path,
+) -> None:
+    with fresh_database() as url:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        proc = _serve(url, port, tmp_path)
+        try:
+            wait_until_up(proc, base)
+            with httpx.Client(base_url=base, timeout=30.0) as http:
+                [(key, body)] = _quoted_payments(http, 1)
+
+                paid = http.post("/v1/payments", json=body, headers=bearer(key))
+                again = http.post("/v1/payments", json=body, headers=bearer(key))
+
+                assert paid.status_code == 200, paid.text
+                assert paid.json()["status"] == "ACCC"
+                assert again.status_code == 200 and again.json() == paid.json()
+                ledgers = _reconciliation_balances(http)
+        finally:
+            stop_serving(proc)
+        # Recall cases and scam signals stay on SQLite, in a file of this database's own.
+        assert (tmp_path / sidecar_path(url, Path("var"))).is_file()
+
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        proc = _serve(url, port, tmp_path)
+        try:
+            wait_until_up(proc, base)
+            with httpx.Client(base_url=base, timeout=30.0) as http:
+                status = http.get(f"/v1/payments/{body['uetr']}", headers=bearer(key))
+                assert status.status_code == 200, status.text
+                assert status.json()["status"] == "ACCC"
+                assert _reconciliation_balances(http) == ledgers
+        finally:
+            stop_serving(proc)
+        assert "Traceback" not in (tmp_path / "hub.log").read_text()
+
+
+def test_lintas_serve_refuses_a_malformed_postgres_url_before_starting(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [str(LINTAS), "serve", "--db", "postgresql://host/db?nonsense=1", "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "--db" in done.stderr and "nonsense" in done.stderr
+
+
+@pytest.mark.slow
+def test_a_hub_on_postgres_killed_mid_load_restarts_with_every_answer_kept_and_nothing_half_done(
+    tmp_path: Path,
+) -> None:
+    with fresh_database() as url:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        proc = _serve(url, port, tmp_path)
+        try:
+            wait_until_up(proc, base)
+            with httpx.Client(base_url=base, timeout=30.0) as http:
+                work = _quoted_payments(http, CRASH_PAYMENTS)
+            sent: list[str] = []
+            answered: dict[str, str] = {}
+            lock = threading.Lock()
+            enough = threading.Event()
+            indexes = iter(range(CRASH_PAYMENTS))
+
+            def worker() -> None:
+                with httpx.Client(base_url=base, timeout=30.0) as http:
+                    while True:
+                        with lock:
+                            i = next(indexes, None)
+                            if i is None:
+                                return
+                            key, body = work[i]
+                            sent.append(body["uetr"])
+                        try:
+                            r = http.post("/v1/payments", json=body, headers=bearer(key))
+                        except httpx.HTTPError:
+                            continue  # Sent, no answer: it may or may not have been accepted.
+                        if r.status_code == 200:
+                            with lock:
+                                answered[body["uetr"]] = r.json()["status"]
+                                if len(answered) >= KILL_AFTER_ANSWERS:
+                                    enough.set()
+
+            threads = [threading.Thread(target=worker) for _ in range(CRASH_THREADS)]
+            for t in threads:
+                t.start()
+            assert enough.wait(timeout=120), "the load never got going"
+            os.kill(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+            for t in threads:
+                t.join(timeout=120)
+            assert len(answered) < CRASH_PAYMENTS, "the kill came after the load"
+
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            proc = _serve(url, port, tmp_path)
+            wait_until_up(proc, base)
+            with httpx.Client(base_url=base, timeout=30.0) as http:
+                keys = http.get("/v1/sandbox/keys").json()["keys"]
+                operator = next(k["apiKey"] for k in keys if k["role"] == "operator")
+                final: dict[str, str | None] = {}
+                for uetr in sent:
+                    r = http.get(f"/v1/payments/{uetr}", headers=bearer(operator))
+                    assert r.status_code in (200, 404), r.text
+                    final[uetr] = r.json()["status"] if r.status_code == 200 else None
+                _reconciliation_balances(http)
+        finally:
+            stop_serving(proc)
+
+        # Every answer survived the crash unchanged; nothing is left half done.
+        for uetr, status in answered.items():
+            assert final[uetr] == status, uetr
+        assert set(final.values()) <= {"ACCC", "RJCT", None}, Counter(final.values())
+        # Nothing applied twice: each pending transfer has exactly one resolution.
+        with connection(url) as conn:
+            for uetr, status in final.items():
+                if status is None:
+                    continue
+                transfers = conn.execute(
+                    "SELECT id, flags, pending_id FROM transfers WHERE user_data = %s", (uetr,)
+                ).fetchall()
+                pending = {t[0] for t in transfers if t[1] & TransferFlags.PENDING}
+                posts = Counter(
+                    t[2] for t in transfers if t[1] & TransferFlags.POST_PENDING_TRANSFER
+                )
+                voids = Counter(
+                    t[2] for t in transfers if t[1] & TransferFlags.VOID_PENDING_TRANSFER
+                )
+                if status == "ACCC":
+                    assert pending and posts == Counter(pending) and not voids, uetr
+                else:
+                    assert not posts and all(n == 1 for n in voids.values()), uetr
+                    assert set(voids) <= pending, uetr
