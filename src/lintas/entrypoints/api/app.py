@@ -141,8 +141,34 @@ class LintasApp:
 
         Servers call this directly (``entrypoints.http_protocol``) or through ASGI.
         """
+        router, hub = self._router, self.hub
+        assert router is not None and hub is not None, "lifespan startup has not run"
         try:
-            return await self._handle(method, path, query_string, headers, body, client)
+            if method == "GET" and path == "/openapi.json":
+                return Response(self._openapi)
+            if method == "GET" and path == "/healthz":
+                return Response(b'{"status":"ok"}')
+            matched = router.match(method, path)
+            if matched is None:
+                raise NotFound("route_unknown", f"no route {method} {path}; see /openapi.json")
+            route, params = matched
+            request = Request(
+                method, path, params, parse_query(query_string), headers, body, None, client
+            )
+            key = bearer(headers)
+            if key is not None:
+                request.caller = hub.participants.by_key(key)
+                if request.caller is None:
+                    raise Unauthenticated("api_key_unknown", "the API key is not known to this hub")
+            if route.auth == Auth.KEY and request.caller is None:
+                raise Unauthenticated(
+                    "api_key_missing", "send a participant's key as 'Authorization: Bearer KEY'"
+                )
+            if route.auth == Auth.SANDBOX and not hub.config.sandbox and request.caller is None:
+                raise Unauthenticated(
+                    "api_key_missing", "this route needs a key outside the sandbox"
+                )
+            return await route.handler(request)
         except LintasError as e:
             return problem(e)
         except Exception:
@@ -152,41 +178,6 @@ class LintasApp:
             )
             response.status = 500
             return response
-
-    async def _handle(
-        self,
-        method: str,
-        path: str,
-        query_string: bytes,
-        headers: dict[bytes, bytes],
-        body: bytes,
-        client: str | None,
-    ) -> Response:
-        router, hub = self._router, self.hub
-        assert router is not None and hub is not None, "lifespan startup has not run"
-        if method == "GET" and path == "/openapi.json":
-            return Response(self._openapi)
-        if method == "GET" and path == "/healthz":
-            return Response(b'{"status":"ok"}')
-        matched = router.match(method, path)
-        if matched is None:
-            raise NotFound("route_unknown", f"no route {method} {path}; see /openapi.json")
-        route, params = matched
-        request = Request(
-            method, path, params, parse_query(query_string), headers, body, None, client
-        )
-        key = bearer(headers)
-        if key is not None:
-            request.caller = hub.participants.by_key(key)
-            if request.caller is None:
-                raise Unauthenticated("api_key_unknown", "the API key is not known to this hub")
-        if route.auth == Auth.KEY and request.caller is None:
-            raise Unauthenticated(
-                "api_key_missing", "send a participant's key as 'Authorization: Bearer KEY'"
-            )
-        if route.auth == Auth.SANDBOX and not hub.config.sandbox and request.caller is None:
-            raise Unauthenticated("api_key_missing", "this route needs a key outside the sandbox")
-        return await route.handler(request)
 
 
 def head(response: Response) -> list[tuple[bytes, bytes]]:
