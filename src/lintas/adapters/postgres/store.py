@@ -23,20 +23,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections import defaultdict
-from collections.abc import Awaitable, Iterator, Sequence
-from concurrent.futures import Future
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 import psycopg
 
-from lintas.adapters.ledger_writer import (
-    BATCH_COMMANDS_MAX,
-    QUEUE_COMMANDS_MAX,
-    LedgerWriter,
-    WriterStopped,
-)
+from lintas.adapters.ledger_store import LedgerStore, archived_state, ledger_balances_of
+from lintas.adapters.ledger_writer import BATCH_COMMANDS_MAX, QUEUE_COMMANDS_MAX, WriterStopped
 from lintas.adapters.postgres import ledger_sql
 from lintas.adapters.postgres.connections import (
     Connection,
@@ -50,24 +44,15 @@ from lintas.adapters.sqlite import rows
 from lintas.domain.errors import LintasError
 from lintas.domain.fx import Quote, StandingRate
 from lintas.domain.ledger import (
-    Account,
-    CreateTransferResult,
-    InvariantBroken,
-    Ledger,
     LedgerChanges,
     PendingState,
     Transfer,
-    TransferFlags,
 )
 from lintas.domain.payment import Payment
 from lintas.ports.clock import Clock
 from lintas.ports.store import (
     AccountBalance,
-    ExpiryHandler,
     LedgerBalance,
-    StoreStats,
-    WriteCommand,
-    WriteOutcome,
 )
 
 __all__ = [
@@ -113,26 +98,18 @@ class PostgresStoreConfig:
     transfers_in_memory_max: int = TRANSFERS_IN_MEMORY_MAX
 
 
-class PostgresStore:
+class PostgresStore(LedgerStore):
     """Implements the ``Writer`` and ``Reader`` ports on one PostgreSQL schema."""
 
     def __init__(self, config: PostgresStoreConfig, clock: Clock) -> None:
-        assert 1 <= config.batch_commands_max <= config.queue_commands_max
-        assert config.transfers_in_memory_max >= 0
         assert config.schema.isidentifier(), config.schema
-        self._config = config
-        self._clock = clock
-        self._ledger = Ledger(archive=self)
-        self.stats = StoreStats()
-        self._writer = LedgerWriter(
-            self._ledger,
-            self,
+        super().__init__(
             clock,
-            stats=self.stats,
             batch_commands_max=config.batch_commands_max,
             queue_commands_max=config.queue_commands_max,
             transfers_in_memory_max=config.transfers_in_memory_max,
         )
+        self._config = config
         self._opened = False
         self._write_conn: Connection | None = None
         self._readers = ReaderConnections(config.url, config.schema)
@@ -185,63 +162,21 @@ class PostgresStore:
         with conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             accounts = [rows.account_from_row(r) for r in conn.execute(ledger_sql.SELECT_ACCOUNTS)]
-            # The stored balances must be exactly what the immutable transfer log says: a
-            # balance changed behind the ledger's back (totals may still agree) must stop
-            # the hub, not be enforced by it.
-            replayed = _replayed_balances(conn)
-            for a in accounts:
-                stored = (a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted)
-                given = replayed.get(a.id, (0, 0, 0, 0))
-                if given != stored:
-                    raise InvariantBroken(
-                        f"account {a.id:032x} ({a.user_data}) holds {stored} but its "
-                        f"transfers give {given}: the store was changed outside Lintas"
-                    )
             # The newest, and the latest (the ledger's clock continues from it): the
             # ledger's timestamps strictly increase, so both are the end of one index.
             newest = conn.execute(ledger_sql.SELECT_NEWEST_TRANSFERS, (keep,)).fetchall()
             latest = conn.execute(ledger_sql.SELECT_NEWEST_TRANSFERS, (1,)).fetchall()
             live = conn.execute(ledger_sql.SELECT_LIVE_PENDING, ledger_sql.FLAGS).fetchall()
-            kept_rows = {r[0]: r for r in (*live, *latest, *newest)}
-            transfers = sorted(
-                (rows.transfer_from_row(r) for r in kept_rows.values()),
-                key=lambda t: t.timestamp_ns,
+            self._restore_ledger(
+                accounts,
+                _replayed_balances(conn),
+                {r[0]: r for r in (*live, *latest, *newest)},
+                [r for (r,) in conn.execute("SELECT pending_id FROM pending_expiries")],
+                conn.execute(ledger_sql.SELECT_REFUSED).fetchall(),
+                _transfer_ids(conn),
             )
-            # A post or void is newer than its pending transfer: the kept ones say how every
-            # kept pending transfer ended; one neither resolved nor expired is live.
-            states: dict[int, PendingState] = {}
-            for t in transfers:
-                if t.flags & TransferFlags.PENDING:
-                    states[t.id] = PendingState.pending
-            for t in transfers:
-                if t.flags & TransferFlags.POST_PENDING_TRANSFER:
-                    states[t.pending_id] = PendingState.posted
-                elif t.flags & TransferFlags.VOID_PENDING_TRANSFER:
-                    states[t.pending_id] = PendingState.voided
-            for (pending_id,) in conn.execute("SELECT pending_id FROM pending_expiries"):
-                expired_id = rows.blob_id(pending_id)
-                if expired_id in states:
-                    states[expired_id] = PendingState.expired
-            # Refusals the ledger remembers by id: a retry after a restart gets the same answer.
-            refused = [
-                (rows.transfer_from_row(r[:11]), CreateTransferResult(r[11]))
-                for r in conn.execute(ledger_sql.SELECT_REFUSED)
-            ]
-            evicted = [rows.blob_id(key) for key in _transfer_ids(conn) if key not in kept_rows]
-        self._ledger.restore(accounts, transfers, states, refused, evicted)
-        self._ledger.check_invariants()
-        self._ledger.evict(keep)
 
-    # -- the Writer port -------------------------------------------------------------------
-
-    def set_expiry_handler(self, handler: ExpiryHandler) -> None:
-        self._writer.set_expiry_handler(handler)
-
-    def submit(self, command: WriteCommand) -> Future[WriteOutcome]:
-        return self._writer.submit(command)
-
-    def submit_async(self, command: WriteCommand) -> Awaitable[WriteOutcome]:
-        return self._writer.submit_async(command)
+    # -- the ledger's archive --------------------------------------------------------------
 
     def load_transfer(self, transfer_id: int) -> tuple[Transfer, PendingState | None] | None:
         """``TransferArchive``: read back a transfer the ledger evicted (writer thread only:
@@ -252,25 +187,16 @@ class PostgresStore:
         row = conn.execute(ledger_sql.SELECT_TRANSFER, (key,)).fetchone()
         if row is None:
             return None
-        transfer = rows.transfer_from_row(row)
-        if not transfer.flags & TransferFlags.PENDING:
-            return transfer, None
-        for (flags,) in conn.execute("SELECT flags FROM transfers WHERE pending_id = %s", (key,)):
-            if flags & TransferFlags.POST_PENDING_TRANSFER:
-                return transfer, PendingState.posted
-            if flags & TransferFlags.VOID_PENDING_TRANSFER:
-                return transfer, PendingState.voided
-        expired = conn.execute(
-            "SELECT 1 FROM pending_expiries WHERE pending_id = %s", (key,)
-        ).fetchone()
-        return transfer, PendingState.expired if expired else PendingState.pending
 
-    def in_memory_account(self, account_id: int) -> Account | None:
-        return self._ledger.account(account_id)
+        def resolutions() -> Iterator[int]:
+            query = "SELECT flags FROM transfers WHERE pending_id = %s"
+            return (flags for (flags,) in conn.execute(query, (key,)))
 
-    def check_ledger_invariants(self) -> None:
-        """Assert the in-memory ledger's invariants (tests and reconcile)."""
-        self._ledger.check_invariants()
+        def expired() -> bool:
+            query = "SELECT 1 FROM pending_expiries WHERE pending_id = %s"
+            return conn.execute(query, (key,)).fetchone() is not None
+
+        return archived_state(rows.transfer_from_row(row), resolutions, expired)
 
     # -- the BatchSink (runs on the writer's thread) ----------------------------------------
 
@@ -285,18 +211,9 @@ class PostgresStore:
         returns once the commit is durable."""
         conn = self._write_conn
         assert conn is not None
-        ledger = self._ledger
         with conn.transaction():
-            touched = set(changes.accounts_touched)
-            touched.update(a.id for a in changes.accounts_created)
-            if touched:
-                account_fields = ledger.account_fields
-                account_row = rows.account_row_of_fields
-                account_rows = []
-                for account_id in touched:
-                    fields = account_fields(account_id)
-                    assert fields is not None, account_id
-                    account_rows.append(account_row(fields))
+            account_rows = self._touched_account_rows(changes)
+            if account_rows:
                 _upsert(conn, ledger_sql.UPSERT_ACCOUNTS, account_rows)
             if changes.transfer_fields:
                 transfer_row = rows.transfer_row_of_fields
@@ -436,34 +353,7 @@ class PostgresStore:
             found = conn.execute(ledger_sql.SELECT_ACCOUNTS_AND_FLAG_BREAKS, ledger_sql.FLAGS)
             accounts = [(rows.account_from_row(r[:9]), bool(r[9])) for r in found]
             replayed = _replayed_balances(conn)
-        totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
-        for a, breaks_flags in accounts:
-            t = totals[a.ledger]
-            t[0] += a.debits_posted
-            t[1] += a.credits_posted
-            t[2] += a.debits_pending
-            t[3] += a.credits_pending
-            t[4] += 1
-            if breaks_flags or replayed.get(a.id, (0, 0, 0, 0)) != (
-                a.debits_pending,
-                a.debits_posted,
-                a.credits_pending,
-                a.credits_posted,
-            ):
-                t[5] += 1
-        return [
-            LedgerBalance(
-                ledger=ledger,
-                country=chr(ledger // 256) + chr(ledger % 256),
-                debits_posted=t[0],
-                credits_posted=t[1],
-                debits_pending=t[2],
-                credits_pending=t[3],
-                accounts=t[4],
-                flag_violations=t[5],
-            )
-            for ledger, t in sorted(totals.items())
-        ]
+        return ledger_balances_of(accounts, replayed)
 
 
 def _upsert(conn: Connection, statement: ledger_sql.ColumnsStatement, rows_: list[Any]) -> None:

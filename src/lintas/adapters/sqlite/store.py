@@ -18,27 +18,22 @@ import logging
 import sqlite3
 import threading
 from collections import defaultdict
-from collections.abc import Awaitable, Iterator
-from concurrent.futures import Future
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from lintas.adapters.ledger_writer import (
-    BATCH_COMMANDS_MAX,
-    QUEUE_COMMANDS_MAX,
-    LedgerWriter,
-    WriterStopped,
+from lintas.adapters.ledger_store import (
+    LedgerStore,
+    archived_state,
+    breaks_flags,
+    ledger_balances_of,
 )
+from lintas.adapters.ledger_writer import BATCH_COMMANDS_MAX, QUEUE_COMMANDS_MAX, WriterStopped
 from lintas.adapters.sqlite import rows
 from lintas.adapters.sqlite.migrations import migrate
 from lintas.domain.fx import Quote, StandingRate
 from lintas.domain.ledger import (
-    Account,
-    AccountFlags,
-    CreateTransferResult,
-    InvariantBroken,
-    Ledger,
     LedgerChanges,
     PendingState,
     Transfer,
@@ -48,11 +43,7 @@ from lintas.domain.payment import Payment
 from lintas.ports.clock import Clock
 from lintas.ports.store import (
     AccountBalance,
-    ExpiryHandler,
     LedgerBalance,
-    StoreStats,
-    WriteCommand,
-    WriteOutcome,
 )
 
 __all__ = ["TRANSFERS_IN_MEMORY_MAX", "SqliteStore", "StoreConfig", "WriterStopped"]
@@ -93,25 +84,18 @@ class StoreConfig:
     transfers_in_memory_max: int = TRANSFERS_IN_MEMORY_MAX
 
 
-class SqliteStore:
+class SqliteStore(LedgerStore):
     """Implements the ``Writer`` and ``Reader`` ports on one SQLite file."""
 
     def __init__(self, config: StoreConfig, clock: Clock) -> None:
         assert config.synchronous in ("FULL", "EXTRA", "NORMAL"), config.synchronous
-        assert 1 <= config.batch_commands_max <= config.queue_commands_max
-        self._config = config
-        self._clock = clock
-        self._ledger = Ledger(archive=self)
-        self.stats = StoreStats()
-        self._writer = LedgerWriter(
-            self._ledger,
-            self,
+        super().__init__(
             clock,
-            stats=self.stats,
             batch_commands_max=config.batch_commands_max,
             queue_commands_max=config.queue_commands_max,
             transfers_in_memory_max=config.transfers_in_memory_max,
         )
+        self._config = config
         self._opened = False
         self._local = threading.local()
         self._write_conn: sqlite3.Connection | None = None
@@ -208,17 +192,6 @@ class SqliteStore:
         plain tuples (``_replayed_balances``).
         """
         accounts = [rows.account_from_row(r) for r in conn.execute("SELECT * FROM accounts")]
-        # The stored balances must be exactly what the immutable transfer log says: a balance
-        # changed behind the ledger's back (totals may still agree) must stop the hub, not be
-        # enforced by it.
-        replayed = _replayed_balances(conn)
-        for a in accounts:
-            stored = (a.debits_pending, a.debits_posted, a.credits_pending, a.credits_posted)
-            if replayed.get(a.id, (0, 0, 0, 0)) != stored:
-                raise InvariantBroken(
-                    f"account {a.id:032x} ({a.user_data}) holds {stored} but its transfers "
-                    f"give {replayed.get(a.id, (0, 0, 0, 0))}: the store was changed outside Lintas"
-                )
         # The newest by rowid (the writer appends in the ledger's order; no sort of the
         # table), and the latest by timestamp, which the ledger's clock continues from.
         newest = conn.execute(
@@ -227,50 +200,16 @@ class SqliteStore:
         ).fetchall()
         latest = conn.execute("SELECT * FROM transfers ORDER BY timestamp_ns DESC LIMIT 1")
         live = conn.execute(_LIVE_PENDING_SQL, (int(TransferFlags.PENDING),)).fetchall()
-        kept_rows = {r[0]: r for r in (*live, *latest, *newest)}
-        transfers = sorted(
-            (rows.transfer_from_row(r) for r in kept_rows.values()), key=lambda t: t.timestamp_ns
+        self._restore_ledger(
+            accounts,
+            _replayed_balances(conn),
+            {r[0]: r for r in (*live, *latest, *newest)},
+            (r for (r,) in conn.execute("SELECT pending_id FROM pending_expiries")),
+            conn.execute("SELECT * FROM transfers_refused").fetchall(),
+            (key for (key,) in conn.execute("SELECT id FROM transfers")),
         )
-        # A post or void is newer than its pending transfer: the kept ones say how every kept
-        # pending transfer ended; one neither resolved nor expired is live.
-        states: dict[int, PendingState] = {}
-        for t in transfers:
-            if t.flags & TransferFlags.PENDING:
-                states[t.id] = PendingState.pending
-        for t in transfers:
-            if t.flags & TransferFlags.POST_PENDING_TRANSFER:
-                states[t.pending_id] = PendingState.posted
-            elif t.flags & TransferFlags.VOID_PENDING_TRANSFER:
-                states[t.pending_id] = PendingState.voided
-        for (pending_id,) in conn.execute("SELECT pending_id FROM pending_expiries"):
-            expired_id = rows.blob_id(pending_id)
-            if expired_id in states:
-                states[expired_id] = PendingState.expired
-        # Refusals the ledger remembers by id: a retry after a restart gets the same answer.
-        refused = [
-            (rows.transfer_from_row(r[:11]), CreateTransferResult(r[11]))
-            for r in conn.execute("SELECT * FROM transfers_refused")
-        ]
-        blob_id = rows.blob_id
-        evicted = (
-            blob_id(key)
-            for (key,) in conn.execute("SELECT id FROM transfers")
-            if key not in kept_rows
-        )
-        self._ledger.restore(accounts, transfers, states, refused, evicted)
-        self._ledger.check_invariants()
-        self._ledger.evict(self._config.transfers_in_memory_max)
 
-    # -- the Writer port -------------------------------------------------------------------
-
-    def set_expiry_handler(self, handler: ExpiryHandler) -> None:
-        self._writer.set_expiry_handler(handler)
-
-    def submit(self, command: WriteCommand) -> Future[WriteOutcome]:
-        return self._writer.submit(command)
-
-    def submit_async(self, command: WriteCommand) -> Awaitable[WriteOutcome]:
-        return self._writer.submit_async(command)
+    # -- the ledger's archive --------------------------------------------------------------
 
     def load_transfer(self, transfer_id: int) -> tuple[Transfer, PendingState | None] | None:
         """``TransferArchive``: read back a transfer the ledger evicted (writer thread only:
@@ -281,25 +220,16 @@ class SqliteStore:
         row = conn.execute("SELECT * FROM transfers WHERE id = ?", (key,)).fetchone()
         if row is None:
             return None
-        transfer = rows.transfer_from_row(row)
-        if not transfer.flags & TransferFlags.PENDING:
-            return transfer, None
-        for (flags,) in conn.execute("SELECT flags FROM transfers WHERE pending_id = ?", (key,)):
-            if flags & TransferFlags.POST_PENDING_TRANSFER:
-                return transfer, PendingState.posted
-            if flags & TransferFlags.VOID_PENDING_TRANSFER:
-                return transfer, PendingState.voided
-        expired = conn.execute(
-            "SELECT 1 FROM pending_expiries WHERE pending_id = ?", (key,)
-        ).fetchone()
-        return transfer, PendingState.expired if expired else PendingState.pending
 
-    def in_memory_account(self, account_id: int) -> Account | None:
-        return self._ledger.account(account_id)
+        def resolutions() -> Iterator[int]:
+            query = "SELECT flags FROM transfers WHERE pending_id = ?"
+            return (flags for (flags,) in conn.execute(query, (key,)))
 
-    def check_ledger_invariants(self) -> None:
-        """Assert the in-memory ledger's invariants (tests and reconcile)."""
-        self._ledger.check_invariants()
+        def expired() -> bool:
+            query = "SELECT 1 FROM pending_expiries WHERE pending_id = ?"
+            return conn.execute(query, (key,)).fetchone() is not None
+
+        return archived_state(rows.transfer_from_row(row), resolutions, expired)
 
     # -- the BatchSink (runs on the writer's thread) ----------------------------------------
 
@@ -313,18 +243,9 @@ class SqliteStore:
         """``BatchSink``: one batch's changes in one transaction (the writer's thread only)."""
         conn = self._write_conn
         assert conn is not None
-        ledger = self._ledger
         conn.execute("BEGIN IMMEDIATE")
         try:
-            touched = set(changes.accounts_touched)
-            touched.update(a.id for a in changes.accounts_created)
-            account_rows = []
-            account_fields = ledger.account_fields
-            account_row = rows.account_row_of_fields
-            for account_id in touched:
-                fields = account_fields(account_id)
-                assert fields is not None, account_id
-                account_rows.append(account_row(fields))
+            account_rows = self._touched_account_rows(changes)
             if account_rows:
                 _insert_rows(conn, _ACCOUNTS_SQL, account_rows)
             if changes.transfer_fields:
@@ -462,34 +383,7 @@ class SqliteStore:
             replayed = _replayed_balances(conn)
         finally:
             conn.execute("COMMIT")
-        totals: dict[int, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
-        for a in accounts:
-            t = totals[a.ledger]
-            t[0] += a.debits_posted
-            t[1] += a.credits_posted
-            t[2] += a.debits_pending
-            t[3] += a.credits_pending
-            t[4] += 1
-            if _breaks_flags(a) or replayed.get(a.id, (0, 0, 0, 0)) != (
-                a.debits_pending,
-                a.debits_posted,
-                a.credits_pending,
-                a.credits_posted,
-            ):
-                t[5] += 1
-        return [
-            LedgerBalance(
-                ledger=ledger,
-                country=chr(ledger // 256) + chr(ledger % 256),
-                debits_posted=t[0],
-                credits_posted=t[1],
-                debits_pending=t[2],
-                credits_pending=t[3],
-                accounts=t[4],
-                flag_violations=t[5],
-            )
-            for ledger, t in sorted(totals.items())
-        ]
+        return ledger_balances_of(((a, breaks_flags(a)) for a in accounts), replayed)
 
 
 @dataclass(frozen=True, slots=True)
@@ -546,15 +440,6 @@ def _insert_rows(conn: sqlite3.Connection, sql: _RowsSql, params: list[tuple[Any
         chunk = params[start : start + size]
         conn.execute(_rows_statement(sql, size), list(itertools.chain.from_iterable(chunk)))
         start += size
-
-
-def _breaks_flags(a: Account) -> bool:
-    debits = a.debits_posted + a.debits_pending
-    credits = a.credits_posted + a.credits_pending
-    return bool(
-        (a.flags & AccountFlags.DEBITS_MUST_NOT_EXCEED_CREDITS and debits > a.credits_posted)
-        or (a.flags & AccountFlags.CREDITS_MUST_NOT_EXCEED_DEBITS and credits > a.debits_posted)
-    )
 
 
 #: Pending transfers neither posted, voided nor expired: the ledger keeps every one in memory.
