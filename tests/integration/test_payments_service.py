@@ -1,4 +1,6 @@
-"""The payments service on a real SQLite file: a payment settles, refuses, retries and races."""
+"""The payments service on a real store: a payment settles, refuses, retries and races.
+
+Tests taking ``hub_on`` run once on SQLite and once on PostgreSQL (``pgkit.kit``)."""
 
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from lintas.ports.clock import FixedClock
 from lintas.sandbox.region import Customer
 from lintas.services.payments import PaymentRequest
 from lintas.services.quoting import QuoteRequest
+from pgkit import StoreKit  # type: ignore[import-not-found]
 
 
 def _net(hub: Hub, account_id: int) -> int:
@@ -58,8 +61,9 @@ def _accounts_of(hub: Hub, p: Payment) -> dict[str, int]:
     ("source", "destination", "amount"), [("SG", "TH", "100.00"), ("TH", "VN", "2500.00")]
 )
 def test_a_payment_settles_and_moves_exactly_the_disclosed_amounts_on_both_ledgers(
-    hub: Hub, source: str, destination: str, amount: str
+    hub_on: Hub, source: str, destination: str, amount: str
 ) -> None:
+    hub = hub_on
     debtor, creditor = richest(hub, source), richest(hub, destination)
     quote = get_quote(hub, debtor, destination, amount)
     d = quote.disclosure
@@ -94,8 +98,8 @@ def test_a_payment_settles_and_moves_exactly_the_disclosed_amounts_on_both_ledge
         "scheme_fee": d.scheme_fee.minor,
         "destination_psp_fee": d.destination_psp_fee.minor,
     }
-    stored = hub.store.payment(request.uetr)
-    assert stored == payment
+    assert hub.store.payment(request.uetr) == payment
+    assert hub.store.payments(agent=debtor.psp_id, limit=1) == [payment]
     transfers = hub.store.transfers_of(request.uetr)
     pending = [t for t in transfers if t.flags & TransferFlags.PENDING]
     posts = [t for t in transfers if t.flags & TransferFlags.POST_PENDING_TRANSFER]
@@ -105,27 +109,28 @@ def test_a_payment_settles_and_moves_exactly_the_disclosed_amounts_on_both_ledge
 
 
 def submitted_moving_nothing(
-    hub: Hub, db: Path, request: PaymentRequest, debtor: Customer
+    hub: Hub, kit: StoreKit, request: PaymentRequest, debtor: Customer
 ) -> Payment:
     """Submit ``request`` from ``debtor``'s PSP; check that no balance moved, no transfer was
     written and every ledger still balances."""
-    before = accounts_snapshot(db)
-    payment = run(hub.payments.submit(request, psp_of(debtor)))
-    assert accounts_snapshot(db) == before
+    before = kit.accounts_snapshot()
+    payment: Payment = run(hub.payments.submit(request, psp_of(debtor)))
+    assert kit.accounts_snapshot() == before
     assert hub.store.transfers_of(request.uetr) == []
     assert_ledgers_balance(hub)
     return payment
 
 
 def test_insufficient_funds_are_rejected_am04_and_no_balance_moves(
-    hub: Hub, tmp_path: Path
+    kit: StoreKit, hub_on: Hub
 ) -> None:
+    hub = hub_on
     debtor, creditor = poorest(hub, "SG"), richest(hub, "TH")
     quote = get_quote(hub, debtor, "TH", "10000.00")
     assert quote.disclosure.amount_debited.minor > debtor.opening_balance.minor
     request = payment_request(quote, debtor, creditor)
 
-    payment = submitted_moving_nothing(hub, tmp_path / "hub.db", request, debtor)
+    payment = submitted_moving_nothing(hub, kit, request, debtor)
 
     assert payment.status is PaymentStatus.REJECTED and payment.iso_status == "RJCT"
     assert payment.reason is ReasonCode.AM04
@@ -133,42 +138,45 @@ def test_insufficient_funds_are_rejected_am04_and_no_balance_moves(
 
 
 def test_an_unknown_creditor_account_is_rejected_ac01_and_no_balance_moves(
-    hub: Hub, tmp_path: Path
+    kit: StoreKit, hub_on: Hub
 ) -> None:
+    hub = hub_on
     debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
     quote = get_quote(hub, debtor, "TH", "10.00")
     request = payment_request(quote, debtor, creditor, creditor_account="0000000001")
 
-    payment = submitted_moving_nothing(hub, tmp_path / "hub.db", request, debtor)
+    payment = submitted_moving_nothing(hub, kit, request, debtor)
 
     assert payment.status is PaymentStatus.REJECTED and payment.reason is ReasonCode.AC01
 
 
 def test_the_same_uetr_with_the_same_content_returns_the_payment_and_moves_nothing_twice(
-    hub: Hub, tmp_path: Path
+    kit: StoreKit, hub_on: Hub
 ) -> None:
+    hub = hub_on
     debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
     request = payment_request(get_quote(hub, debtor, "TH", "10.00"), debtor, creditor)
     first = run(hub.payments.submit(request, psp_of(debtor)))
-    after_first = accounts_snapshot(tmp_path / "hub.db")
+    after_first = kit.accounts_snapshot()
     transfers = hub.store.transfers_of(request.uetr)
 
     again = run(hub.payments.submit(request, psp_of(debtor)))
 
     assert first.status is PaymentStatus.SETTLED
     assert again == first
-    assert accounts_snapshot(tmp_path / "hub.db") == after_first
+    assert kit.accounts_snapshot() == after_first
     assert hub.store.transfers_of(request.uetr) == transfers
     assert_ledgers_balance(hub)
 
 
 def test_the_same_uetr_with_other_content_is_a_dupl_conflict_and_moves_nothing(
-    hub: Hub, tmp_path: Path
+    kit: StoreKit, hub_on: Hub
 ) -> None:
+    hub = hub_on
     debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
     request = payment_request(get_quote(hub, debtor, "TH", "10.00"), debtor, creditor)
     first = run(hub.payments.submit(request, psp_of(debtor)))
-    after_first = accounts_snapshot(tmp_path / "hub.db")
+    after_first = kit.accounts_snapshot()
     other = payment_request(
         get_quote(hub, debtor, "TH", "10.00"),
         debtor,
@@ -182,11 +190,12 @@ def test_the_same_uetr_with_other_content_is_a_dupl_conflict_and_moves_nothing(
 
     assert e.value.code is ReasonCode.DUPL
     assert hub.store.payment(request.uetr) == first
-    assert accounts_snapshot(tmp_path / "hub.db") == after_first
+    assert kit.accounts_snapshot() == after_first
     assert_ledgers_balance(hub)
 
 
-def test_concurrent_submissions_of_one_uetr_pay_once(hub: Hub, tmp_path: Path) -> None:
+def test_concurrent_submissions_of_one_uetr_pay_once(hub_on: Hub) -> None:
+    hub = hub_on
     debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
     quote = get_quote(hub, debtor, "TH", "10.00")
     request = payment_request(quote, debtor, creditor)
