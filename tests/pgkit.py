@@ -186,16 +186,22 @@ class SqliteKit:
 
 @dataclass
 class PostgresKit:
-    """The PostgreSQL store, in a fresh database; recalls and signals in a side SQLite file."""
+    """Every store of the hub (payments, recalls, scam signals) in a fresh PostgreSQL database.
+
+    ``unused_db_path`` is given to the hub as its SQLite ``db_path``, which a hub on PostgreSQL
+    must leave alone: ``hub_on`` checks that nothing appeared there.
+    """
 
     url: str
-    side_file: Path
+    unused_db_path: Path
     name: str = "postgres"
 
     def open_hub(
         self, clock: Clock | None = None, risk: RiskAssessor | None = None, **config: Any
     ) -> Hub:
-        hub_config = HubConfig(db_url=self.url, db_path=self.side_file, **_hub_config(**config))
+        hub_config = HubConfig(
+            db_url=self.url, db_path=self.unused_db_path, **_hub_config(**config)
+        )
         return build_hub(hub_config, clock, risk)
 
     def accounts_snapshot(self) -> list[tuple[Any, ...]]:
@@ -234,14 +240,17 @@ def kit(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreKit]:
         yield SqliteKit(tmp_path / "hub.db")
         return
     with fresh_database() as url:
-        yield PostgresKit(url, tmp_path / "recalls-signals.db")
+        yield PostgresKit(url, tmp_path / "hub.db")
 
 
 @pytest.fixture
 def hub_on(kit: StoreKit) -> Iterator[Hub]:
-    """A fresh sandbox hub on ``kit``'s store, closed after the test."""
+    """A fresh sandbox hub on ``kit``'s store, closed after the test; on PostgreSQL, the test
+    also fails if the hub wrote anything to a SQLite file."""
     hub = kit.open_hub()
     try:
         yield hub
     finally:
         hub.close()
+    if isinstance(kit, PostgresKit):
+        assert not kit.unused_db_path.exists(), "a hub on PostgreSQL wrote a SQLite file"

@@ -32,12 +32,18 @@ from lintas.services.screening import SCREEN_CACHE_MAX_DEFAULT, ScreeningService
 from lintas.services.signals import ExchangeLookup, SignalsService
 
 if TYPE_CHECKING:
-    # Imported when a hub is built on PostgreSQL (``_open_store``): psycopg costs a SQLite-only
-    # hub nothing.
+    # Imported when a hub is built on PostgreSQL (``_open_store``, ``_open_signals_store``,
+    # ``_recalls_store``): psycopg costs a SQLite-only hub nothing.
+    from lintas.adapters.postgres.recalls import PostgresRecalls
+    from lintas.adapters.postgres.signals_store import PostgresSignalsStore
     from lintas.adapters.postgres.store import PostgresStore
 
 #: The payments store a hub runs on; both implement the same ports, with the same semantics.
 HubStore: TypeAlias = "SqliteStore | PostgresStore"
+#: Where a hub keeps return links and recall cases, and scam signals: in the payments
+#: store's database, whichever it is (same methods, same semantics).
+HubRecalls: TypeAlias = "SqliteRecalls | PostgresRecalls"
+HubSignalsStore: TypeAlias = "SignalsStore | PostgresSignalsStore"
 
 DB_PATH_DEFAULT: Final = Path("var/lintas.db")
 SEED_DEFAULT: Final = 2026
@@ -52,11 +58,11 @@ CUSTOMERS_PER_COUNTRY_DEFAULT: Final = 1000
 class HubConfig:
     """How to build a hub. Every option is explicit and has a named default."""
 
-    #: The SQLite file of the hub; with ``db_url``, the file of what is not on PostgreSQL yet
-    #: (recall cases, scam signals: ``db_location`` places it next to the default store).
+    #: The SQLite file of the hub (unused with ``db_url``: nothing is kept in SQLite then).
     db_path: Path = DB_PATH_DEFAULT
-    #: A PostgreSQL URL (``postgresql://user@host:5432/dbname``): the payments store (ledger,
-    #: payments, quotes, rates) lives there, in schema ``lintas``. None: all in ``db_path``.
+    #: A PostgreSQL URL (``postgresql://user@host:5432/dbname``): everything the hub keeps
+    #: (ledger, payments, quotes, rates, recall cases and returns, scam signals) lives there,
+    #: in schema ``lintas``. None: all in ``db_path``.
     db_url: str | None = None
     sandbox: bool = True
     seed: int = SEED_DEFAULT
@@ -110,18 +116,18 @@ _POSTGRES_URL_SCHEMES: Final = ("postgresql://", "postgres://")
 
 
 def db_location(db: str) -> tuple[Path, str | None]:
-    """``(db_path, db_url)`` for what ``--db`` names: a SQLite file, or a PostgreSQL URL.
+    """``(db_path, db_url)`` for what ``--db`` names: a SQLite file, or a PostgreSQL URL
+    (checked here: ``InputInvalid`` when malformed).
 
-    With a URL, recall cases and scam signals stay on SQLite (not on PostgreSQL yet), in a
-    file of their own for that server and database next to the default store
-    (``var/postgres-HOST-PORT-DBNAME.recalls-signals.db``).
+    With a URL everything is in PostgreSQL and ``db_path`` is the default, unused: no SQLite
+    file is created.
     """
     if not db.startswith(_POSTGRES_URL_SCHEMES):
         return Path(db), None
-    from lintas.adapters.postgres.url import check_url, sidecar_path
+    from lintas.adapters.postgres.url import check_url
 
     check_url(db)
-    return sidecar_path(db, DB_PATH_DEFAULT.parent), db
+    return DB_PATH_DEFAULT, db
 
 
 @dataclass(kw_only=True)
@@ -141,8 +147,8 @@ class Hub:
     screening: ScreeningService
     iso: IsoGateway
     signals: SignalsService
-    signals_store: SignalsStore
-    recalls: SqliteRecalls
+    signals_store: HubSignalsStore
+    recalls: HubRecalls
     recovered: int = 0
 
     async def start(self) -> None:
@@ -201,6 +207,25 @@ def _open_store(config: HubConfig, clock: Clock) -> HubStore:
     return store
 
 
+def _open_signals_store(config: HubConfig) -> HubSignalsStore:
+    """The scam signals' store, opened, in the payments store's database."""
+    if config.db_url is None:
+        return SignalsStore(config.db_path).open()
+    from lintas.adapters.postgres.signals_store import PostgresSignalsStore
+
+    return PostgresSignalsStore(config.db_url).open()
+
+
+def _recalls_store(config: HubConfig) -> HubRecalls:
+    """Return links and recall cases, in the payments store's database (a connection per
+    calling thread, opened on its first call, kept until ``Hub.close`` closes them)."""
+    if config.db_url is None:
+        return SqliteRecalls(config.db_path)
+    from lintas.adapters.postgres.recalls import PostgresRecalls
+
+    return PostgresRecalls(config.db_url)
+
+
 def build_hub(
     config: HubConfig, clock: Clock | None = None, risk: RiskAssessor | None = None
 ) -> Hub:
@@ -220,8 +245,8 @@ def build_hub(
         cache_max=rules.sanctions_cache_max if rules else SCREEN_CACHE_MAX_DEFAULT,
     )
     store = _open_store(config, clock)
-    signals_store: SignalsStore | None = None
-    recalls: SqliteRecalls | None = None
+    signals_store: HubSignalsStore | None = None
+    recalls: HubRecalls | None = None
     try:
         seeded_with = store.meta("sandbox_seed")
         # The sandbox data's version is part of the signature: a store seeded by an older
@@ -244,7 +269,7 @@ def build_hub(
                     else "use another --db or the same seed"
                 ),
             )
-        signals_store = SignalsStore(config.db_path).open()
+        signals_store = _open_signals_store(config)
         reference = SandboxReference(region)
         directory = SandboxDirectory(region)
         if risk is None and rules is not None:
@@ -276,10 +301,7 @@ def build_hub(
             hold_review_s=config.hold_review_s,
             addressing=addressing,
         )
-        # Returns and recalls keep their cases in the hub's file through SqliteRecalls (a
-        # connection per calling thread, kept until ``Hub.close`` closes them); on PostgreSQL,
-        # in the side file ``db_path`` (scam signals too): not on PostgreSQL yet.
-        recalls = SqliteRecalls(config.db_path)
+        recalls = _recalls_store(config)
         returns = ReturnsService(
             payments=payments,
             quoting=quoting,

@@ -1,4 +1,5 @@
-"""``lintas serve --db postgresql://...`` as a real process: pay over HTTP, stop, start again.
+"""``lintas serve --db postgresql://...`` as a real process: pay, recall the payment and report
+a scam signal over HTTP, stop, start again; nothing is written to a SQLite file.
 
 The database is fresh and dropped afterwards (``pgkit.fresh_database``); without a server the
 test skips (fails in CI).
@@ -11,8 +12,9 @@ import signal
 import subprocess
 import threading
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import httpx
 import pytest
@@ -26,8 +28,13 @@ from e2ekit import (  # type: ignore[import-not-found]
     wait_until_up,
 )
 
-from lintas.adapters.postgres.url import sidecar_path
+import isokit
+from isokit import assert_valid
+from lintas.codecs import iso20022 as iso
 from lintas.domain.ledger import TransferFlags
+from lintas.domain.money import parse_amount
+from lintas.entrypoints.api.taxii import COLLECTION_ID, TAXII_MEDIA_TYPE
+from lintas.services.iso_gateway import HUB_BIC
 from pgkit import connection, fresh_database  # type: ignore[import-not-found]
 
 #: Payments sent at the hub that is killed, by this many threads at once.
@@ -35,10 +42,12 @@ CRASH_PAYMENTS = 160
 CRASH_THREADS = 8
 #: Answers to wait for before the kill: well into the load, well before its end.
 KILL_AFTER_ANSWERS = 30
+PACS_008: Final = iso.MessageId("pacs.008.001.13")
+TAXII_OBJECTS: Final = f"/taxii2/signals/collections/{COLLECTION_ID}/objects/"
 
 
 def _serve(db: str, port: int, cwd: Path) -> subprocess.Popen[bytes]:
-    """``lintas serve`` on ``db``, run in ``cwd`` (where its side SQLite file goes)."""
+    """``lintas serve`` on ``db``, run in ``cwd`` (where a SQLite file would appear, if written)."""
     log = cwd / "hub.log"
     command = [str(LINTAS), "serve", "--db", db, "--port", str(port)]
     with log.open("ab") as out:
@@ -69,6 +78,53 @@ def _quoted_payments(http: httpx.Client, count: int) -> list[tuple[str, dict[str
     return work
 
 
+def _recall(http: httpx.Client, key: str, paid: dict[str, Any]) -> iso.RecallResolution:
+    """The debtor agent's camt.056 for the payment ``paid``, and the hub's camt.029."""
+    agent = paid["debtor"]["agent"]
+    target = parse_amount(paid["interbankTarget"]["amount"], paid["interbankTarget"]["currency"])
+    now = datetime.now(UTC)
+    recall = iso.RecallRequest(
+        case=iso.CaseAssignment("A-1", now, agent, HUB_BIC, "CASE-PG", agent),
+        cancellation_id="CXL-PG",
+        original=iso.OriginalReference("M-1", PACS_008, None, paid["uetr"]),
+        original_settlement_amount=target,
+        original_settlement_date=None,
+        reason=iso.RecallReason("FRAD"),
+    )
+    r = http.post(
+        "/v1/iso20022/camt.056",
+        content=isokit.encoded(recall, agent, now, "B-PG"),
+        headers={**bearer(key), "content-type": "application/xml"},
+    )
+    assert r.status_code == 200, r.text
+    resolution = assert_valid(r.content).message
+    assert isinstance(resolution, iso.RecallResolution), resolution
+    return resolution
+
+
+def _report_signal(http: httpx.Client, key: str) -> dict[str, Any]:
+    r = http.post(
+        "/v1/signals",
+        json={
+            "type": "phone",
+            "value": "0812345678",
+            "country": "TH",
+            "abuse": "investment_scam",
+            "confidence": 80,
+            "tlp": "green",
+        },
+        headers=bearer(key),
+    )
+    assert r.status_code == 201, r.text
+    return dict(r.json())
+
+
+def _taxii_ids(http: httpx.Client, key: str) -> list[str]:
+    r = http.get(TAXII_OBJECTS, headers={**bearer(key), "accept": TAXII_MEDIA_TYPE})
+    assert r.status_code == 200, r.text
+    return [o["id"] for o in r.json()["objects"]]
+
+
 def _reconciliation_balances(http: httpx.Client) -> list[dict[str, object]]:
     r = http.get("/v1/reconciliation")
     assert r.status_code == 200, r.text
@@ -76,7 +132,7 @@ def _reconciliation_balances(http: httpx.Client) -> list[dict[str, object]]:
     return list(r.json()["ledgers"])
 
 
-def test_lintas_serve_on_postgres_pays_over_http_and_keeps_the_payment_across_a_restart(
+def test_lintas_serve_on_postgres_pays_recalls_and_reports_over_http_and_keeps_it_all(
     tmp_path: Path,
 ) -> None:
     with fresh_database() as url:
@@ -94,11 +150,21 @@ def test_lintas_serve_on_postgres_pays_over_http_and_keeps_the_payment_across_a_
                 assert paid.status_code == 200, paid.text
                 assert paid.json()["status"] == "ACCC"
                 assert again.status_code == 200 and again.json() == paid.json()
+                # The sandbox answers the recall at once: accepted, and the payment returned.
+                resolution = _recall(http, key, paid.json())
+                assert resolution.status is iso.ResolutionStatus.ACCEPTED, resolution
+                signal_made = _report_signal(http, key)
+                taxii = _taxii_ids(http, key)
+                assert len(taxii) == 1 and signal_made["id"] in taxii[0]
                 ledgers = _reconciliation_balances(http)
         finally:
             stop_serving(proc)
-        # Recall cases and scam signals stay on SQLite, in a file of this database's own.
-        assert (tmp_path / sidecar_path(url, Path("var"))).is_file()
+        # Recall cases, returns and scam signals are in PostgreSQL; no SQLite file anywhere.
+        with connection(url) as conn:
+            for table, rows in (("recall_cases", 1), ("payment_returns", 1), ("scam_signals", 1)):
+                found = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+                assert found == (rows,), table
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["hub.log"]
 
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -109,10 +175,18 @@ def test_lintas_serve_on_postgres_pays_over_http_and_keeps_the_payment_across_a_
                 status = http.get(f"/v1/payments/{body['uetr']}", headers=bearer(key))
                 assert status.status_code == 200, status.text
                 assert status.json()["status"] == "ACCC"
+                kept = http.get(f"/v1/signals/{signal_made['id']}", headers=bearer(key))
+                assert kept.status_code == 200 and kept.json() == signal_made, kept.text
+                # A resent camt.056 gets the recorded answer (in a new message): the case
+                # was kept.
+                resent = _recall(http, key, paid.json())
+                same = ("original", "status", "rejection_reason")
+                assert [getattr(resent, f) for f in same] == [getattr(resolution, f) for f in same]
                 assert _reconciliation_balances(http) == ledgers
         finally:
             stop_serving(proc)
         assert "Traceback" not in (tmp_path / "hub.log").read_text()
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["hub.log"]
 
 
 def test_lintas_serve_refuses_a_malformed_postgres_url_before_starting(tmp_path: Path) -> None:
@@ -215,3 +289,35 @@ def test_a_hub_on_postgres_killed_mid_load_restarts_with_every_answer_kept_and_n
                 else:
                     assert not posts and all(n == 1 for n in voids.values()), uetr
                     assert set(voids) <= pending, uetr
+
+
+def test_lintas_demo_runs_on_postgres_and_writes_no_sqlite_file(tmp_path: Path) -> None:
+    with fresh_database() as url:
+        port = str(free_port())
+        done = subprocess.run(
+            [str(LINTAS), "demo", "--db", url, "--once", "--payments", "12", "--port", port],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=tmp_path,
+            check=False,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "postgresql://" in done.stdout and "Traceback" not in done.stderr
+        with connection(url) as conn:
+            paid = conn.execute("SELECT count(*) FROM payments").fetchone()
+        assert paid is not None and paid[0] >= 12
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_lintas_demo_refuses_a_malformed_postgres_url_before_starting(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [str(LINTAS), "demo", "--db", "postgresql://host/db?nonsense=1", "--once"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "--db" in done.stderr and "nonsense" in done.stderr

@@ -28,7 +28,7 @@ from testkit import (  # type: ignore[import-not-found]
 from lintas.adapters.postgres.connections import StoreUnreachable
 from lintas.adapters.postgres.migrations import MIGRATIONS, StoreFromANewerLintas, migrate
 from lintas.adapters.postgres.store import PostgresStore, PostgresStoreConfig, StoreInUse
-from lintas.adapters.postgres.url import redacted, sidecar_path
+from lintas.adapters.postgres.url import redacted
 from lintas.bootstrap import SANDBOX_DATA_VERSION, Hub, HubConfig, db_location
 from lintas.domain import settlement
 from lintas.domain.errors import InputInvalid, LintasError, ReasonCode
@@ -405,9 +405,8 @@ def test_an_unreachable_server_is_a_clear_503_that_never_shows_the_password() ->
 def test_db_names_a_sqlite_file_or_a_postgres_url_and_refuses_a_malformed_url() -> None:
     assert db_location("var/hub.db") == (Path("var/hub.db"), None)
     url = "postgresql://postgres@127.0.0.1:5432/test"
-    side, db_url = db_location(url)
-    assert db_url == url and side == sidecar_path(url, Path("var"))
-    assert side == Path("var/postgres-127.0.0.1-5432-test.recalls-signals.db")
+    # Every store of the hub is then in PostgreSQL: the SQLite path is the default, unused.
+    assert db_location(url) == (Path("var/lintas.db"), url)
     for malformed in ("postgresql://host:notaport/db", "postgresql://host/db?nonsense=1"):
         with pytest.raises(InputInvalid):
             db_location(malformed)

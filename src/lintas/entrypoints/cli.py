@@ -58,9 +58,9 @@ def serve(
         str,
         typer.Option(
             help="The hub's store (created and seeded): a SQLite file, or a PostgreSQL URL "
-            "(postgresql://user@host:5432/dbname) for the payments store; with PostgreSQL, "
-            "recall cases and scam signals stay in a SQLite file "
-            "(var/postgres-HOST-PORT-DBNAME.recalls-signals.db). See docs/postgres.md.",
+            "(postgresql://user@host:5432/dbname) that then holds everything (payments, "
+            "ledger, recall cases and returns, scam signals; no SQLite file). "
+            "See docs/postgres.md.",
         ),
     ] = "var/lintas.db",
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
@@ -138,11 +138,11 @@ def demo(
         ),
     ] = None,
     db: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
-            help="SQLite file for the demo hub (default: a fresh temp file). The demo runs on "
-            "SQLite only; for PostgreSQL, start `lintas serve --db postgresql://...` and pass "
-            "--server."
+            help="The demo hub's store: a SQLite file, or a PostgreSQL URL "
+            "(postgresql://user@host:5432/dbname) that holds everything (default: a fresh "
+            "SQLite temp file). See docs/postgres.md."
         ),
     ] = None,
     port: Annotated[int, typer.Option(help="Port for the demo hub.")] = 8000,
@@ -152,9 +152,19 @@ def demo(
     """Start a sandbox hub, send payments across every corridor, print a summary per corridor.
 
     Example: lintas demo --payments 330 --once
+
+    Example: lintas demo --db postgresql://postgres@127.0.0.1:5432/test --once
     """
+    from lintas.bootstrap import db_location
+    from lintas.domain.errors import InputInvalid
     from lintas.entrypoints.demo import run_demo
 
+    if db is not None:
+        try:
+            # Refused here, before anything starts, as ``lintas serve`` does.
+            db_location(db)
+        except InputInvalid as e:
+            raise typer.BadParameter(e.message, param_hint="--db") from None
     code = run_demo(
         payments=payments,
         once=once,

@@ -24,7 +24,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from lintas.bootstrap import HubConfig
+from lintas.bootstrap import HubConfig, db_location
 from lintas.entrypoints.cli_common import reconciliation_table
 from lintas.entrypoints.server import ServerThread
 
@@ -76,13 +76,17 @@ def run_demo(
     payments: int,
     once: bool,
     server: str | None,
-    db: Path | None,
+    db: str | None,
     port: int,
     concurrency: int,
     as_json: bool,
     console: Console,
 ) -> int:
-    """Run the demo; return the process exit code (0 when every ledger balances)."""
+    """Run the demo; return the process exit code (0 when every ledger balances).
+
+    ``db`` is what ``--db`` names (a SQLite file or a PostgreSQL URL, ``db_location``); None:
+    a fresh SQLite file in a temporary folder. A malformed URL is ``InputInvalid``.
+    """
     if not 1 <= payments <= DEMO_PAYMENTS_MAX:
         console.print(f"--payments must be 1 to {DEMO_PAYMENTS_MAX}")
         return 2
@@ -92,11 +96,14 @@ def run_demo(
     if server is None:
         if db is None:
             tmp = tempfile.TemporaryDirectory(prefix="lintas-demo-")
-            db = Path(tmp.name) / "lintas.db"
+            config = HubConfig(db_path=Path(tmp.name) / "lintas.db")
+        else:
+            db_path, db_url = db_location(db)
+            config = HubConfig(db_path=db_path, db_url=db_url)
         port = _free_port(port)
-        console.print(f"Starting a sandbox hub on port {port} (store: {db}) ...")
+        console.print(f"Starting a sandbox hub on port {port} (store: {config.store_name}) ...")
         started = time.monotonic()
-        hub = ServerThread(HubConfig(db_path=db), port=port).start()
+        hub = ServerThread(config, port=port).start()
         server = hub.url
         console.print(
             f"Hub ready at {server} in {time.monotonic() - started:.1f} s (11 countries seeded)."

@@ -8,13 +8,18 @@ exchange be adapted to it in ``bootstrap``.
 Targets are written the way the exchange writes them (``lintas.domain.signals``):
 ``("account", "AGENT:ACCOUNT")``, ``("phone", "+66812345678")``,
 ``("proxy", "CC:TYPE:VALUE")``, ``("qr", "MERCHANTID")``.
+
+``SignalPages`` is what TAXII and the STIX export need: the signals a viewer may see, in the
+order they were added, a page at a time. Both signal stores (SQLite, PostgreSQL) have it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Protocol
+from typing import Final, Protocol, runtime_checkable
+
+from lintas.domain.signals import Signal, SignalType, Viewer
 
 #: Targets the in-memory fake keeps at most (a test double must be bounded too).
 IN_MEMORY_TARGETS_MAX: Final = 100_000
@@ -45,6 +50,32 @@ class SignalLookup(Protocol):
 
     def active_reports(self, kind: str, value: str) -> SignalSummary | None:
         """The summary for ``(kind, value)`` (already canonical), or None."""
+        ...
+
+
+class SignalPage(Protocol):
+    """Signals with their added stamps, in the order they were added, and whether more follow."""
+
+    @property
+    def signals(self) -> tuple[tuple[Signal, int], ...]: ...
+
+    @property
+    def more(self) -> bool: ...
+
+
+@runtime_checkable
+class SignalPages(Protocol):
+    """Signals a viewer may see, a page at a time, after a cursor ``(added_ns, id)``."""
+
+    def page(
+        self,
+        viewer: Viewer,
+        *,
+        after: tuple[int, str] = (0, ""),
+        limit: int,
+        types: frozenset[SignalType] | None = None,
+    ) -> SignalPage:
+        """At most ``limit`` signals ``viewer`` may see, added after ``after``."""
         ...
 
 

@@ -123,6 +123,71 @@ MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
         );
         """,
     ),
+    (
+        2,
+        "recalls_and_scam_signals",
+        # What the SQLite store keeps in its migrations 2 (scam_signals), 3 and 6 (returns and
+        # recall cases), as they stand after them. Keys that are paged or compared with
+        # Python's order are ``COLLATE "C"`` (byte order, which for UTF-8 is code point
+        # order, as in SQLite and Python), whatever the database's default collation.
+        # Times of returns and cases are ``timestamptz``; SQLite's redundant ``accepted``
+        # column is not kept: ``status`` says it.
+        """
+        CREATE TABLE payment_returns (
+            original_uetr text PRIMARY KEY,
+            return_uetr text NOT NULL UNIQUE,
+            return_id text NOT NULL,
+            returned_by text NOT NULL,
+            reason text NOT NULL,
+            created_at timestamptz NOT NULL
+        );
+        CREATE TABLE recall_cases (
+            creator text NOT NULL,
+            case_id text NOT NULL,
+            cancellation_id text NOT NULL,
+            original_uetr text NOT NULL,
+            reason text NOT NULL,
+            status text NOT NULL CHECK (status IN ('pending', 'accepted', 'rejected')),
+            rejection_reason text,
+            detail text NOT NULL,
+            return_uetr text,
+            created_at timestamptz NOT NULL,
+            answered_by text,
+            answered_at timestamptz,
+            PRIMARY KEY (creator, case_id),
+            -- RecallCase's own invariants, held by the table too.
+            CHECK ((status = 'rejected') = (rejection_reason IS NOT NULL)),
+            CHECK ((status = 'pending') = (answered_at IS NULL)),
+            CHECK (return_uetr IS NULL OR status <> 'pending')
+        );
+        CREATE INDEX recall_cases_by_original ON recall_cases (original_uetr);
+        -- At most one pending case per payment: a second recall waits for the first answer.
+        CREATE UNIQUE INDEX recall_cases_one_pending ON recall_cases (original_uetr)
+            WHERE status = 'pending';
+        CREATE TABLE scam_signals (
+            id text COLLATE "C" PRIMARY KEY,
+            type text NOT NULL,
+            value text NOT NULL,
+            abuse text NOT NULL,
+            confidence integer NOT NULL,
+            source_participant text NOT NULL,
+            source_organisation text NOT NULL,
+            source_country text,
+            tlp text NOT NULL,
+            status text NOT NULL,
+            first_seen_us bigint NOT NULL,
+            last_seen_us bigint NOT NULL,
+            expires_at_us bigint NOT NULL,
+            created_at_us bigint NOT NULL,
+            modified_at_us bigint NOT NULL,
+            description text NOT NULL,
+            added_ns bigint NOT NULL
+        );
+        CREATE INDEX scam_signals_by_target ON scam_signals (type, value);
+        -- TAXII pages in this order, with (added_ns, id) as the cursor.
+        CREATE INDEX scam_signals_by_added ON scam_signals (added_ns, id)
+        """,
+    ),
 )
 
 

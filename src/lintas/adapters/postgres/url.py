@@ -1,13 +1,10 @@
-"""PostgreSQL URLs: recognise one, check it, name it without its password, and place the
-SQLite file that holds what is not on PostgreSQL yet (recalls, scam signals).
+"""PostgreSQL URLs: recognise one, check it, and name it without its password.
 
 Nothing here connects; libpq's own parser (through psycopg) decides what a valid URL is.
 """
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 from typing import Any, Final
 
 import psycopg
@@ -15,11 +12,9 @@ from psycopg.conninfo import conninfo_to_dict
 
 from lintas.domain.errors import InputInvalid
 
-__all__ = ["check_url", "is_postgres_url", "redacted", "sidecar_path"]
+__all__ = ["check_url", "is_postgres_url", "redacted"]
 
 _URL_SCHEMES: Final = ("postgresql://", "postgres://")
-#: Characters kept from the host and database names in the side file's name.
-_UNSAFE_IN_FILE_NAME: Final = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def is_postgres_url(value: str) -> bool:
@@ -53,13 +48,3 @@ def redacted(url: str) -> str:
     who = f"{user}@" if user else ""
     where = f"{host}:{port}" if port else str(host)
     return f"postgresql://{who}{where}/{dbname}"
-
-
-def sidecar_path(url: str, folder: Path) -> Path:
-    """The SQLite file in ``folder`` for what a hub on ``url`` keeps outside PostgreSQL
-    (recall cases and scam signals): one per server and database, so that two hubs on two
-    databases never share recall cases."""
-    params = check_url(url)
-    parts = (params.get("host") or "local", params.get("port") or "5432", params.get("dbname"))
-    name = "-".join(_UNSAFE_IN_FILE_NAME.sub("_", str(p)) for p in parts if p)
-    return folder / f"postgres-{name}.recalls-signals.db"

@@ -19,12 +19,12 @@ from typing import Annotated, Final
 import msgspec
 
 from lintas.adapters import stix
-from lintas.adapters.sqlite.signals_store import SignalsStore
 from lintas.bootstrap import Hub
 from lintas.domain.errors import InputInvalid, LintasError
 from lintas.domain.signals import Signal, SignalInput, Summary, TargetInput
 from lintas.entrypoints.api.http import BODY_BYTES_MAX, Auth, Param, Request, Response, Route
 from lintas.ports.directory import Participant
+from lintas.ports.signals import SignalPages
 from lintas.services.signals import (
     SignalChange,
     SignalsService,
@@ -328,9 +328,9 @@ class SignalRoutes:
         body = stix.bundle(s for s, _ in page.signals)
         return Response(msgspec.json.encode(body), content_type=STIX_MEDIA_TYPE)
 
-    def _store(self) -> SignalsStore:
+    def _store(self) -> SignalPages:
         store = self.service.store
-        assert isinstance(store, SignalsStore), type(store)
+        assert isinstance(store, SignalPages), type(store)
         return store
 
     async def check(self, request: Request) -> Response:

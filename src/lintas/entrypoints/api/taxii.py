@@ -18,10 +18,10 @@ from typing import Any, Final
 import msgspec
 
 from lintas.adapters import stix
-from lintas.adapters.sqlite.signals_store import SignalsStore
 from lintas.bootstrap import Hub
 from lintas.domain.errors import InputInvalid, LintasError, NotFound
 from lintas.entrypoints.api.http import Param, Request, Response, Route
+from lintas.ports.signals import SignalPages
 from lintas.services.signals import SignalsService, viewer_of
 
 TAXII_MEDIA_TYPE: Final = "application/taxii+json;version=2.1"
@@ -107,7 +107,7 @@ def _collection() -> dict[str, Any]:
 def build_taxii_routes(hub: Hub, signals_service: SignalsService) -> list[Route]:
     """The TAXII 2.1 routes, bound to ``hub``'s signals."""
     store = signals_service.store
-    assert isinstance(store, SignalsStore), type(store)
+    assert isinstance(store, SignalPages), type(store)
 
     async def discovery(request: Request) -> Response:
         _check_accept(request)
