@@ -70,7 +70,6 @@ from lintas.domain.signals import (
 )
 from lintas.ports.clock import FixedClock
 from lintas.ports.recalls import RecallCase, RecallStatus, ReturnLink
-from lintas.ports.signals import SignalPages
 from lintas.services.iso_gateway import IsoGateway
 from lintas.services.signals import SignalsService
 from pgkit import (  # type: ignore[import-not-found]
@@ -272,17 +271,6 @@ def test_the_sql_filter_on_postgres_shows_each_viewer_what_the_domain_rule_shows
     for viewer in (*VIEWERS, Viewer("NSRC-MY", "NSRC-MY", True)):
         by_sql = {s.id for s, _ in postgres_signals.page(viewer, limit=100).signals}
         assert by_sql == {s.id for s in signals if s.visible_to(viewer)}, viewer
-
-
-def test_both_signal_stores_page_through_the_port_taxii_and_the_export_use(
-    tmp_path: Path, postgres_signals: PostgresSignalsStore
-) -> None:
-    sqlite_store = SignalsStore(tmp_path / "hub.db").open()
-    try:
-        assert isinstance(sqlite_store, SignalPages)
-        assert isinstance(postgres_signals, SignalPages)
-    finally:
-        sqlite_store.close()
 
 
 def test_added_stamps_keep_increasing_across_a_reopen_and_a_second_writer(

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final, Protocol, runtime_checkable
+from typing import Final, Protocol
 
 from lintas.domain.signals import Signal, SignalType, Viewer
 
@@ -63,7 +63,6 @@ class SignalPage(Protocol):
     def more(self) -> bool: ...
 
 
-@runtime_checkable
 class SignalPages(Protocol):
     """Signals a viewer may see, a page at a time, after a cursor ``(added_ns, id)``."""
 

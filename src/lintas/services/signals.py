@@ -33,7 +33,7 @@ from lintas.domain.signals import (
 )
 from lintas.ports.clock import Clock
 from lintas.ports.directory import Participant, ReferenceData, Role
-from lintas.ports.signals import SignalSummary
+from lintas.ports.signals import SignalPages, SignalSummary
 
 #: Records one import may hold at most (a file is refused beyond it before anything is written).
 IMPORT_RECORDS_MAX: Final = 2_000_000
@@ -44,8 +44,10 @@ SIGNAL_ID_NAMESPACE: Final = uuid.UUID("5b0a1c3e-7f55-4f0e-9a61-6c1d2b8e4a10")
 MEMBER_ROLES: Final = frozenset({Role.PSP, Role.SCAM_CENTRE, Role.OPERATOR})
 
 
-class SignalStore(Protocol):
-    """Where signals live (``adapters.sqlite.signals_store.SignalsStore``)."""
+class SignalStore(SignalPages, Protocol):
+    """Where signals live: ``adapters.sqlite.signals_store.SignalsStore`` or
+    ``adapters.postgres.signals_store.PostgresSignalsStore``; pages of them feed TAXII and
+    the STIX export (``SignalPages``)."""
 
     def insert(self, signal: Signal, now_ns: int) -> None: ...
     def replace(self, signal: Signal, now_ns: int) -> None: ...

@@ -24,7 +24,6 @@ from lintas.domain.errors import InputInvalid, LintasError
 from lintas.domain.signals import Signal, SignalInput, Summary, TargetInput
 from lintas.entrypoints.api.http import BODY_BYTES_MAX, Auth, Param, Request, Response, Route
 from lintas.ports.directory import Participant
-from lintas.ports.signals import SignalPages
 from lintas.services.signals import (
     SignalChange,
     SignalsService,
@@ -323,15 +322,9 @@ class SignalRoutes:
             raise InputInvalid(
                 "limit_out_of_range", f"limit is 1-{EXPORT_SIGNALS_MAX}", field="limit"
             )
-        store = self._store()
-        page = store.page(viewer_of(_caller(request)), limit=int(text))
+        page = self.service.store.page(viewer_of(_caller(request)), limit=int(text))
         body = stix.bundle(s for s, _ in page.signals)
         return Response(msgspec.json.encode(body), content_type=STIX_MEDIA_TYPE)
-
-    def _store(self) -> SignalPages:
-        store = self.service.store
-        assert isinstance(store, SignalPages), type(store)
-        return store
 
     async def check(self, request: Request) -> Response:
         client = request.client or "unknown"
