@@ -80,13 +80,27 @@ def open_hub(
 
 
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[Hub]:
-    """A fresh sandbox hub on its own SQLite file, closed after the test."""
-    h = open_hub(tmp_path / "hub.db")
-    try:
+def hub(store_kind: str, tmp_path: Path) -> Iterator[Hub]:
+    """A fresh sandbox hub on its own SQLite file (or, for a test marked
+    ``pgkit.ON_BOTH_STORES``, on each store in turn), closed after the test."""
+    if store_kind == "sqlite":
+        h = open_hub(tmp_path / "hub.db")
+        try:
+            yield h
+        finally:
+            h.close()
+        return
+    from pgkit import hub_in, kit_for  # Only tests on PostgreSQL need it.
+
+    with kit_for(store_kind, tmp_path) as kit, hub_in(kit) as h:
         yield h
-    finally:
-        h.close()
+
+
+@pytest.fixture
+def store_kind(request: pytest.FixtureRequest) -> str:
+    """The store a test's ``hub`` is on: SQLite, unless the test is marked
+    ``pgkit.ON_BOTH_STORES`` (then each in turn)."""
+    return str(getattr(request, "param", "sqlite"))
 
 
 def richest(hub: Hub, country: str) -> Customer:

@@ -28,10 +28,13 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from lintas.adapters.postgres.signals_store import PostgresSignalsStore
 from lintas.adapters.sqlite import rows
+from lintas.adapters.sqlite.signals_store import SignalsStore
 from lintas.bootstrap import Hub, HubConfig, build_hub
 from lintas.ports.clock import Clock
 from lintas.ports.risk import RiskAssessor
+from lintas.services.signals import SignalStore
 
 POSTGRES_URL_ENV: Final = "LINTAS_TEST_POSTGRES_URL"
 POSTGRES_URL_DEFAULT: Final = "postgresql://postgres@127.0.0.1:5432/test"
@@ -233,24 +236,66 @@ class PostgresKit:
             conn.execute("UPDATE meta SET value = %s WHERE key = %s", (value, key))
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def kit(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreKit]:
-    """Each store in turn: the test runs once on SQLite and once on PostgreSQL."""
-    if request.param == "sqlite":
+#: The stores a test can run on; ``kit`` runs a test on each.
+STORE_KINDS: Final = ("sqlite", "postgres")
+#: Marks a test whose ``hub`` (``tests/conftest.py``, or its module's own) or ``service``
+#: fixture reads ``store_kind``: the test runs once per store.
+ON_BOTH_STORES: Final = pytest.mark.parametrize("store_kind", STORE_KINDS, indirect=True)
+
+
+@contextmanager
+def kit_for(kind: str, tmp_path: Path) -> Iterator[StoreKit]:
+    """The ``kind`` store (a file in ``tmp_path``, or a fresh PostgreSQL database)."""
+    assert kind in STORE_KINDS, kind
+    if kind == "sqlite":
         yield SqliteKit(tmp_path / "hub.db")
         return
     with fresh_database() as url:
         yield PostgresKit(url, tmp_path / "hub.db")
 
 
-@pytest.fixture
-def hub_on(kit: StoreKit) -> Iterator[Hub]:
-    """A fresh sandbox hub on ``kit``'s store, closed after the test; on PostgreSQL, the test
-    also fails if the hub wrote anything to a SQLite file."""
-    hub = kit.open_hub()
+@contextmanager
+def hub_in(kit: StoreKit, **config: Any) -> Iterator[Hub]:
+    """A fresh sandbox hub on ``kit``'s store, closed after the block; on PostgreSQL, it also
+    fails if the hub wrote anything to a SQLite file."""
+    hub = kit.open_hub(**config)
     try:
         yield hub
     finally:
         hub.close()
     if isinstance(kit, PostgresKit):
         assert not kit.unused_db_path.exists(), "a hub on PostgreSQL wrote a SQLite file"
+
+
+@contextmanager
+def signals_store_for(kind: str, tmp_path: Path) -> Iterator[SignalStore]:
+    """An open scam-signals store of ``kind`` (closed after the block)."""
+    assert kind in STORE_KINDS, kind
+    store: SignalStore
+    if kind == "sqlite":
+        store = SignalsStore(tmp_path / "hub.db").open()
+        try:
+            yield store
+        finally:
+            store.close()
+        return
+    with fresh_database() as url:
+        store = PostgresSignalsStore(url).open()
+        try:
+            yield store
+        finally:
+            store.close()
+
+
+@pytest.fixture(params=STORE_KINDS)
+def kit(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreKit]:
+    """Each store in turn: the test runs once on SQLite and once on PostgreSQL."""
+    with kit_for(request.param, tmp_path) as k:
+        yield k
+
+
+@pytest.fixture
+def hub_on(kit: StoreKit) -> Iterator[Hub]:
+    """A fresh sandbox hub on ``kit``'s store, closed after the test (see ``hub_in``)."""
+    with hub_in(kit) as hub:
+        yield hub

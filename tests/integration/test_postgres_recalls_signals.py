@@ -3,8 +3,7 @@
 Three layers: the stores side by side (the same writes on ``SqliteRecalls`` / ``SignalsStore``
 and on ``PostgresRecalls`` / ``PostgresSignalsStore`` read back the same); what only
 PostgreSQL has (lost connections, NUL characters); and the existing returns, recall-answer
-and signal-service tests run again on PostgreSQL (imported below: each runs here with this
-module's ``hub`` / ``service`` fixtures, which are on PostgreSQL).
+and signal-service tests run on both stores where they are (marked ``ON_BOTH_STORES``).
 """
 
 from __future__ import annotations
@@ -18,44 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-# The existing tests of returns, recall answers and the signal service, run again here on
-# PostgreSQL: pytest collects every test a module holds and resolves its fixtures here. (Those
-# that read the SQLite file behind the hub's back are not among them.)
-from test_recall_answers import (  # type: ignore[import-not-found]
-    THAI_PSPS,
-    pending_recall,
-    settled,
-    test_a_case_is_read_only_by_its_creator_the_creditor_agent_and_the_operator,
-    test_a_second_recall_of_a_payment_with_a_pending_case_is_refused,
-    test_an_accepted_answer_returns_the_payment_through_both_legs_on_a_fresh_quote,
-    test_an_accepted_answer_whose_return_the_ledger_refuses_closes_the_case_am04,
-)
-from test_returns import (  # type: ignore[import-not-found]
-    test_a_pacs004_returns_a_settled_payment_through_both_legs_on_a_fresh_quote,
-    test_a_pacs008_naming_nexus_orgnl_uetr_is_a_return_linked_to_the_original,
-    test_a_recall_is_refused_am04_when_the_creditor_has_spent_the_money,
-    test_a_second_return_of_the_same_payment_is_refused_and_a_resend_gets_the_same_answer,
-    test_an_accepted_recall_executes_the_return_and_its_pacs004_is_served,
-    test_every_ledger_balances_after_a_mix_of_payments_returns_and_recalls,
-)
-from test_signals_store import (  # type: ignore[import-not-found]
-    REGION,
-    test_a_reported_number_is_found_however_it_is_written,
-    test_importing_the_same_records_twice_adds_nothing,
-    test_only_the_reporting_organisation_changes_a_signal_and_a_hidden_one_does_not_exist,
-    test_the_payment_path_sees_member_signals_but_not_red_ones,
-)
+from test_recall_answers import THAI_PSPS, pending_recall, settled  # type: ignore[import-not-found]
 
 from lintas.adapters.postgres import recalls as postgres_recalls_module
 from lintas.adapters.postgres import signals_store as postgres_signals_module
 from lintas.adapters.postgres.connections import StoreUnreachable
 from lintas.adapters.postgres.recalls import PostgresRecalls
 from lintas.adapters.postgres.signals_store import PostgresSignalsStore
-from lintas.adapters.sandbox import SandboxReference
 from lintas.adapters.sqlite.recalls import RecallsClosed, SqliteRecalls
 from lintas.adapters.sqlite.signals_store import SignalsStore
-from lintas.bootstrap import Hub, HubConfig, build_hub
+from lintas.bootstrap import HubConfig, build_hub
 from lintas.domain.errors import Conflict, InputInvalid, Unavailable
 from lintas.domain.signals import (
     PUBLIC,
@@ -68,34 +39,13 @@ from lintas.domain.signals import (
     Tlp,
     Viewer,
 )
-from lintas.ports.clock import FixedClock
 from lintas.ports.recalls import RecallCase, RecallStatus, ReturnLink
-from lintas.services.iso_gateway import IsoGateway
-from lintas.services.signals import SignalsService
 from pgkit import (  # type: ignore[import-not-found]
     CUSTOMERS_PER_COUNTRY_TEST,
     PostgresKit,
     StoreKit,
     connection,
-    fresh_database,
 )
-
-__all__ = [
-    "test_a_case_is_read_only_by_its_creator_the_creditor_agent_and_the_operator",
-    "test_a_pacs004_returns_a_settled_payment_through_both_legs_on_a_fresh_quote",
-    "test_a_pacs008_naming_nexus_orgnl_uetr_is_a_return_linked_to_the_original",
-    "test_a_recall_is_refused_am04_when_the_creditor_has_spent_the_money",
-    "test_a_reported_number_is_found_however_it_is_written",
-    "test_a_second_recall_of_a_payment_with_a_pending_case_is_refused",
-    "test_a_second_return_of_the_same_payment_is_refused_and_a_resend_gets_the_same_answer",
-    "test_an_accepted_answer_returns_the_payment_through_both_legs_on_a_fresh_quote",
-    "test_an_accepted_answer_whose_return_the_ledger_refuses_closes_the_case_am04",
-    "test_an_accepted_recall_executes_the_return_and_its_pacs004_is_served",
-    "test_every_ledger_balances_after_a_mix_of_payments_returns_and_recalls",
-    "test_importing_the_same_records_twice_adds_nothing",
-    "test_only_the_reporting_organisation_changes_a_signal_and_a_hidden_one_does_not_exist",
-    "test_the_payment_path_sees_member_signals_but_not_red_ones",
-]
 
 TH_SOURCE = Source("KSKBTHBK", "KSKB", "TH")
 AT = datetime(2026, 5, 1, 12, 0, 0, 123456, tzinfo=UTC)
@@ -112,38 +62,6 @@ VIEWERS = (
 
 
 # -- fixtures: the imported tests' hub and service, on PostgreSQL ----------------------------
-
-
-@pytest.fixture
-def hub(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Hub]:
-    """A hub on a fresh PostgreSQL database, configured as the imported test's module
-    configures its own (the recall-answer tests let the Thai PSPs answer themselves)."""
-    answering = THAI_PSPS if request.function.__module__ == "test_recall_answers" else frozenset()
-    with fresh_database() as url:
-        kit = PostgresKit(url, tmp_path / "hub.db")
-        h = kit.open_hub(recall_answering_psps=answering)
-        try:
-            yield h
-        finally:
-            h.close()
-        assert not kit.unused_db_path.exists(), "a hub on PostgreSQL wrote a SQLite file"
-
-
-@pytest.fixture
-def gateway(hub: Hub) -> IsoGateway:
-    return hub.iso
-
-
-@pytest.fixture
-def service() -> Iterator[SignalsService]:
-    """The signal service of ``test_signals_store``, on a PostgreSQL signals store."""
-    with fresh_database() as url:
-        store = PostgresSignalsStore(url).open()
-        try:
-            clock = FixedClock(datetime(2026, 5, 1, 12, tzinfo=UTC))
-            yield SignalsService(store=store, reference=SandboxReference(REGION), clock=clock)
-        finally:
-            store.close()
 
 
 @pytest.fixture

@@ -46,6 +46,7 @@ from lintas.ports.directory import Participant, Role
 from lintas.ports.recalls import RecallCase, RecallStatus, ReturnLink
 from lintas.sandbox.region import Customer, build_region
 from lintas.services.iso_gateway import HUB_BIC, IsoAnswer, IsoGateway
+from pgkit import ON_BOTH_STORES, hub_in, kit_for  # type: ignore[import-not-found]
 
 #: The destination PSPs that answer recalls themselves in these tests: every Thai PSP.
 THAI_PSPS = frozenset(
@@ -54,12 +55,9 @@ THAI_PSPS = frozenset(
 
 
 @pytest.fixture
-def hub(tmp_path: Path) -> Iterator[Hub]:
-    h = open_hub(tmp_path / "hub.db", recall_answering_psps=THAI_PSPS)
-    try:
+def hub(store_kind: str, tmp_path: Path) -> Iterator[Hub]:
+    with kit_for(store_kind, tmp_path) as kit, hub_in(kit, recall_answering_psps=THAI_PSPS) as h:
         yield h
-    finally:
-        h.close()
 
 
 @pytest.fixture
@@ -166,6 +164,7 @@ def test_a_recall_waits_for_the_creditor_agent_that_answers_itself_and_moves_no_
     assert_ledgers_balance(hub)
 
 
+@ON_BOTH_STORES
 def test_an_accepted_answer_returns_the_payment_through_both_legs_on_a_fresh_quote(
     hub: Hub, gateway: IsoGateway
 ) -> None:
@@ -276,6 +275,7 @@ def test_answering_twice_a_case_of_another_psp_or_an_unknown_case_is_refused_and
     assert_ledgers_balance(hub)
 
 
+@ON_BOTH_STORES
 def test_a_case_is_read_only_by_its_creator_the_creditor_agent_and_the_operator(
     hub: Hub, gateway: IsoGateway
 ) -> None:
@@ -296,6 +296,7 @@ def test_a_case_is_read_only_by_its_creator_the_creditor_agent_and_the_operator(
     assert_ledgers_balance(hub)
 
 
+@ON_BOTH_STORES
 def test_a_second_recall_of_a_payment_with_a_pending_case_is_refused(
     hub: Hub, gateway: IsoGateway
 ) -> None:
@@ -309,6 +310,7 @@ def test_a_second_recall_of_a_payment_with_a_pending_case_is_refused(
     assert_ledgers_balance(hub)
 
 
+@ON_BOTH_STORES
 def test_an_accepted_answer_whose_return_the_ledger_refuses_closes_the_case_am04(
     hub: Hub, gateway: IsoGateway
 ) -> None:

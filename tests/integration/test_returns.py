@@ -36,6 +36,7 @@ from lintas.sandbox.region import Customer
 from lintas.services.iso_gateway import HUB_BIC, IsoAnswer, IsoGateway
 from lintas.services.quoting import QuoteRequest
 from lintas.services.returns import simulated_recall_answer
+from pgkit import ON_BOTH_STORES  # type: ignore[import-not-found]
 
 
 def status_of(answer: IsoAnswer) -> iso.StatusReport:
@@ -117,6 +118,7 @@ def gateway(hub: Hub) -> IsoGateway:
 # -- pacs.004 --------------------------------------------------------------------------------
 
 
+@ON_BOTH_STORES
 def test_a_pacs004_returns_a_settled_payment_through_both_legs_on_a_fresh_quote(
     hub: Hub, gateway: IsoGateway
 ) -> None:
@@ -157,6 +159,7 @@ def test_a_pacs004_returns_a_settled_payment_through_both_legs_on_a_fresh_quote(
     assert_ledgers_balance(hub)
 
 
+@ON_BOTH_STORES
 def test_a_second_return_of_the_same_payment_is_refused_and_a_resend_gets_the_same_answer(
     hub: Hub, gateway: IsoGateway
 ) -> None:
@@ -288,6 +291,7 @@ def return_credit_transfer(
     return encoded(message, creditor.psp_id)
 
 
+@ON_BOTH_STORES
 def test_a_pacs008_naming_nexus_orgnl_uetr_is_a_return_linked_to_the_original(
     hub: Hub, gateway: IsoGateway
 ) -> None:
@@ -340,6 +344,7 @@ def recall(
     return xml, run(gateway.recall_request(xml, psp_of(debtor)))
 
 
+@ON_BOTH_STORES
 def test_an_accepted_recall_executes_the_return_and_its_pacs004_is_served(
     hub: Hub, gateway: IsoGateway
 ) -> None:
@@ -399,6 +404,7 @@ def test_a_customer_requested_recall_is_refused_until_the_creditor_agent_returns
     assert_ledgers_balance(hub)
 
 
+@ON_BOTH_STORES
 def test_a_recall_is_refused_am04_when_the_creditor_has_spent_the_money(
     hub: Hub, gateway: IsoGateway
 ) -> None:
@@ -449,6 +455,7 @@ def test_a_recall_of_an_unknown_unsettled_or_foreign_payment_is_answered_noor(
     assert_ledgers_balance(hub)
 
 
+@ON_BOTH_STORES
 def test_every_ledger_balances_after_a_mix_of_payments_returns_and_recalls(
     hub: Hub, gateway: IsoGateway
 ) -> None:

@@ -5,6 +5,7 @@ trips through the ``stix2`` library."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from lintas.ports.clock import FixedClock
 from lintas.ports.directory import Participant, Role
 from lintas.sandbox.region import build_region
 from lintas.services.signals import SignalChange, SignalsService, viewer_of
+from pgkit import ON_BOTH_STORES, signals_store_for  # type: ignore[import-not-found]
 
 REGION = build_region(2026, 10)
 TH_PSP = Participant("KSKBTHBK", Role.PSP, "TH")
@@ -31,10 +33,12 @@ EVERYONE = (TH_PSP, TH_SAME_BANK, SG_PSP, CENTRE, FXP, None)
 
 
 @pytest.fixture
-def service(tmp_path: Path) -> SignalsService:
-    store = SignalsStore(tmp_path / "hub.db").open()
+def service(store_kind: str, tmp_path: Path) -> Iterator[SignalsService]:
+    """The signal service on a SQLite signals store (or, for a test marked
+    ``ON_BOTH_STORES``, on each store in turn)."""
     clock = FixedClock(datetime(2026, 5, 1, 12, tzinfo=UTC))
-    return SignalsService(store=store, reference=SandboxReference(REGION), clock=clock)
+    with signals_store_for(store_kind, tmp_path) as store:
+        yield SignalsService(store=store, reference=SandboxReference(REGION), clock=clock)
 
 
 def _report(value: str = "0812345678", tlp: str = "amber", **kw: object) -> SignalInput:
@@ -42,6 +46,7 @@ def _report(value: str = "0812345678", tlp: str = "amber", **kw: object) -> Sign
     return SignalInput(target=target, abuse="investment_scam", confidence=80, tlp=tlp, **kw)  # type: ignore[arg-type]
 
 
+@ON_BOTH_STORES
 def test_a_reported_number_is_found_however_it_is_written(service: SignalsService) -> None:
     service.report(_report("0812345678"), TH_PSP)
     service.report(_report("+66 81-234-5678"), SG_PSP)
@@ -68,6 +73,7 @@ def test_the_sql_filter_shows_each_participant_what_the_domain_rule_shows(
     assert tlps_seen == {Tlp.CLEAR}
 
 
+@ON_BOTH_STORES
 def test_only_the_reporting_organisation_changes_a_signal_and_a_hidden_one_does_not_exist(
     service: SignalsService,
 ) -> None:
@@ -94,6 +100,7 @@ def test_an_fx_provider_may_look_but_not_report(service: SignalsService) -> None
         service.report(_report(), FXP)
 
 
+@ON_BOTH_STORES
 def test_importing_the_same_records_twice_adds_nothing(service: SignalsService) -> None:
     source = service.source_of(CENTRE)
     records = [_report(f"08{i:08d}") for i in range(50)]
@@ -203,6 +210,7 @@ def test_a_signal_expiring_beyond_three_years_is_refused(service: SignalsService
     assert e.value.reason == "signal_expiry_too_far"
 
 
+@ON_BOTH_STORES
 def test_the_payment_path_sees_member_signals_but_not_red_ones(service: SignalsService) -> None:
     from lintas.services.signals import ExchangeLookup
 
