@@ -37,7 +37,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -48,7 +48,7 @@ from bench.machine import describe
 from lintas.adapters.sqlite import rows
 from lintas.adapters.sqlite.migrations import migrate
 from lintas.adapters.sqlite.store import SqliteStore, StoreConfig
-from lintas.bootstrap import SEED_DEFAULT, HubConfig, build_hub
+from lintas.bootstrap import SEED_DEFAULT, Hub, HubConfig, build_hub
 from lintas.domain.ledger import Transfer, TransferFlags
 from lintas.entrypoints.collector import settle_after_start
 from lintas.ports.clock import SystemClock
@@ -207,18 +207,24 @@ def bench_sqlite(tmp: Path) -> dict[int, float]:
 # -- b. in-process -------------------------------------------------------------------------
 
 
-async def _inproc(tmp: Path) -> None:
-    t0 = time.perf_counter()
-    hub = build_hub(HubConfig(db_path=tmp / "inproc.db"))
-    await hub.start()
-    settle_after_start()  # As ``lintas serve`` does once its hub has started.
-    print(f"  hub built and seeded in {time.perf_counter() - t0:.1f} s", flush=True)
-    jobs = _jobs(hub.region, INPROC_PAYMENTS + 500, seed=1)
-    # UETRs are the client's work, not the hub's: made before the clock starts.
-    uetrs = [str(uuid.uuid4()) for _ in jobs]
+async def pay_in_process(
+    hub: Hub,
+    jobs: Sequence[Job],
+    uetrs: Sequence[str],
+    first: int,
+    end: int,
+    concurrency: int,
+    latencies: list[float],
+    statuses: Counter[str],
+) -> None:
+    """Pay ``jobs[first:end]`` through the services (quote, then submit to the final status),
+    adding each payment's latency and outcome to ``latencies`` and ``statuses``.
+
+    Closed loop: ``concurrency`` workers, each starting its next payment when its last one is
+    final (as the HTTP client does), rather than every payment a task parked on a semaphore:
+    the bench's own overhead stays out of the hub's figures.
+    """
     psps = {j.sender.psp_id: Participant(j.sender.psp_id, Role.PSP, j.sender.country) for j in jobs}
-    statuses: Counter[str] = Counter()
-    latencies: list[float] = []
 
     async def one(i: int) -> None:
         j = jobs[i]
@@ -252,23 +258,28 @@ async def _inproc(tmp: Path) -> None:
         latencies.append(time.perf_counter() - start)
         statuses[status] += 1
 
-    async def run(first: int, end: int) -> None:
-        # Closed loop: INPROC_CONCURRENCY workers, each starting its next payment when its
-        # last one is final (as the HTTP client does), rather than every payment a task
-        # parked on a semaphore: the bench's own overhead stays out of the hub's figures.
-        next_i = first
+    indexes = iter(range(first, end))
 
-        async def worker() -> None:
-            nonlocal next_i
-            while next_i < end:
-                i = next_i
-                next_i += 1
-                await one(i)
+    async def worker() -> None:
+        for i in indexes:
+            await one(i)
 
-        await asyncio.gather(*(worker() for _ in range(INPROC_CONCURRENCY)))
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
 
+
+async def _inproc(tmp: Path) -> None:
+    t0 = time.perf_counter()
+    hub = build_hub(HubConfig(db_path=tmp / "inproc.db"))
+    await hub.start()
+    settle_after_start()  # As ``lintas serve`` does once its hub has started.
+    print(f"  hub built and seeded in {time.perf_counter() - t0:.1f} s", flush=True)
+    jobs = _jobs(hub.region, INPROC_PAYMENTS + 500, seed=1)
+    # UETRs are the client's work, not the hub's: made before the clock starts.
+    uetrs = [str(uuid.uuid4()) for _ in jobs]
+    statuses: Counter[str] = Counter()
+    latencies: list[float] = []
     # Warm-up (imports, caches), not timed.
-    await run(0, 500)
+    await pay_in_process(hub, jobs, uetrs, 0, 500, INPROC_CONCURRENCY, latencies, statuses)
     latencies.clear()
     statuses.clear()
     stats0 = (hub.store.stats.batches, hub.store.stats.commands)
@@ -277,7 +288,7 @@ async def _inproc(tmp: Path) -> None:
     # other work, payments/s swings with the load, CPU per payment much less.
     cpu0 = time.process_time()
     t0 = time.perf_counter()
-    await run(500, len(jobs))
+    await pay_in_process(hub, jobs, uetrs, 500, len(jobs), INPROC_CONCURRENCY, latencies, statuses)
     elapsed = time.perf_counter() - t0
     cpu_ms = (time.process_time() - cpu0) * 1e3 / INPROC_PAYMENTS
     batches = hub.store.stats.batches - stats0[0]

@@ -31,12 +31,10 @@ from urllib.parse import urlsplit
 import psycopg
 from psycopg import sql
 
+from bench import bench_payments
 from bench.machine import describe
 from lintas.adapters.postgres import ledger_sql
 from lintas.bootstrap import Hub, HubConfig, build_hub
-from lintas.ports.directory import Participant, Role
-from lintas.services.payments import PartyInput, PaymentRequest
-from lintas.services.quoting import QuoteRequest
 
 URL_ENV: Final = "LINTAS_BENCH_POSTGRES_URL"
 URL_DEFAULT: Final = "postgresql://postgres@127.0.0.1:5432/test"
@@ -51,8 +49,6 @@ INPROC_PAYMENTS: Final = 3000
 INPROC_WARMUP: Final = 300
 INPROC_CONCURRENCY: Final = 64
 CUSTOMERS_PER_COUNTRY: Final = 200
-#: Corridors the payments cycle through (source, destination, amount in source currency).
-CORRIDORS: Final = (("SG", "TH", "25.00"), ("TH", "MY", "900.00"), ("MY", "SG", "80.00"))
 
 
 def _url() -> str:
@@ -172,56 +168,18 @@ def _raw(url: str) -> None:
 
 
 async def _payments(hub: Hub) -> tuple[float, list[float], Counter[str]]:
-    region = hub.region
-    senders = {
-        c: sorted(region.customers_of(c), key=lambda x: -x.opening_balance.minor)[:50]
-        for c, _, _ in CORRIDORS
-    }
-    receivers = {d: region.customers_of(d)[:50] for _, d, _ in CORRIDORS}
+    # The workload of ``bench payments`` part b: every corridor, senders over every customer.
     total = INPROC_WARMUP + INPROC_PAYMENTS
+    jobs = bench_payments._jobs(hub.region, total, seed=1)
     uetrs = [str(uuid.uuid4()) for _ in range(total)]
     statuses: Counter[str] = Counter()
     latencies: list[float] = []
-
-    async def one(i: int) -> None:
-        src, dst, amount = CORRIDORS[i % len(CORRIDORS)]
-        s = senders[src][i % 50]
-        r = receivers[dst][(i // 3) % 50]
-        psp = Participant(s.psp_id, Role.PSP, s.country)
-        sc, dc = region.country(src), region.country(dst)
-        start = time.perf_counter()
-        try:
-            quotes = await hub.quoting.quote(
-                QuoteRequest(src, sc.currency, dst, dc.currency, sc.currency, amount), psp
-            )
-            p = await hub.payments.submit(
-                PaymentRequest(
-                    uetrs[i],
-                    quotes[0].quote_id,
-                    PartyInput(s.name_latin, s.account, s.psp_id),
-                    PartyInput(r.name_latin, r.account, r.psp_id),
-                ),
-                psp,
-            )
-            status = p.status.value if p.reason is None else f"{p.status.value}/{p.reason}"
-        except Exception as e:  # Counted and reported, never hidden.
-            status = type(e).__name__ + ":" + str(getattr(e, "reason", ""))
-        if i >= INPROC_WARMUP:
-            latencies.append(time.perf_counter() - start)
-            statuses[status] += 1
-
-    async def closed_loop(first: int, end: int) -> None:
-        indexes = iter(range(first, end))
-
-        async def worker() -> None:
-            for i in indexes:
-                await one(i)
-
-        await asyncio.gather(*(worker() for _ in range(INPROC_CONCURRENCY)))
-
-    await closed_loop(0, INPROC_WARMUP)
+    pay = bench_payments.pay_in_process
+    await pay(hub, jobs, uetrs, 0, INPROC_WARMUP, INPROC_CONCURRENCY, latencies, statuses)
+    latencies.clear()
+    statuses.clear()
     t0 = time.perf_counter()
-    await closed_loop(INPROC_WARMUP, total)
+    await pay(hub, jobs, uetrs, INPROC_WARMUP, total, INPROC_CONCURRENCY, latencies, statuses)
     return time.perf_counter() - t0, latencies, statuses
 
 
