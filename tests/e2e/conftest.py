@@ -48,8 +48,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(db: Path, port: int, log: Path, *extra_args: str) -> subprocess.Popen[bytes]:
-    """Start ``lintas serve`` as a real process on ``db`` and ``port``, its output in ``log``."""
+def serve(db: Path | str, port: int, log: Path, *extra_args: str) -> subprocess.Popen[bytes]:
+    """Start ``lintas serve`` as a real process on ``db`` (a SQLite file or a PostgreSQL URL)
+    and ``port``, its output in ``log``."""
     command = [str(LINTAS), "serve", "--db", str(db), "--port", str(port), *extra_args]
     with log.open("ab") as out:
         return subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)

@@ -1,5 +1,6 @@
-"""Kill the hub (SIGKILL) in the middle of a load, restart it on the same file, and show that
-nothing answered is lost, nothing is left half done and nothing is applied twice."""
+"""Kill the hub (SIGKILL) in the middle of a load, restart it on the same store (a SQLite file,
+then a PostgreSQL database), and show that nothing answered is lost, nothing is left half done
+and nothing is applied twice."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import signal
 import sqlite3
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,7 @@ from e2ekit import (  # type: ignore[import-not-found]
 )
 
 from lintas.domain.ledger import TransferFlags
+from pgkit import connection, fresh_database  # type: ignore[import-not-found]
 
 PAYMENTS = 300
 THREADS = 16
@@ -71,11 +75,37 @@ def _prepare(url: str) -> list[tuple[str, dict[str, Any]]]:
         return work
 
 
+def _transfers_of(db: str, uetr: str) -> list[tuple[bytes, int, bytes | None]]:
+    """(id, flags, pending id) of ``uetr``'s transfers, read from the store behind the hub."""
+    if db.startswith("postgresql://"):
+        with connection(db) as conn:
+            query = "SELECT id, flags, pending_id FROM transfers WHERE user_data = %s"
+            return [(bytes(i), f, p and bytes(p)) for i, f, p in conn.execute(query, (uetr,))]
+    with closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+        query = "SELECT id, flags, pending_id FROM transfers WHERE user_data = ?"
+        return list(conn.execute(query, (uetr,)))
+
+
+@contextmanager
+def _store(kind: str, tmp_path: Path) -> Iterator[str]:
+    """What ``--db`` names for ``kind``: a file, or a fresh PostgreSQL database."""
+    if kind == "sqlite":
+        yield str(tmp_path / "hub.db")
+        return
+    with fresh_database() as url:
+        yield url
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
 def test_a_hub_killed_mid_load_restarts_with_every_answer_kept_and_nothing_half_done(
-    tmp_path: Path,
+    kind: str, tmp_path: Path
 ) -> None:
-    db, log = tmp_path / "hub.db", tmp_path / "hub.log"
+    with _store(kind, tmp_path) as db:
+        _kill_mid_load_and_check(db, tmp_path / "hub.log")
+
+
+def _kill_mid_load_and_check(db: str, log: Path) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     proc = serve(db, port, log)
@@ -145,30 +175,20 @@ def test_a_hub_killed_mid_load_restarts_with_every_answer_kept_and_nothing_half_
         assert lintas("reconcile", server=url).returncode == 0
 
         # Nothing applied twice: each pending transfer has exactly one resolution.
-        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-        try:
-            for uetr, status in final.items():
-                if status is None:
-                    continue
-                transfers = conn.execute(
-                    "SELECT id, flags, pending_id FROM transfers WHERE user_data = ?", (uetr,)
-                ).fetchall()
-                pending = {t[0] for t in transfers if t[1] & TransferFlags.PENDING}
-                posts = Counter(
-                    t[2] for t in transfers if t[1] & TransferFlags.POST_PENDING_TRANSFER
-                )
-                voids = Counter(
-                    t[2] for t in transfers if t[1] & TransferFlags.VOID_PENDING_TRANSFER
-                )
-                if status == "ACCC":
-                    assert pending, uetr
-                    assert posts == Counter(pending), uetr
-                    assert not voids, uetr
-                else:
-                    assert not posts, uetr
-                    assert all(n == 1 for n in voids.values()), uetr
-                    assert set(voids) <= pending, uetr
-        finally:
-            conn.close()
+        for uetr, status in final.items():
+            if status is None:
+                continue
+            transfers = _transfers_of(db, uetr)
+            pending = {t[0] for t in transfers if t[1] & TransferFlags.PENDING}
+            posts = Counter(t[2] for t in transfers if t[1] & TransferFlags.POST_PENDING_TRANSFER)
+            voids = Counter(t[2] for t in transfers if t[1] & TransferFlags.VOID_PENDING_TRANSFER)
+            if status == "ACCC":
+                assert pending, uetr
+                assert posts == Counter(pending), uetr
+                assert not voids, uetr
+            else:
+                assert not posts, uetr
+                assert all(n == 1 for n in voids.values()), uetr
+                assert set(voids) <= pending, uetr
     finally:
         stop_serving(proc)

@@ -7,17 +7,12 @@ test skips (fails in CI).
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import threading
-from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
 import httpx
-import pytest
 from e2ekit import (  # type: ignore[import-not-found]
     LINTAS,
     bearer,
@@ -31,17 +26,11 @@ from e2ekit import (  # type: ignore[import-not-found]
 import isokit
 from isokit import assert_valid
 from lintas.codecs import iso20022 as iso
-from lintas.domain.ledger import TransferFlags
 from lintas.domain.money import parse_amount
 from lintas.entrypoints.api.taxii import COLLECTION_ID, TAXII_MEDIA_TYPE
 from lintas.services.iso_gateway import HUB_BIC
 from pgkit import connection, fresh_database  # type: ignore[import-not-found]
 
-#: Payments sent at the hub that is killed, by this many threads at once.
-CRASH_PAYMENTS = 160
-CRASH_THREADS = 8
-#: Answers to wait for before the kill: well into the load, well before its end.
-KILL_AFTER_ANSWERS = 30
 PACS_008: Final = iso.MessageId("pacs.008.001.13")
 TAXII_OBJECTS: Final = f"/taxii2/signals/collections/{COLLECTION_ID}/objects/"
 
@@ -200,95 +189,6 @@ def test_lintas_serve_refuses_a_malformed_postgres_url_before_starting(tmp_path:
     )
     assert done.returncode == 2, done.stderr
     assert "--db" in done.stderr and "nonsense" in done.stderr
-
-
-@pytest.mark.slow
-def test_a_hub_on_postgres_killed_mid_load_restarts_with_every_answer_kept_and_nothing_half_done(
-    tmp_path: Path,
-) -> None:
-    with fresh_database() as url:
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        proc = _serve(url, port, tmp_path)
-        try:
-            wait_until_up(proc, base)
-            with httpx.Client(base_url=base, timeout=30.0) as http:
-                work = _quoted_payments(http, CRASH_PAYMENTS)
-            sent: list[str] = []
-            answered: dict[str, str] = {}
-            lock = threading.Lock()
-            enough = threading.Event()
-            indexes = iter(range(CRASH_PAYMENTS))
-
-            def worker() -> None:
-                with httpx.Client(base_url=base, timeout=30.0) as http:
-                    while True:
-                        with lock:
-                            i = next(indexes, None)
-                            if i is None:
-                                return
-                            key, body = work[i]
-                            sent.append(body["uetr"])
-                        try:
-                            r = http.post("/v1/payments", json=body, headers=bearer(key))
-                        except httpx.HTTPError:
-                            continue  # Sent, no answer: it may or may not have been accepted.
-                        if r.status_code == 200:
-                            with lock:
-                                answered[body["uetr"]] = r.json()["status"]
-                                if len(answered) >= KILL_AFTER_ANSWERS:
-                                    enough.set()
-
-            threads = [threading.Thread(target=worker) for _ in range(CRASH_THREADS)]
-            for t in threads:
-                t.start()
-            assert enough.wait(timeout=120), "the load never got going"
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=30)
-            for t in threads:
-                t.join(timeout=120)
-            assert len(answered) < CRASH_PAYMENTS, "the kill came after the load"
-
-            port = free_port()
-            base = f"http://127.0.0.1:{port}"
-            proc = _serve(url, port, tmp_path)
-            wait_until_up(proc, base)
-            with httpx.Client(base_url=base, timeout=30.0) as http:
-                keys = http.get("/v1/sandbox/keys").json()["keys"]
-                operator = next(k["apiKey"] for k in keys if k["role"] == "operator")
-                final: dict[str, str | None] = {}
-                for uetr in sent:
-                    r = http.get(f"/v1/payments/{uetr}", headers=bearer(operator))
-                    assert r.status_code in (200, 404), r.text
-                    final[uetr] = r.json()["status"] if r.status_code == 200 else None
-                _reconciliation_balances(http)
-        finally:
-            stop_serving(proc)
-
-        # Every answer survived the crash unchanged; nothing is left half done.
-        for uetr, status in answered.items():
-            assert final[uetr] == status, uetr
-        assert set(final.values()) <= {"ACCC", "RJCT", None}, Counter(final.values())
-        # Nothing applied twice: each pending transfer has exactly one resolution.
-        with connection(url) as conn:
-            for uetr, status in final.items():
-                if status is None:
-                    continue
-                transfers = conn.execute(
-                    "SELECT id, flags, pending_id FROM transfers WHERE user_data = %s", (uetr,)
-                ).fetchall()
-                pending = {t[0] for t in transfers if t[1] & TransferFlags.PENDING}
-                posts = Counter(
-                    t[2] for t in transfers if t[1] & TransferFlags.POST_PENDING_TRANSFER
-                )
-                voids = Counter(
-                    t[2] for t in transfers if t[1] & TransferFlags.VOID_PENDING_TRANSFER
-                )
-                if status == "ACCC":
-                    assert pending and posts == Counter(pending) and not voids, uetr
-                else:
-                    assert not posts and all(n == 1 for n in voids.values()), uetr
-                    assert set(voids) <= pending, uetr
 
 
 def test_lintas_demo_runs_on_postgres_and_writes_no_sqlite_file(tmp_path: Path) -> None:
