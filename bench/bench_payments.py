@@ -501,6 +501,12 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _cpu_per_payment(pid: int, cpu0: float, payments: int) -> str:
+    """The server's CPU per payment since ``cpu0``: at a fixed offered rate, how much of a
+    core each payment costs (it grows as batches shrink at lower load)."""
+    return f"server CPU {(_cpu_s(pid) - cpu0) * 1e3 / max(payments, 1):.2f} ms per payment"
+
+
 async def _get_json(port: int, path: str) -> Any:
     conn = HttpConnection("127.0.0.1", port)
     status, body = await conn.request("GET", path, "")
@@ -564,22 +570,25 @@ def bench_http(tmp: Path) -> None:
         )
         half = rate / 2
         count = int(half * OPEN_LOOP_SECONDS)
+        cpu0 = _cpu_s(server.pid)
         rate2, lat2, statuses2, _ = _load(port, take(count), keys, HTTP_CLIENTS, half, seed=3)
         print(
             f"  open loop at half of max ({half:,.0f} payments/s offered, {rate2:,.0f} achieved,"
-            f" {count} payments): {_latency(lat2)}; outcomes {dict(statuses2)}",
+            f" {count} payments): {_latency(lat2)}; outcomes {dict(statuses2)};"
+            f" {_cpu_per_payment(server.pid, cpu0, count)}",
             flush=True,
         )
         # The issue's own point: p99 at half of its 1,000 payments/s target, whatever the max.
         target_half = float(OPEN_LOOP_TARGET_RATE)
         count = int(target_half * OPEN_LOOP_SECONDS)
+        cpu0 = _cpu_s(server.pid)
         rate4, lat4, statuses4, _ = _load(
             port, take(count), keys, HTTP_CLIENTS, target_half, seed=5
         )
         print(
             f"  open loop at half of the 1,000/s target ({target_half:,.0f} payments/s offered,"
             f" {rate4:,.0f} achieved, {count} payments): {_latency(lat4)};"
-            f" outcomes {dict(statuses4)}",
+            f" outcomes {dict(statuses4)}; {_cpu_per_payment(server.pid, cpu0, count)}",
             flush=True,
         )
         rest = MEMORY_PAYMENTS - done
