@@ -319,9 +319,10 @@ def test_two_threads_each_get_their_own_postgres_connection_and_see_each_others_
 
 
 def test_threads_beyond_the_bound_are_refused_and_a_closed_store_refuses_every_call(
-    postgres_recalls: PostgresRecalls, monkeypatch: pytest.MonkeyPatch
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(postgres_recalls_module, "THREAD_CONNECTIONS_MAX", 1)
+    postgres_recalls = PostgresRecalls(postgres_url)  # Bounded when made.
     assert postgres_recalls.return_of("UETR-1") is None
     refused: list[BaseException] = []
     hold = threading.Event()

@@ -8,7 +8,6 @@ defaults. Foreign errors become the hub's own here: an unreachable server is
 
 from __future__ import annotations
 
-import threading
 from typing import Any, Final
 
 import psycopg
@@ -18,6 +17,7 @@ from psycopg.adapt import Loader
 from psycopg.conninfo import make_conninfo
 
 from lintas.adapters.postgres.url import check_url, redacted
+from lintas.adapters.thread_connections import ThreadConnections
 from lintas.domain.errors import Unavailable
 
 __all__ = [
@@ -88,46 +88,24 @@ def _first_line(e: BaseException) -> str:
 
 
 class ReaderConnections:
-    """One reader connection per calling thread, opened on its first read, all closed by
-    ``close``; the connection of a thread that has ended is closed when another opens."""
+    """One reader connection per calling thread, opened on its first read (a broken one is
+    replaced), all closed by ``close``; a later read opens a new one."""
 
     def __init__(self, url: str, schema: str) -> None:
-        self._url = url
-        self._schema = schema
-        self._local = threading.local()
-        # Guards ``_by_thread``: opening and closing only, never a read.
-        self._lock = threading.Lock()
-        self._by_thread: dict[threading.Thread, Connection] = {}
+        self._connections: ThreadConnections[Connection] = ThreadConnections(
+            lambda: connect(url, schema, role="reader"),
+            limit=READER_CONNECTIONS_MAX,
+            over_limit=lambda: Unavailable(
+                "store_readers_over_limit",
+                f"more than {READER_CONNECTIONS_MAX} threads read the store at once",
+            ),
+            usable=lambda conn: not (conn.closed or conn.broken),
+        )
 
     def get(self) -> Connection:
-        """This thread's connection (a broken one is replaced)."""
-        conn: Connection | None = getattr(self._local, "conn", None)
-        if conn is not None and not conn.closed and not conn.broken:
-            return conn
-        return self._open()
-
-    def _open(self) -> Connection:
-        thread = threading.current_thread()
-        with self._lock:
-            stale = [t for t, c in self._by_thread.items() if not t.is_alive() or t is thread]
-            for t in stale:
-                self._by_thread.pop(t).close()
-            if len(self._by_thread) >= READER_CONNECTIONS_MAX:
-                raise Unavailable(
-                    "store_readers_over_limit",
-                    f"more than {READER_CONNECTIONS_MAX} threads read the store at once",
-                )
-            conn = connect(self._url, self._schema, role="reader")
-            self._by_thread[thread] = conn
-            self._local.conn = conn
-        return conn
+        """This thread's connection."""
+        return self._connections.get()
 
     def close(self) -> None:
-        """Close every thread's connection (a later read opens a new one)."""
-        with self._lock:
-            connections = list(self._by_thread.values())
-            self._by_thread.clear()
-            # Other threads' locals still name their closed connections; ``get`` reopens.
-            self._local = threading.local()
-        for conn in connections:
-            conn.close()
+        """Close every thread's connection."""
+        self._connections.close()

@@ -19,7 +19,6 @@ original, one pending case per payment).
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -32,6 +31,7 @@ from lintas.adapters.postgres.session import open_session
 from lintas.adapters.postgres.text import has_nul, refuse_nul
 from lintas.adapters.postgres.url import redacted
 from lintas.adapters.sqlite.recalls import RecallsClosed
+from lintas.adapters.thread_connections import ThreadConnections
 from lintas.domain.errors import Unavailable
 from lintas.ports.recalls import RecallCase, RecallStatus, ReturnLink
 
@@ -61,14 +61,13 @@ class PostgresRecalls:
         self._url = url
         self._schema = schema
         self._migrated = False
-        self._closed = False
-        # Each thread finds its own connection here without taking the lock.
-        self._local = threading.local()
-        # Guards ``_connections``, ``_migrated`` and ``_closed``: opening and closing only.
-        self._lock = threading.Lock()
-        # Every connection opened, by the thread it belongs to, so that ``close`` (run by
-        # the owner's thread) reaches them all.
-        self._connections: dict[threading.Thread, Connection] = {}
+        self._connections: ThreadConnections[Connection] = ThreadConnections(
+            self._open,
+            limit=THREAD_CONNECTIONS_MAX,
+            over_limit=_too_many_threads,
+            usable=lambda conn: not (conn.closed or conn.broken),
+            closed=_closed,
+        )
 
     @property
     def name(self) -> str:
@@ -78,61 +77,31 @@ class PostgresRecalls:
     @property
     def connections_open(self) -> int:
         """Connections held now (one per thread that called and has not ended)."""
-        with self._lock:
-            return len(self._connections)
+        return self._connections.open_count
 
     def close(self) -> None:
         """Close every thread's connection; a later call raises ``RecallsClosed``."""
-        with self._lock:
-            self._closed = True
-            connections = list(self._connections.values())
-            self._connections.clear()
-            # Other threads' locals still name their closed connections: a fresh local drops
-            # them, and ``_open`` checks ``_closed`` before opening again.
-            self._local = threading.local()
-        for conn in connections:
-            conn.close()
-
-    def _connection(self) -> Connection:
-        conn: Connection | None = getattr(self._local, "conn", None)
-        if conn is None or conn.closed or conn.broken:
-            conn = self._open()
-        return conn
+        self._connections.close()
 
     def _open(self) -> Connection:
-        """This thread's connection, opened (and the schema migrated, once) on its first call,
-        or again when the one it had broke."""
-        thread = threading.current_thread()
-        with self._lock:
-            if self._closed:
-                raise RecallsClosed("recalls_store_closed", "the hub is stopping; retry later")
-            stale = [t for t in self._connections if not t.is_alive() or t is thread]
-            for t in stale:
-                # That thread can no longer use it (ended), or it broke: nothing else holds it.
-                self._connections.pop(t).close()
-            if len(self._connections) >= THREAD_CONNECTIONS_MAX:
-                raise Unavailable(
-                    "recalls_threads_over_limit",
-                    f"more than {THREAD_CONNECTIONS_MAX} threads use the recalls store at once",
-                )
-            conn = open_session(self._url, self._schema, name="recalls", durable_commits=True)
-            try:
-                if not self._migrated:
-                    # The payments store migrates at open; this covers a store used alone.
-                    migrate(conn, self._schema)
-                    self._migrated = True
-            except BaseException:
-                conn.close()
-                raise
-            self._connections[thread] = conn
-            self._local.conn = conn
+        """A new connection (and the schema migrated, once): ``ThreadConnections`` calls
+        this under its lock, on a thread's first call or when its connection broke."""
+        conn = open_session(self._url, self._schema, name="recalls", durable_commits=True)
+        try:
+            if not self._migrated:
+                # The payments store migrates at open; this covers a store used alone.
+                migrate(conn, self._schema)
+                self._migrated = True
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     @contextlib.contextmanager
     def _using(self) -> Iterator[Connection]:
         """This thread's connection; a lost server is ``StoreUnreachable`` (503)."""
         try:
-            yield self._connection()
+            yield self._connections.get()
         except psycopg.OperationalError as e:
             raise StoreUnreachable(
                 "store_unreachable", f"recall cases at {self.name}: {type(e).__name__}"
@@ -330,4 +299,15 @@ def _case(row: tuple[Any, ...]) -> RecallCase:
         created_at=_time(created),
         answered_by=None if answered_by is None else _text(answered_by),
         answered_at=None if answered_at is None else _time(answered_at),
+    )
+
+
+def _closed() -> RecallsClosed:
+    return RecallsClosed("recalls_store_closed", "the hub is stopping; retry later")
+
+
+def _too_many_threads() -> Unavailable:
+    return Unavailable(
+        "recalls_threads_over_limit",
+        f"more than {THREAD_CONNECTIONS_MAX} threads use the recalls store at once",
     )

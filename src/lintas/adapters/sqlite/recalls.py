@@ -14,13 +14,13 @@ is closed when the next thread opens one, so there are never more than the live 
 from __future__ import annotations
 
 import sqlite3
-import threading
 from contextlib import closing
 from datetime import datetime
 from pathlib import Path
 from typing import Final
 
 from lintas.adapters.sqlite.migrations import migrate
+from lintas.adapters.thread_connections import ThreadConnections
 from lintas.domain.errors import Unavailable
 from lintas.ports.recalls import RecallCase, RecallStatus, ReturnLink
 
@@ -50,75 +50,46 @@ class SqliteRecalls:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._migrated = False
-        self._closed = False
-        # Each thread finds its own connection here without taking the lock.
-        self._local = threading.local()
-        # Guards ``_connections``, ``_migrated`` and ``_closed``: opening and closing only.
-        self._lock = threading.Lock()
-        # Every connection opened, by the thread it belongs to, so that ``close`` (run by
-        # the owner's thread) reaches them all.
-        self._connections: dict[threading.Thread, sqlite3.Connection] = {}
+        self._connections: ThreadConnections[sqlite3.Connection] = ThreadConnections(
+            self._open,
+            limit=THREAD_CONNECTIONS_MAX,
+            over_limit=_too_many_threads,
+            closed=_closed,
+        )
 
     @property
     def connections_open(self) -> int:
         """Connections held now (one per thread that called and has not ended)."""
-        with self._lock:
-            return len(self._connections)
+        return self._connections.open_count
 
     def close(self) -> None:
         """Close every thread's connection; a later call raises ``RecallsClosed``."""
-        with self._lock:
-            self._closed = True
-            connections = list(self._connections.values())
-            self._connections.clear()
-            # Other threads' locals still name their closed connections: a fresh local drops
-            # them, and ``_connection`` checks ``_closed`` before opening again.
-            self._local = threading.local()
-        for conn in connections:
-            conn.close()
+        self._connections.close()
 
     def _connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._open()
-        return conn
+        return self._connections.get()
 
     def _open(self) -> sqlite3.Connection:
-        """This thread's connection, opened (and the file migrated, once) on its first call."""
-        thread = threading.current_thread()
-        with self._lock:
-            if self._closed:
-                raise RecallsClosed("recalls_store_closed", "the hub is stopping; retry later")
-            assert thread not in self._connections, thread
-            ended = [t for t in self._connections if not t.is_alive()]
-            for t in ended:
-                # That thread can no longer use it: nothing else holds it.
-                self._connections.pop(t).close()
-            if len(self._connections) >= THREAD_CONNECTIONS_MAX:
-                raise Unavailable(
-                    "recalls_threads_over_limit",
-                    f"more than {THREAD_CONNECTIONS_MAX} threads use the recalls store at once",
-                )
-            conn = sqlite3.connect(
-                self.path,
-                isolation_level=None,  # Autocommit: every statement commits on its own.
-                # Used only by the thread that opened it; ``close`` runs on the owner's.
-                check_same_thread=False,
-                timeout=BUSY_TIMEOUT_MS / 1000,
-            )
-            try:
-                conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA synchronous=FULL")
-                if not self._migrated:
-                    # The store migrates at open; this covers a file opened by an older hub.
-                    migrate(conn)
-                    self._migrated = True
-            except BaseException:
-                conn.close()
-                raise
-            self._connections[thread] = conn
-            self._local.conn = conn
+        """A new connection (and the file migrated, once): ``ThreadConnections`` calls this
+        under its lock, on a thread's first call."""
+        conn = sqlite3.connect(
+            self.path,
+            isolation_level=None,  # Autocommit: every statement commits on its own.
+            # Used only by the thread that opened it; ``close`` runs on the owner's.
+            check_same_thread=False,
+            timeout=BUSY_TIMEOUT_MS / 1000,
+        )
+        try:
+            conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            if not self._migrated:
+                # The store migrates at open; this covers a file opened by an older hub.
+                migrate(conn)
+                self._migrated = True
+        except BaseException:
+            conn.close()
+            raise
         return conn
 
     def return_of(self, original_uetr: str) -> ReturnLink | None:
@@ -280,4 +251,15 @@ def _case(row: tuple[object, ...]) -> RecallCase:
         created_at=datetime.fromisoformat(_text(created)),
         answered_by=None if answered_by is None else _text(answered_by),
         answered_at=None if answered_at is None else datetime.fromisoformat(_text(answered_at)),
+    )
+
+
+def _closed() -> RecallsClosed:
+    return RecallsClosed("recalls_store_closed", "the hub is stopping; retry later")
+
+
+def _too_many_threads() -> Unavailable:
+    return Unavailable(
+        "recalls_threads_over_limit",
+        f"more than {THREAD_CONNECTIONS_MAX} threads use the recalls store at once",
     )
