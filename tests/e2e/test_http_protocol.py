@@ -184,3 +184,14 @@ def test_a_percent_encoded_path_is_decoded_before_routing(conn: _Reader) -> None
     conn.sock.sendall(_get("/v1/countries/%53G/address-types"))
     status, _, body = conn.answer()
     assert status == 200 and json.loads(body)
+
+
+def test_a_bug_while_answering_closes_the_connection_instead_of_leaving_it_waiting(
+    server: ServerThread, conn: _Reader, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def broken(*args: object) -> object:
+        raise RuntimeError("a bug in the answer path")
+
+    monkeypatch.setattr(server.app, "respond", broken)
+    conn.sock.sendall(_get("/healthz"))
+    assert conn.closed()

@@ -177,19 +177,22 @@ class LintasHttpProtocol(HttpToolsProtocol):
 
     async def _answer(self, request: _Request) -> None:
         headers = request.headers
-        response = await self._app.respond(
-            request.method,
-            request.path,
-            request.query_string,
-            headers,
-            request.body,
-            client_address(
-                self.client[0] if self.client else None,
-                headers.get(b"x-forwarded-for"),
-                self._trusted_proxies,
-            ),
+        client = client_address(
+            self.client[0] if self.client else None,
+            headers.get(b"x-forwarded-for"),
+            self._trusted_proxies,
         )
-        self._write(response, request.method, request.keep_alive and not self._closing)
+        try:
+            response = await self._app.respond(
+                request.method, request.path, request.query_string, headers, request.body, client
+            )
+            self._write(response, request.method, request.keep_alive and not self._closing)
+        except Exception:
+            # ``respond`` answers every refusal and error itself; this is a bug in the path
+            # here. Close rather than leave the client waiting on a connection that is stuck.
+            log.exception("answering %s %s failed", request.method, request.path)
+            self.transport.close()
+            return
         self._answered()
 
     def _write(self, response: Response, method: str, keep_alive: bool) -> None:
