@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from lintas.entrypoints.api.routes_signals import (
 from lintas.entrypoints.api.taxii import build_taxii_routes
 from lintas.entrypoints.cli_signals import check, signals_app
 from lintas.entrypoints.server import ServerThread
+from pgkit import fresh_database  # type: ignore[import-not-found]
 
 
 class SignalsApp(LintasApp):
@@ -257,7 +259,25 @@ def test_the_public_check_is_rate_limited_per_client(hub: Hub) -> None:
     assert limited.status_code == 429 and int(limited.headers["retry-after"]) >= 1
 
 
-def test_the_cli_imports_json_lines_and_refuses_a_file_with_one_bad_line(tmp_path: Path) -> None:
+@contextmanager
+def _signals_db(kind: str, tmp_path: Path) -> Iterator[str]:
+    """What ``--db`` names for ``kind``: the hub's SQLite file, or a fresh PostgreSQL database."""
+    if kind == "sqlite":
+        yield str(tmp_path / "hub.db")
+        return
+    with fresh_database() as url:
+        yield url
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_the_cli_imports_json_lines_and_refuses_a_file_with_one_bad_line(
+    kind: str, tmp_path: Path
+) -> None:
+    with _signals_db(kind, tmp_path) as db:
+        _import_then_export(db, tmp_path)
+
+
+def _import_then_export(db: str, tmp_path: Path) -> None:
     good = tmp_path / "good.jsonl"
     good.write_text(
         '{"type":"phone","value":"0812345678","country":"TH","abuse":"job_scam","confidence":70}\n'
@@ -265,15 +285,19 @@ def test_the_cli_imports_json_lines_and_refuses_a_file_with_one_bad_line(tmp_pat
     )
     bad = tmp_path / "bad.jsonl"
     bad.write_text(good.read_text() + '{"type":"fax","value":"1","abuse":"other","confidence":1}\n')
-    db = tmp_path / "hub.db"
     runner = CliRunner()
-    refused = runner.invoke(signals_app, ["import", str(bad), "--db", str(db)])
+    refused = runner.invoke(signals_app, ["import", str(bad), "--db", db])
     assert refused.exit_code == 1 and "signal_type_unknown" in refused.output
-    imported = runner.invoke(signals_app, ["import", str(good), "--db", str(db), "--json"])
+    imported = runner.invoke(signals_app, ["import", str(good), "--db", db, "--json"])
     assert imported.exit_code == 0, imported.output
     assert '"changed": 2' in imported.output
     bundle = tmp_path / "out.json"
-    exported = runner.invoke(signals_app, ["export", "-o", str(bundle), "--db", str(db)])
+    exported = runner.invoke(signals_app, ["export", "-o", str(bundle), "--db", db])
     assert exported.exit_code == 0 and "2 signal(s)" in exported.output
-    again = runner.invoke(signals_app, ["import", str(bundle), "--db", str(db), "--json"])
+    again = runner.invoke(signals_app, ["import", str(bundle), "--db", db, "--json"])
     assert again.exit_code == 0 and '"changed": 0' in again.output, again.output
+
+
+def test_the_cli_refuses_a_malformed_postgres_url_for_signals() -> None:
+    result = CliRunner().invoke(signals_app, ["export", "-o", "x.json", "--db", "postgresql://:x"])
+    assert result.exit_code == 2 and "--db" in result.output

@@ -40,6 +40,7 @@ from lintas.domain.signals import (
     Viewer,
 )
 from lintas.ports.recalls import RecallCase, RecallStatus, ReturnLink
+from lintas.ports.signals import visible_signals
 from pgkit import (  # type: ignore[import-not-found]
     CUSTOMERS_PER_COUNTRY_TEST,
     PostgresKit,
@@ -151,7 +152,7 @@ def _signal_story(store: SignalsStore | PostgresSignalsStore) -> list[Any]:
             last, added_ns = page.signals[-1]
             after = (added_ns, last.id)
         seen.append(pages)
-        seen.append(list(store.iterate(viewer, page_rows=3)))
+        seen.append(list(visible_signals(store, viewer, page_rows=3)))
         seen.append(store.page(viewer, limit=100, types=frozenset({SignalType.ACCOUNT})))
     # Cursors as TAXII builds them: after every id of a microsecond; past the end.
     stamp = store.page(VIEWERS[0], limit=3).signals[1][1]

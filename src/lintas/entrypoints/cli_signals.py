@@ -3,8 +3,9 @@
 Register with ``app.add_typer(signals_app, name="signals")`` and
 ``app.command(name="check")(check)`` in ``cli.py``.
 
-``import`` and ``export`` work on the hub's SQLite file directly (``--db``; the hub may be
-running: the signals have their own connection and take turns with it); ``lookup``,
+``import`` and ``export`` work on the hub's store directly (``--db``: its SQLite file, or its
+PostgreSQL database; the hub may be running: the signals have their own connection and take
+turns with it); ``lookup``,
 ``report`` and ``withdraw`` talk to a hub over HTTP with a key; ``check`` needs no key.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import httpx
 import msgspec
@@ -21,14 +22,19 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from lintas.adapters import stix
 from lintas.adapters.sandbox import SandboxParticipants, SandboxReference
-from lintas.adapters.sqlite.signals_store import IMPORT_BATCH_MAX, SignalsStore
-from lintas.bootstrap import DB_PATH_DEFAULT, SEED_DEFAULT
+from lintas.adapters.sqlite.signals_store import IMPORT_BATCH_MAX, PAGE_ROWS_MAX, SignalsStore
+from lintas.bootstrap import DB_PATH_DEFAULT, SEED_DEFAULT, db_location
 from lintas.domain.errors import LintasError
 from lintas.domain.signals import SignalInput
 from lintas.entrypoints.api.routes_signals import SignalIn
 from lintas.entrypoints.cli_common import SERVER_DEFAULT, AsJson, err, out, print_json
 from lintas.entrypoints.client import TIMEOUT_S, HubClient, HubError
 from lintas.ports.clock import SystemClock
+from lintas.ports.signals import visible_signals
+
+if TYPE_CHECKING:
+    # Imported where a URL is given (``_local_service``): psycopg costs the CLI nothing else.
+    from lintas.adapters.postgres.signals_store import PostgresSignalsStore
 from lintas.ports.directory import Participant
 from lintas.sandbox.region import build_region
 from lintas.services.signals import SignalsService, viewer_of
@@ -62,7 +68,12 @@ TargetType = Annotated[
     str,
     typer.Argument(metavar="TYPE", help="account, phone, proxy, url, domain, email, wallet or qr."),
 ]
-Db = Annotated[Path, typer.Option("--db", help="SQLite file of the hub.")]
+Db = Annotated[
+    str,
+    typer.Option(
+        "--db", help="The hub's store: its SQLite file, or its PostgreSQL URL (postgresql://...)."
+    ),
+]
 Country = Annotated[str | None, typer.Option(help="Country of a national number or a proxy.")]
 Bank = Annotated[str | None, typer.Option(help="BIC of an account.")]
 Chain = Annotated[str | None, typer.Option(help="Chain of a wallet (BTC, ETH, TRX...).")]
@@ -113,11 +124,21 @@ def _call_as(
 
 
 def _local_service(
-    db: Path, seed: int
-) -> tuple[SignalsService, SignalsStore, dict[str, Participant]]:
+    db: str, seed: int
+) -> tuple[SignalsService, SignalsStore | PostgresSignalsStore, dict[str, Participant]]:
+    try:
+        db_path, db_url = db_location(db)
+    except LintasError as e:
+        raise typer.BadParameter(e.message, param_hint="--db") from None
     region = build_region(seed, _REGION_CUSTOMERS)
     participants = {p.id: p for p, _ in SandboxParticipants(region, seed).sandbox_keys()}
-    store = SignalsStore(db).open()
+    store: SignalsStore | PostgresSignalsStore
+    if db_url is None:
+        store = SignalsStore(db_path).open()
+    else:
+        from lintas.adapters.postgres.signals_store import PostgresSignalsStore
+
+        store = PostgresSignalsStore(db_url).open()
     service = SignalsService(store=store, reference=SandboxReference(region), clock=SystemClock())
     return service, store, participants
 
@@ -147,7 +168,7 @@ def import_(
     file: Annotated[
         Path, typer.Argument(exists=True, dir_okay=False, help="JSON lines or a STIX 2.1 bundle.")
     ],
-    db: Db = DB_PATH_DEFAULT,
+    db: Db = str(DB_PATH_DEFAULT),
     participant: As = "OPERATOR",
     seed: Annotated[int, typer.Option(help="Seed of the sandbox region.")] = SEED_DEFAULT,
     as_json: AsJson = False,
@@ -216,7 +237,7 @@ def import_(
 @signals_app.command()
 def export(
     output: Annotated[Path, typer.Option("--output", "-o", help="File to write the bundle to.")],
-    db: Db = DB_PATH_DEFAULT,
+    db: Db = str(DB_PATH_DEFAULT),
     participant: As = "OPERATOR",
     seed: Annotated[int, typer.Option(help="Seed of the sandbox region.")] = SEED_DEFAULT,
 ) -> None:
@@ -229,7 +250,7 @@ def export(
         who = participants.get(participant)
         if who is None:
             raise _fail(LintasError("participant_unknown", f"no participant {participant!r}"))
-        signals = list(store.iterate(viewer_of(who)))
+        signals = list(visible_signals(store, viewer_of(who), page_rows=PAGE_ROWS_MAX))
         body = stix.bundle(signals)
         with output.open("w", encoding="utf-8") as f:
             f.write(f'{{"type":"bundle","id":"{body["id"]}","objects":[')

@@ -15,6 +15,7 @@ order they were added, a page at a time. Both signal stores (SQLite, PostgreSQL)
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Protocol
@@ -76,6 +77,20 @@ class SignalPages(Protocol):
     ) -> SignalPage:
         """At most ``limit`` signals ``viewer`` may see, added after ``after``."""
         ...
+
+
+def visible_signals(pages: SignalPages, viewer: Viewer, *, page_rows: int) -> Iterator[Signal]:
+    """Every signal ``viewer`` may see, in the order added, read ``page_rows`` at a time (for
+    exports: memory stays bounded by a page, however many signals there are)."""
+    after = (0, "")
+    while True:
+        page = pages.page(viewer, after=after, limit=page_rows)
+        for signal, _ in page.signals:
+            yield signal
+        if not page.more:
+            return
+        last, added_ns = page.signals[-1]
+        after = (added_ns, last.id)
 
 
 class InMemorySignals:

@@ -250,18 +250,6 @@ class PostgresSignalsStore:
         found = tuple(_signal(r) for r in rows[:limit])
         return Page(found, more=len(rows) > limit)
 
-    def iterate(self, viewer: Viewer, *, page_rows: int = PAGE_ROWS_MAX) -> Iterator[Signal]:
-        """Every signal ``viewer`` may see, page by page (for exports)."""
-        cursor = (0, "")
-        while True:
-            page = self.page(viewer, after=cursor, limit=page_rows)
-            for signal, _ in page.signals:
-                yield signal
-            if not page.more:
-                return
-            last, added_ns = page.signals[-1]
-            cursor = (added_ns, last.id)
-
     def count(self) -> int:
         """How many signals are stored (every status, every marking)."""
         with self._db() as db:
