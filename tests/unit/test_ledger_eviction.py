@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from test_ledger import NOW, R, S, make_ledger, tr  # type: ignore[import-not-found]
 from test_ledger_stateful import DrainedArchive  # type: ignore[import-not-found]
 
+from lintas.domain import id_filter
 from lintas.domain.id_filter import IdFilter
 from lintas.domain.ledger import (
     EXPIRIES_COMPACT_MIN,
@@ -102,6 +107,28 @@ def test_the_id_filter_never_forgets_an_id_it_was_given() -> None:
     others = [i * 7919 + 5 for i in range(5000)]
     false_maybes = sum(ids.maybe_contains(i) for i in others)
     assert false_maybes < 50, false_maybes  # ~0.24 % expected when full; far emptier here
+
+
+@given(st.lists(st.integers(1, 2**128 - 1), max_size=30), st.integers(0, 30))
+@settings(max_examples=60, deadline=None)
+def test_ids_added_one_by_one_or_at_once_set_exactly_their_probe_bits(
+    ids: list[int], split: int
+) -> None:
+    # Small blocks, so that a run of ids crosses several block boundaries.
+    with mock.patch.object(id_filter, "IDS_PER_BLOCK_MAX", 7):
+        ids_filter = IdFilter()
+        for i in ids[:split]:
+            ids_filter.add(i)
+        ids_filter.add_many(ids[split:])
+    expected: list[bytearray] = []
+    for n, i in enumerate(ids):
+        if n % 7 == 0:
+            expected.append(bytearray(id_filter.BLOCK_BITS // 8))
+        for p in id_filter._probes(i):
+            expected[-1][p >> 3] |= 1 << (p & 7)
+    assert len(ids_filter) == len(ids)
+    assert ids_filter._blocks == expected
+    assert all(ids_filter.maybe_contains(i) for i in ids)
 
 
 def test_expiry_entries_of_posted_transfers_are_dropped_once_there_are_many() -> None:

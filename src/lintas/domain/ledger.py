@@ -69,7 +69,7 @@ from __future__ import annotations
 import enum
 import heapq
 import struct
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
@@ -1140,11 +1140,10 @@ class Ledger:
                 still_live.append(tid)
             else:
                 victims.append(tid)
-        evicted = self._evicted
         for tid in victims:
             del records[tid]
             states.pop(tid, None)
-            evicted.add(tid)
+        self._evicted.add_many(victims)
         for tid in still_live:  # To the back, so the next call does not scan them first.
             records[tid] = records.pop(tid)
         return len(victims)
@@ -1347,14 +1346,16 @@ class Ledger:
                 if state_of is PendingState.pending and t.timeout_s:
                     self._expiries.append((t.timestamp_ns + t.timeout_s * _NS_PER_S, t.id))
         heapq.heapify(self._expiries)
-        remember = self._evicted.add
-        for tid in evicted:
-            assert 0 < tid < ID_LIMIT and tid not in self._transfers, tid
-            remember(tid)
+        self._evicted.add_many(self._checked_evicted(evicted))
         for t, result in refused:
             self._refused[t.id] = (CreateTransferResult(result), _fingerprint(t))
         self._last_timestamp_ns = last_ts
         self.check_invariants()
+
+    def _checked_evicted(self, ids: Iterable[int]) -> Iterator[int]:
+        for tid in ids:
+            assert 0 < tid < ID_LIMIT and tid not in self._transfers, tid
+            yield tid
 
     # ---------------------------------------------------------------- invariants
 

@@ -155,22 +155,19 @@ class PostgresStore(LedgerStore):
 
     def _restore(self, conn: Connection) -> None:
         """Rebuild the ledger as ``SqliteStore._restore`` does: every account, and in memory
-        only the transfers it keeps (the newest ``transfers_in_memory_max`` and every live
-        pending one); the ids of the rest go to its filter of evicted ids, read back from the
+        only every live pending transfer and the latest one (the ledger's clock continues
+        from it); the ids of the rest go to its filter of evicted ids, read back from the
         database when named. One snapshot for every query."""
-        keep = self._config.transfers_in_memory_max
         with conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             accounts = [rows.account_from_row(r) for r in conn.execute(ledger_sql.SELECT_ACCOUNTS)]
-            # The newest, and the latest (the ledger's clock continues from it): the
-            # ledger's timestamps strictly increase, so both are the end of one index.
-            newest = conn.execute(ledger_sql.SELECT_NEWEST_TRANSFERS, (keep,)).fetchall()
+            # The ledger's timestamps strictly increase: the latest is the end of an index.
             latest = conn.execute(ledger_sql.SELECT_NEWEST_TRANSFERS, (1,)).fetchall()
             live = conn.execute(ledger_sql.SELECT_LIVE_PENDING, ledger_sql.FLAGS).fetchall()
             self._restore_ledger(
                 accounts,
                 _replayed_balances(conn),
-                {r[0]: r for r in (*live, *latest, *newest)},
+                {r[0]: r for r in (*live, *latest)},
                 [r for (r,) in conn.execute("SELECT pending_id FROM pending_expiries")],
                 conn.execute(ledger_sql.SELECT_REFUSED).fetchall(),
                 _transfer_ids(conn),
