@@ -139,6 +139,25 @@ def richest_customer(client: httpx.Client, country: str) -> dict[str, Any]:
     return max(customers, key=lambda c: int(c["openingBalance"]["amount"].replace(".", "")))
 
 
+def sg_to_th_quote_id(client: httpx.Client, key: str, amount: str = "1.00") -> str:
+    """The best quote's id for ``amount`` SGD sent from Singapore to Thailand, asked with the
+    debtor agent's ``key``."""
+    r = client.get(
+        "/v1/quotes",
+        headers=bearer(key),
+        params={
+            "sourceCountry": "SG",
+            "sourceCurrency": "SGD",
+            "destinationCountry": "TH",
+            "destinationCurrency": "THB",
+            "amountCurrency": "SGD",
+            "amount": amount,
+        },
+    )
+    assert r.status_code == 200, r.text
+    return str(r.json()["quotes"][0]["quoteId"])
+
+
 def payment_body(
     debtor: dict[str, Any], creditor: dict[str, Any], quote_id: str, uetr: str | None = None
 ) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from e2ekit import (  # type: ignore[import-not-found]
     lintas,
     payment_body,
     serve,
+    sg_to_th_quote_id,
     stop_serving,
     wait_until_up,
 )
@@ -53,25 +54,7 @@ def _prepare(url: str) -> list[tuple[str, dict[str, Any]]]:
         for i in range(PAYMENTS):
             debtor, creditor = debtors[i % len(debtors)], creditors[i % len(creditors)]
             key = keys[debtor["agent"]]
-            r = http.get(
-                "/v1/quotes",
-                headers=bearer(key),
-                params={
-                    "sourceCountry": "SG",
-                    "sourceCurrency": "SGD",
-                    "destinationCountry": "TH",
-                    "destinationCurrency": "THB",
-                    "amountCurrency": "SGD",
-                    "amount": "1.00",
-                },
-            )
-            assert r.status_code == 200, r.text
-            work.append(
-                (
-                    key,
-                    payment_body(debtor, creditor, r.json()["quotes"][0]["quoteId"]),
-                )
-            )
+            work.append((key, payment_body(debtor, creditor, sg_to_th_quote_id(http, key))))
         return work
 
 

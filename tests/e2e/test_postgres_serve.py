@@ -19,6 +19,7 @@ from e2ekit import (  # type: ignore[import-not-found]
     free_port,
     payment_body,
     richest_customer,
+    sg_to_th_quote_id,
     stop_serving,
     wait_until_up,
 )
@@ -50,20 +51,7 @@ def _quoted_payments(http: httpx.Client, count: int) -> list[tuple[str, dict[str
     key = keys[debtor["agent"]]
     work = []
     for _ in range(count):
-        quote = http.get(
-            "/v1/quotes",
-            headers=bearer(key),
-            params={
-                "sourceCountry": "SG",
-                "sourceCurrency": "SGD",
-                "destinationCountry": "TH",
-                "destinationCurrency": "THB",
-                "amountCurrency": "SGD",
-                "amount": "1.00",
-            },
-        )
-        assert quote.status_code == 200, quote.text
-        work.append((key, payment_body(debtor, creditor, quote.json()["quotes"][0]["quoteId"])))
+        work.append((key, payment_body(debtor, creditor, sg_to_th_quote_id(http, key))))
     return work
 
 
