@@ -34,6 +34,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -287,16 +288,27 @@ async def _inproc(tmp: Path) -> None:
     # CPU time of the whole process (both threads) per payment: on a machine shared with
     # other work, payments/s swings with the load, CPU per payment much less.
     cpu0 = time.process_time()
+    threads0 = _cpu_by_thread()
     t0 = time.perf_counter()
     await pay_in_process(hub, jobs, uetrs, 500, len(jobs), INPROC_CONCURRENCY, latencies, statuses)
     elapsed = time.perf_counter() - t0
     cpu_ms = (time.process_time() - cpu0) * 1e3 / INPROC_PAYMENTS
+    threads = {
+        name: (s - threads0.get(name, 0.0)) * 1e3 / INPROC_PAYMENTS
+        for name, s in _cpu_by_thread().items()
+    }
     batches = hub.store.stats.batches - stats0[0]
     commands = hub.store.stats.commands - stats0[1]
     print(
         f"  {INPROC_PAYMENTS} payments in {elapsed:.2f} s = {INPROC_PAYMENTS / elapsed:,.0f}"
         f" payments/s ({INPROC_CONCURRENCY} tasks in flight); {_latency(latencies)};"
         f" CPU {cpu_ms:.2f} ms per payment (load average {os.getloadavg()[0]:.1f})"
+    )
+    # Which thread the CPU goes to: the event loop (services) or the writer (ledger, rows,
+    # SQLite); what moving the writer to a process of its own would take off the loop.
+    print(
+        "  CPU per payment by thread: "
+        + ", ".join(f"{n} {ms:.2f} ms" for n, ms in sorted(threads.items()) if ms >= 0.005)
     )
     print(
         f"  writer: {batches} batches ({batches / elapsed:,.0f} commits/s),"
@@ -499,6 +511,21 @@ def _cpu_s(pid: int) -> float:
     with open(f"/proc/{pid}/stat", encoding="ascii") as f:
         fields = f.read().rpartition(")")[2].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_by_thread() -> dict[str, float]:
+    """CPU seconds (user + system) of each Python thread of this process, by thread name
+    (read from /proc by its native id; empty where there is no /proc)."""
+    out: dict[str, float] = {}
+    tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    for thread in threading.enumerate():
+        try:
+            with open(f"/proc/self/task/{thread.native_id}/stat", encoding="ascii") as f:
+                fields = f.read().rpartition(")")[2].split()
+        except OSError:  # No /proc, or the thread ended meanwhile.
+            continue
+        out[thread.name] = out.get(thread.name, 0.0) + (int(fields[11]) + int(fields[12])) / tick
+    return out
 
 
 def _cpu_per_payment(pid: int, cpu0: float, payments: int) -> str:
