@@ -8,6 +8,8 @@ defaults. Foreign errors become the hub's own here: an unreachable server is
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any, Final
 
 import psycopg
@@ -80,6 +82,16 @@ def connect(url: str, schema: str, *, role: str) -> Connection:
         conn.close()
         raise
     return conn
+
+
+@contextlib.contextmanager
+def lost_server_is_503(what: str) -> Iterator[None]:
+    """Inside the block, a lost server (``OperationalError``) is ``StoreUnreachable`` (503),
+    naming ``what`` was being done, rather than a traceback; the next call reconnects."""
+    try:
+        yield
+    except psycopg.OperationalError as e:
+        raise StoreUnreachable("store_unreachable", f"{what}: {type(e).__name__}") from None
 
 
 def _first_line(e: BaseException) -> str:

@@ -25,7 +25,7 @@ from typing import Any, Final
 
 import psycopg
 
-from lintas.adapters.postgres.connections import Connection, StoreUnreachable
+from lintas.adapters.postgres.connections import Connection, lost_server_is_503
 from lintas.adapters.postgres.migrations import SCHEMA_DEFAULT, migrate
 from lintas.adapters.postgres.session import open_session
 from lintas.adapters.postgres.text import has_nul, refuse_nul
@@ -100,12 +100,8 @@ class PostgresRecalls:
     @contextlib.contextmanager
     def _using(self) -> Iterator[Connection]:
         """This thread's connection; a lost server is ``StoreUnreachable`` (503)."""
-        try:
+        with lost_server_is_503(f"recall cases at {self.name}"):
             yield self._connections.get()
-        except psycopg.OperationalError as e:
-            raise StoreUnreachable(
-                "store_unreachable", f"recall cases at {self.name}: {type(e).__name__}"
-            ) from None
 
     def _one(self, query: str, params: tuple[object, ...]) -> tuple[Any, ...] | None:
         with self._using() as conn:

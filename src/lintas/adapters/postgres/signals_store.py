@@ -24,7 +24,7 @@ from typing import Any, Final
 
 import psycopg
 
-from lintas.adapters.postgres.connections import Connection, StoreUnreachable
+from lintas.adapters.postgres.connections import Connection, lost_server_is_503
 from lintas.adapters.postgres.migrations import SCHEMA_DEFAULT, migrate
 from lintas.adapters.postgres.session import open_session
 from lintas.adapters.postgres.text import has_nul, refuse_nul
@@ -136,15 +136,11 @@ class PostgresSignalsStore:
         ``StoreUnreachable`` (503)."""
         with self._lock:
             assert self._opened and self._conn is not None, "the signals store is not open"
-            try:
+            with lost_server_is_503(f"scam signals at {self.name}"):
                 if self._conn.broken:
                     self._conn.close()
                     self._conn = self._connect()
                 yield self._conn
-            except psycopg.OperationalError as e:
-                raise StoreUnreachable(
-                    "store_unreachable", f"scam signals at {self.name}: {type(e).__name__}"
-                ) from None
 
     def _next_added(self, db: Connection, now_ns: int, count: int) -> int:
         """The first of ``count`` added stamps, one microsecond apart (TAXII's precision), after

@@ -27,16 +27,14 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-import psycopg
-
 from lintas.adapters.ledger_store import LedgerStore, archived_state, ledger_balances_of
 from lintas.adapters.ledger_writer import BATCH_COMMANDS_MAX, QUEUE_COMMANDS_MAX, WriterStopped
 from lintas.adapters.postgres import ledger_sql
 from lintas.adapters.postgres.connections import (
     Connection,
     ReaderConnections,
-    StoreUnreachable,
     connect,
+    lost_server_is_503,
 )
 from lintas.adapters.postgres.migrations import SCHEMA_DEFAULT, migrate
 from lintas.adapters.postgres.url import redacted
@@ -250,12 +248,8 @@ class PostgresStore(LedgerStore):
     @contextlib.contextmanager
     def _reading(self) -> Iterator[Connection]:
         """This thread's reader connection; a lost server is ``StoreUnreachable`` (503)."""
-        try:
+        with lost_server_is_503(f"reading {self.name}"):
             yield self._readers.get()
-        except psycopg.OperationalError as e:
-            raise StoreUnreachable(
-                "store_unreachable", f"reading {self.name} failed: {type(e).__name__}"
-            ) from None
 
     def _one(self, query: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         with self._reading() as conn:
