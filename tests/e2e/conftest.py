@@ -139,21 +139,24 @@ def richest_customer(client: httpx.Client, country: str) -> dict[str, Any]:
     return max(customers, key=lambda c: int(c["openingBalance"]["amount"].replace(".", "")))
 
 
+def sg_to_th_quote(client: httpx.Client, key: str, amount: str, **over: str) -> httpx.Response:
+    """``GET /v1/quotes`` for ``amount`` SGD sent from Singapore to Thailand, asked with the
+    debtor agent's ``key``; ``over`` replaces any query parameter (to send a bad one)."""
+    params = {
+        "sourceCountry": "SG",
+        "sourceCurrency": "SGD",
+        "destinationCountry": "TH",
+        "destinationCurrency": "THB",
+        "amountCurrency": "SGD",
+        "amount": amount,
+        **over,
+    }
+    return client.get("/v1/quotes", params=params, headers=bearer(key))
+
+
 def sg_to_th_quote_id(client: httpx.Client, key: str, amount: str = "1.00") -> str:
-    """The best quote's id for ``amount`` SGD sent from Singapore to Thailand, asked with the
-    debtor agent's ``key``."""
-    r = client.get(
-        "/v1/quotes",
-        headers=bearer(key),
-        params={
-            "sourceCountry": "SG",
-            "sourceCurrency": "SGD",
-            "destinationCountry": "TH",
-            "destinationCurrency": "THB",
-            "amountCurrency": "SGD",
-            "amount": amount,
-        },
-    )
+    """The best quote's id of ``sg_to_th_quote``."""
+    r = sg_to_th_quote(client, key, amount)
     assert r.status_code == 200, r.text
     return str(r.json()["quotes"][0]["quoteId"])
 
@@ -209,18 +212,9 @@ class XmlServer:
         """A pacs.008 from the richest SG customer to the richest TH one, against the best
         quote for ``amount`` SGD asked over HTTP: (message, debtor agent)."""
         debtor, creditor = richest(self.hub, "SG"), richest(self.hub, "TH")
-        params = {
-            "sourceCountry": "SG",
-            "sourceCurrency": "SGD",
-            "destinationCountry": "TH",
-            "destinationCurrency": "THB",
-            "amountCurrency": "SGD",
-            "amount": amount,
-        }
-        auth = {"authorization": f"Bearer {self.keys[debtor.psp_id]}"}
-        answer = self.http.get("/v1/quotes", params=params, headers=auth)
-        assert answer.status_code == 200, answer.text
-        quote = self.hub.quoting.find(answer.json()["quotes"][0]["quoteId"])
+        quote = self.hub.quoting.find(
+            sg_to_th_quote_id(self.http, self.keys[debtor.psp_id], amount)
+        )
         assert quote is not None
         message = isokit.credit_transfer(
             self.hub,

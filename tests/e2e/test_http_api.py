@@ -10,7 +10,12 @@ from typing import Any
 
 import httpx
 import pytest
-from e2ekit import bearer, payment_body, richest_customer  # type: ignore[import-not-found]
+from e2ekit import (  # type: ignore[import-not-found]
+    bearer,
+    payment_body,
+    richest_customer,
+    sg_to_th_quote,
+)
 
 from lintas.domain import settlement
 from lintas.entrypoints.api.http import BODY_BYTES_MAX
@@ -32,16 +37,8 @@ class Ctx:
 
 
 def _quote(http: httpx.Client, key: str, amount: str = "10.00", **over: str) -> httpx.Response:
-    params = {
-        "sourceCountry": "SG",
-        "sourceCurrency": "SGD",
-        "destinationCountry": "TH",
-        "destinationCurrency": "THB",
-        "amountCurrency": "SGD",
-        "amount": amount,
-        **over,
-    }
-    return http.get("/v1/quotes", params=params, headers=bearer(key))
+    """This module's quote: 10 SGD to Thailand unless said otherwise."""
+    return sg_to_th_quote(http, key, amount, **over)
 
 
 def _body(ctx: Ctx, quote_id: str | None = None, uetr: str | None = None) -> dict[str, Any]:
