@@ -24,6 +24,7 @@ from lintas.adapters.postgres import signals_store as postgres_signals_module
 from lintas.adapters.postgres.connections import StoreUnreachable
 from lintas.adapters.postgres.recalls import PostgresRecalls
 from lintas.adapters.postgres.signals_store import PostgresSignalsStore
+from lintas.adapters.sqlite import signals_store as sqlite_signals_module
 from lintas.adapters.sqlite.recalls import RecallsClosed, SqliteRecalls
 from lintas.adapters.sqlite.signals_store import SignalsStore
 from lintas.bootstrap import HubConfig, build_hub
@@ -220,6 +221,8 @@ def test_added_stamps_keep_increasing_across_a_reopen_and_a_second_writer(
 def test_a_bulk_import_is_written_in_bounded_transactions_and_counted_whole(
     postgres_signals: PostgresSignalsStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Batches are cut by ``write_in_batches`` (shared with SQLite); each write checks them.
+    monkeypatch.setattr(sqlite_signals_module, "IMPORT_BATCH_MAX", 7)
     monkeypatch.setattr(postgres_signals_module, "IMPORT_BATCH_MAX", 7)
     assert postgres_signals.insert_many((_signal(n) for n in range(30)), NOW_NS) == 30
     assert postgres_signals.insert_many((_signal(n) for n in range(30)), NOW_NS) == 0

@@ -41,6 +41,8 @@ from lintas.adapters.sqlite.signals_store import (
     Page,
     _row,
     _signal,
+    first_added_ns,
+    write_in_batches,
 )
 from lintas.domain.errors import Conflict
 from lintas.domain.signals import Signal, SignalType, Target, Viewer
@@ -149,24 +151,14 @@ class PostgresSignalsStore:
         db.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (_STAMP_LOCK + self._schema,))
         row = db.execute("SELECT COALESCE(MAX(added_ns), 0) FROM scam_signals").fetchone()
         assert row is not None
-        last = max(self._last_added_ns, int(row[0]))
-        first = max(now_ns - now_ns % ADDED_STEP_NS, last - last % ADDED_STEP_NS + ADDED_STEP_NS)
+        first = first_added_ns(max(self._last_added_ns, int(row[0])), now_ns)
         self._last_added_ns = first + (count - 1) * ADDED_STEP_NS
         return first
 
     def insert_many(self, signals: Iterable[Signal], now_ns: int) -> int:
         """Write ``signals`` (new ones, or newer versions of the same source's) in batches of
         ``IMPORT_BATCH_MAX`` per transaction; return how many rows changed."""
-        changed = 0
-        batch: list[Signal] = []
-        for signal in signals:
-            batch.append(signal)
-            if len(batch) == IMPORT_BATCH_MAX:
-                changed += self._write(batch, now_ns)
-                batch = []
-        if batch:
-            changed += self._write(batch, now_ns)
-        return changed
+        return write_in_batches(signals, lambda batch: self._write(batch, now_ns))
 
     def _write(self, batch: list[Signal], now_ns: int, statement: str = _UPSERT) -> int:
         assert 0 < len(batch) <= IMPORT_BATCH_MAX, len(batch)

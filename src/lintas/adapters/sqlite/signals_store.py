@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -210,24 +210,14 @@ class SignalsStore:
         every stamp on file: read inside the write transaction, so two processes writing the
         same file (the hub and an import) never interleave their stamps."""
         (on_file,) = db.execute("SELECT COALESCE(MAX(added_ns), 0) FROM scam_signals").fetchone()
-        last = max(self._last_added_ns, int(on_file))
-        first = max(now_ns - now_ns % ADDED_STEP_NS, last - last % ADDED_STEP_NS + ADDED_STEP_NS)
+        first = first_added_ns(max(self._last_added_ns, int(on_file)), now_ns)
         self._last_added_ns = first + (count - 1) * ADDED_STEP_NS
         return first
 
     def insert_many(self, signals: Iterable[Signal], now_ns: int) -> int:
         """Write ``signals`` (new ones, or newer versions of the same source's) in batches of
         ``IMPORT_BATCH_MAX`` per transaction; return how many rows changed."""
-        changed = 0
-        batch: list[Signal] = []
-        for signal in signals:
-            batch.append(signal)
-            if len(batch) == IMPORT_BATCH_MAX:
-                changed += self._write(batch, now_ns)
-                batch = []
-        if batch:
-            changed += self._write(batch, now_ns)
-        return changed
+        return write_in_batches(signals, lambda batch: self._write(batch, now_ns))
 
     def _write(self, batch: list[Signal], now_ns: int, sql: str = _UPSERT) -> int:
         assert 0 < len(batch) <= IMPORT_BATCH_MAX, len(batch)
@@ -322,3 +312,24 @@ class SignalsStore:
         with self._lock:
             (n,) = self._db().execute("SELECT COUNT(*) FROM scam_signals").fetchone()
         return int(n)
+
+
+def first_added_ns(last_ns: int, now_ns: int) -> int:
+    """The first added stamp of a write: on the step (TAXII's microsecond) of ``now_ns``, and
+    a step after ``last_ns``, the latest stamp given so far, whatever the clock did."""
+    return max(now_ns - now_ns % ADDED_STEP_NS, last_ns - last_ns % ADDED_STEP_NS + ADDED_STEP_NS)
+
+
+def write_in_batches(signals: Iterable[Signal], write: Callable[[list[Signal]], int]) -> int:
+    """Hand ``signals`` to ``write`` ``IMPORT_BATCH_MAX`` at a time (one transaction each: a
+    file of millions is never held whole); the sum of what each write changed."""
+    changed = 0
+    batch: list[Signal] = []
+    for signal in signals:
+        batch.append(signal)
+        if len(batch) == IMPORT_BATCH_MAX:
+            changed += write(batch)
+            batch = []
+    if batch:
+        changed += write(batch)
+    return changed
