@@ -121,7 +121,7 @@ class LedgerStore(ABC):
         of evicted ids, read back when named.
 
         Why so few in memory: objects for every stored transfer took 14.4 s to open a store of
-        100,000 payments, and for the newest 200,000 still 7.7 s (4.9-5.6 s with none).
+        100,000 payments, and for the newest 200,000 still 7.7 s (4.5-4.6 s with none).
         """
         check_against_log(accounts, replayed)
         transfers = sorted(

@@ -73,8 +73,8 @@ MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
         CREATE INDEX transfers_by_user_data ON transfers (user_data);
         CREATE INDEX transfers_by_pending_id ON transfers (pending_id)
             WHERE pending_id IS NOT NULL;
-        -- The ledger's timestamps strictly increase: the newest transfers (kept in memory on
-        -- restart) are the end of this index, found without a sort.
+        -- The ledger's timestamps strictly increase: the latest transfer (its clock continues
+        -- from it on restart) is the end of this index, found without a sort.
         CREATE INDEX transfers_by_timestamp ON transfers (timestamp_ns);
         CREATE TABLE pending_expiries (
             pending_id bytea PRIMARY KEY,
