@@ -82,6 +82,7 @@ class LintasHttpProtocol(HttpToolsProtocol):
         # The request being read.
         self._path = ""
         self._query = b""
+        self._headers: dict[bytes, bytes] = {}
         self._chunks: list[bytes] = []
         self._size = 0
         #: A body over the bound was refused: nothing more is read from this connection.
@@ -112,7 +113,8 @@ class LintasHttpProtocol(HttpToolsProtocol):
         path = parsed.path.decode("ascii")
         self._path = urllib.parse.unquote(path) if "%" in path else path
         self._query = parsed.query or b""
-        declared = dict(self.headers).get(b"content-length")
+        self._headers = headers = dict(self.headers)  # Once a request: also what it carries.
+        declared = headers.get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > BODY_BYTES_MAX:
             self._refuse_body()
         elif self.expect_100_continue:
@@ -136,7 +138,7 @@ class LintasHttpProtocol(HttpToolsProtocol):
             parser.get_method().decode("ascii"),
             self._path,
             self._query,
-            dict(self.headers),
+            self._headers,
             chunks[0] if len(chunks) == 1 else b"".join(chunks),
             parser.get_http_version() != "1.0" and parser.should_keep_alive(),
         )
