@@ -301,3 +301,12 @@ def _import_then_export(db: str, tmp_path: Path) -> None:
 def test_the_cli_refuses_a_malformed_postgres_url_for_signals() -> None:
     result = CliRunner().invoke(signals_app, ["export", "-o", "x.json", "--db", "postgresql://:x"])
     assert result.exit_code == 2 and "--db" in result.output
+
+
+def test_the_cli_says_plainly_when_the_signals_database_does_not_answer(tmp_path: Path) -> None:
+    bundle = tmp_path / "out.json"
+    url = "postgresql://nobody@127.0.0.1:1/nowhere"
+    result = CliRunner().invoke(signals_app, ["export", "-o", str(bundle), "--db", url])
+    assert result.exit_code == 1, result.output
+    assert "refused store_unreachable" in result.output and "Traceback" not in result.output
+    assert not bundle.exists()

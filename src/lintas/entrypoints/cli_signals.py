@@ -133,12 +133,15 @@ def _local_service(
     region = build_region(seed, _REGION_CUSTOMERS)
     participants = {p.id: p for p, _ in SandboxParticipants(region, seed).sandbox_keys()}
     store: SignalsStore | PostgresSignalsStore
-    if db_url is None:
-        store = SignalsStore(db_path).open()
-    else:
-        from lintas.adapters.postgres.signals_store import PostgresSignalsStore
+    try:
+        if db_url is None:
+            store = SignalsStore(db_path).open()
+        else:
+            from lintas.adapters.postgres.signals_store import PostgresSignalsStore
 
-        store = PostgresSignalsStore(db_url).open()
+            store = PostgresSignalsStore(db_url).open()
+    except LintasError as e:  # An unreachable server, say: said plainly, exit 1.
+        raise _fail(e) from None
     service = SignalsService(store=store, reference=SandboxReference(region), clock=SystemClock())
     return service, store, participants
 
