@@ -33,7 +33,7 @@ from lintas.ports.clock import FixedClock
 from lintas.sandbox.region import Customer
 from lintas.services.payments import PaymentRequest
 from lintas.services.quoting import QuoteRequest
-from pgkit import StoreKit  # type: ignore[import-not-found]
+from pgkit import StoreKit, hub_in  # type: ignore[import-not-found]
 
 
 def _net(hub: Hub, account_id: int) -> int:
@@ -106,6 +106,33 @@ def test_a_payment_settles_and_moves_exactly_the_disclosed_amounts_on_both_ledge
     assert sorted(p.pending_id for p in posts) == sorted(t.id for t in pending)
     assert len(transfers) == 2 * len(pending)
     assert_ledgers_balance(hub)
+
+
+def test_payments_accepted_in_the_same_millisecond_each_read_back_only_their_own_transfers(
+    kit: StoreKit,
+) -> None:
+    # A payment's transfers are read by the id range of its acceptance millisecond (there is
+    # no index on the UETR): with the clock standing still, every payment shares that range.
+    clock = FixedClock(datetime.now(UTC))
+    with hub_in(kit, clock=clock) as hub:
+        debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
+        requests = [
+            payment_request(get_quote(hub, debtor, "TH", amount), debtor, creditor)
+            for amount in ("10.00", "20.00", "30.00")
+        ]
+        payments = [run(hub.payments.submit(r, psp_of(debtor))) for r in requests]
+        assert {p.status for p in payments} == {PaymentStatus.SETTLED}
+        assert len({settlement.transfer_id_span(p) for p in payments}) == 1
+        seen: set[int] = set()
+        for payment in payments:
+            transfers = hub.store.transfers_of(payment.uetr)
+            legs = settlement.payment_legs(payment)
+            assert {t.user_data for t in transfers} == {payment.uetr}
+            assert {t.id for t in transfers} == {t.id for t in (*legs.pending, *legs.post_chain())}
+            assert seen.isdisjoint(t.id for t in transfers)
+            seen.update(t.id for t in transfers)
+        assert hub.store.transfers_of("00000000-0000-4000-8000-000000000000") == []
+        assert_ledgers_balance(hub)
 
 
 def submitted_moving_nothing(

@@ -91,6 +91,20 @@ def accepted_ms(payment: Payment) -> int:
     return (payment.created_at - _EPOCH) // _MILLISECOND
 
 
+def transfer_id_span(payment: Payment) -> tuple[int, int]:
+    """``[low, high)``: every transfer ``payment`` makes (pending, post, void) has an id in
+    it, since each starts with the millisecond the payment was accepted (``transfer_id``).
+
+    Why: a store finds a payment's transfers by this range of its primary key, with no index
+    on the UETR. That index took a random-key insert per transfer, measured as more than half
+    of the SQLite cost of writing one (10.7 against 4.5 us of CPU per row, ``bench``).
+    Other transfers may fall in the range (other payments of the same millisecond): filter
+    on ``user_data``.
+    """
+    at_ms = accepted_ms(payment)
+    return at_ms << _DIGEST_BITS, (at_ms + 1) << _DIGEST_BITS
+
+
 def _id(*parts: str) -> int:
     digest = hashlib.blake2b("\x1f".join(parts).encode(), digest_size=16).digest()
     value = int.from_bytes(digest, "big")

@@ -70,7 +70,8 @@ SELECT_ACCOUNTS_AND_FLAG_BREAKS: Final = (
 )
 SELECT_TRANSFER: Final = f"SELECT {TRANSFER_COLUMNS} FROM transfers WHERE id = %s"
 SELECT_TRANSFERS_OF: Final = (
-    f"SELECT {TRANSFER_COLUMNS} FROM transfers WHERE user_data = %s ORDER BY timestamp_ns"
+    f"SELECT {TRANSFER_COLUMNS} FROM transfers"
+    " WHERE id >= %s AND id < %s AND user_data = %s ORDER BY timestamp_ns"
 )
 SELECT_NEWEST_TRANSFERS: Final = (
     f"SELECT {TRANSFER_COLUMNS} FROM transfers ORDER BY timestamp_ns DESC LIMIT %s"

@@ -188,6 +188,16 @@ MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
         CREATE INDEX scam_signals_by_added ON scam_signals (added_ns, id)
         """,
     ),
+    (
+        3,
+        "transfers_without_uetr_index",
+        # A payment's transfers are found by the range of ids its acceptance millisecond
+        # starts (``settlement.transfer_id_span``): the index on the UETR cost a random-key
+        # insert per transfer and served nothing else.
+        """
+        DROP INDEX transfers_by_user_data
+        """,
+    ),
 )
 
 

@@ -39,6 +39,7 @@ from lintas.adapters.postgres.connections import (
 from lintas.adapters.postgres.migrations import SCHEMA_DEFAULT, migrate
 from lintas.adapters.postgres.url import redacted
 from lintas.adapters.sqlite import rows
+from lintas.domain import settlement
 from lintas.domain.errors import LintasError
 from lintas.domain.fx import Quote, StandingRate
 from lintas.domain.ledger import (
@@ -329,7 +330,13 @@ class PostgresStore(LedgerStore):
         )
 
     def transfers_of(self, uetr: str) -> list[Transfer]:
-        found = self._all(ledger_sql.SELECT_TRANSFERS_OF, (uetr,))
+        payment = self.payment(uetr)
+        if payment is None:
+            return []  # Transfers are kept with their payment, in the same transaction.
+        low, high = settlement.transfer_id_span(payment)
+        found = self._all(
+            ledger_sql.SELECT_TRANSFERS_OF, (rows.id_blob(low), rows.id_blob(high), uetr)
+        )
         return [rows.transfer_from_row(r) for r in found]
 
     def ledger_balances(self) -> list[LedgerBalance]:

@@ -174,6 +174,17 @@ MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
             WHERE status = 'pending';
         """,
     ),
+    (
+        7,
+        "transfers_without_uetr_index",
+        # A payment's transfers are found by the range of ids its acceptance millisecond
+        # starts (``settlement.transfer_id_span``): the index on the UETR cost a random-key
+        # insert per transfer (measured: 10.7 against 4.5 us of CPU per transfer row) and
+        # served nothing else.
+        """
+        DROP INDEX transfers_by_user_data;
+        """,
+    ),
 )
 
 

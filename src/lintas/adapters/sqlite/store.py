@@ -32,6 +32,7 @@ from lintas.adapters.ledger_store import (
 from lintas.adapters.ledger_writer import BATCH_COMMANDS_MAX, QUEUE_COMMANDS_MAX, WriterStopped
 from lintas.adapters.sqlite import rows
 from lintas.adapters.sqlite.migrations import migrate
+from lintas.domain import settlement
 from lintas.domain.fx import Quote, StandingRate
 from lintas.domain.ledger import (
     LedgerChanges,
@@ -363,8 +364,14 @@ class SqliteStore(LedgerStore):
         )
 
     def transfers_of(self, uetr: str) -> list[Transfer]:
+        payment = self.payment(uetr)
+        if payment is None:
+            return []  # Transfers are kept with their payment, in the same transaction.
+        low, high = settlement.transfer_id_span(payment)
         cur = self._reader().execute(
-            "SELECT * FROM transfers WHERE user_data = ? ORDER BY timestamp_ns", (uetr,)
+            "SELECT * FROM transfers WHERE id >= ? AND id < ? AND user_data = ?"
+            " ORDER BY timestamp_ns",
+            (rows.id_blob(low), rows.id_blob(high), uetr),
         )
         return [rows.transfer_from_row(r) for r in cur]
 
