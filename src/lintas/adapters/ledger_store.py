@@ -10,6 +10,7 @@ and how the reconciliation sums a ledger. Each store supplies only its queries.
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -32,7 +33,14 @@ from lintas.domain.ledger import (
 )
 from lintas.domain.payment import Payment
 from lintas.ports.clock import Clock
-from lintas.ports.store import ExpiryHandler, LedgerBalance, StoreStats, WriteCommand, WriteOutcome
+from lintas.ports.store import (
+    ExpiryHandler,
+    LedgerBalance,
+    PaymentLookup,
+    StoreStats,
+    WriteCommand,
+    WriteOutcome,
+)
 
 #: Balances as (debits_pending, debits_posted, credits_pending, credits_posted) per account.
 Balances = tuple[int, int, int, int]
@@ -73,7 +81,8 @@ class LedgerStore(ABC):
     # -- the Writer port -------------------------------------------------------------------
 
     def set_expiry_handler(self, handler: ExpiryHandler) -> None:
-        self._writer.set_expiry_handler(handler)
+        # The rule reads the expired transfers' payments from this store.
+        self._writer.set_expiry_handler(functools.partial(_bound_rule, handler, self))
 
     def submit(self, command: WriteCommand) -> Future[WriteOutcome]:
         return self._writer.submit(command)
@@ -99,6 +108,10 @@ class LedgerStore(ABC):
         rates: list[StandingRate],
     ) -> None:
         """``BatchSink``: write a batch in one transaction; return once it is durable."""
+
+    @abstractmethod
+    def payment(self, uetr: str) -> Payment | None:
+        """The payment with this UETR, as last committed (the expiry rule reads it)."""
 
     @abstractmethod
     def load_transfer(self, transfer_id: int) -> tuple[Transfer, PendingState | None] | None:
@@ -248,3 +261,9 @@ def ledger_balances_of(
         )
         for ledger, t in sorted(totals.items())
     ]
+
+
+def _bound_rule(
+    handler: ExpiryHandler, reader: PaymentLookup, expired: Sequence[Transfer]
+) -> Sequence[Payment]:
+    return handler(expired, reader)

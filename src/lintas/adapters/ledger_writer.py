@@ -20,7 +20,7 @@ import logging
 import queue
 import threading
 from collections import defaultdict
-from collections.abc import Awaitable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from concurrent.futures import Future
 from typing import Any, Final, Protocol
 
@@ -31,12 +31,12 @@ from lintas.domain.ledger import (
     CreateTransferResult,
     Ledger,
     LedgerChanges,
+    Transfer,
 )
 from lintas.domain.payment import Payment
 from lintas.ports.clock import Clock
 from lintas.ports.store import (
     FOLLOW_UPS_MAX,
-    ExpiryHandler,
     StoreStats,
     WriteCommand,
     WriteOutcome,
@@ -56,6 +56,8 @@ assert BATCH_COMMANDS_MAX <= QUEUE_COMMANDS_MAX
 
 _STOP: Final = object()
 
+#: The expiry rule with its store bound: the payments to keep for the expired transfers.
+ExpiryRule = Callable[[Sequence[Transfer]], Sequence[Payment]]
 Resolver = Future[WriteOutcome] | tuple[asyncio.AbstractEventLoop, "asyncio.Future[WriteOutcome]"]
 
 
@@ -99,7 +101,7 @@ class LedgerWriter:
         self._queue_commands_max = queue_commands_max
         self._transfers_in_memory_max = transfers_in_memory_max
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._expiry_handler: ExpiryHandler | None = None
+        self._expiry_handler: ExpiryRule | None = None
         self._thread: threading.Thread | None = None
         self._failure: BaseException | None = None
         self.stats = stats
@@ -121,7 +123,7 @@ class LedgerWriter:
 
     # -- the Writer port -------------------------------------------------------------------
 
-    def set_expiry_handler(self, handler: ExpiryHandler) -> None:
+    def set_expiry_handler(self, handler: ExpiryRule) -> None:
         self._expiry_handler = handler
 
     def submit(self, command: WriteCommand) -> Future[WriteOutcome]:

@@ -18,7 +18,19 @@ from lintas.domain.ledger import Account, CreateAccountResult, CreateTransferRes
 from lintas.domain.payment import Payment
 
 Decide = Callable[[Sequence[CreateTransferResult]], Payment | None]
-ExpiryHandler = Callable[[Sequence[Transfer]], Sequence[Payment]]
+
+
+class PaymentLookup(Protocol):
+    """A payment by its UETR, as last committed (what the expiry rule reads)."""
+
+    def payment(self, uetr: str) -> Payment | None:
+        """The payment with this UETR, or None."""
+        ...
+
+
+#: What happens to payments whose reserved legs expired: given the expired pending transfers
+#: and the writer's own store to read their payments from, the payments to keep.
+ExpiryHandler = Callable[[Sequence[Transfer], PaymentLookup], Sequence[Payment]]
 #: Given the payment a step decided, the next step to apply in the same batch, or None.
 FollowUp = Callable[[Payment], "WriteCommand | None"]
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections import OrderedDict
-from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Final
@@ -37,7 +36,7 @@ from lintas.domain.errors import (
     Unavailable,
 )
 from lintas.domain.fx import Quote
-from lintas.domain.ledger import CreateTransferResult, Transfer
+from lintas.domain.ledger import CreateTransferResult
 from lintas.domain.payment import (
     FINAL_STATUSES,
     Party,
@@ -49,7 +48,8 @@ from lintas.domain.payment import (
 from lintas.ports.clock import Clock
 from lintas.ports.directory import Participant, ProxyDirectory, ReferenceData, Role
 from lintas.ports.risk import PassAll, RiskAssessor, RiskContext, RiskOutcome
-from lintas.ports.store import FollowUp, Reader, WriteCommand, Writer
+from lintas.ports.store import Reader, WriteCommand, Writer
+from lintas.services import payment_steps as steps
 from lintas.services.addressing import QR_ADDRESS_TYPE, AddressingService
 from lintas.services.quoting import QuotingService
 
@@ -141,7 +141,7 @@ class PaymentsService:
         self._in_flight: dict[str, tuple[str, asyncio.Future[Payment]]] = {}
         self._known_uetrs = _known_uetrs(reader)
         self._finals: OrderedDict[str, Payment] = OrderedDict()
-        writer.set_expiry_handler(self._on_expired)
+        writer.set_expiry_handler(steps.RejectExpired(clock))
 
     # -- submit ------------------------------------------------------------------------------
 
@@ -361,18 +361,15 @@ class PaymentsService:
         # within hold_review_s, the reservation expires and the payment is rejected.
         legs = settlement.payment_legs(payment, self._hold_review_s if hold else self._timeout_s)
         chain = legs.reserve_chain()
-
-        def decide_reserve(results: Sequence[CreateTransferResult]) -> Payment:
-            after = _after_reserve(payment, chain, results, self._clock)
-            if hold and after.status is PaymentStatus.RESERVED:
-                return transition(after, PaymentStatus.HELD, after.updated_at)
-            return after
-
         # A real IPS would be asked between reserving and posting; the simulated IPSs confirm
         # a reservation at once, so the post is chained onto the reservation and both go to
         # disk in one batch (``WriteCommand.then``): one trip through the writer, one row.
         outcome = await self._writer.submit_async(
-            WriteCommand(transfers=chain, decide=decide_reserve, then=self._post_step(legs))
+            WriteCommand(
+                transfers=chain,
+                decide=steps.DecideReserve(payment, chain, hold, self._clock),
+                then=steps.PostStep(legs, self._clock),
+            )
         )
         after = outcome.payment
         assert after is not None
@@ -380,34 +377,12 @@ class PaymentsService:
             return await self._post(after, legs)
         return after
 
-    def _post_step(self, legs: settlement.PaymentLegs) -> FollowUp:
-        """The writer step that posts both reserved legs (then voids them if that failed)."""
-        clock = self._clock
-
-        def post(reserved: Payment) -> WriteCommand | None:
-            if reserved.status is not PaymentStatus.RESERVED:
-                return None
-
-            def decide_post(results: Sequence[CreateTransferResult]) -> Payment:
-                return _after_post(reserved, results, clock)
-
-            return WriteCommand(transfers=legs.post_chain(), decide=decide_post, then=void)
-
-        def void(posted: Payment) -> WriteCommand | None:
-            # Posting reserved legs fails only when they expired in between: release the rest.
-            if posted.status is not PaymentStatus.REJECTED:
-                return None
-            return WriteCommand(transfers=legs.voids())
-
-        return post
-
     async def _post(self, reserved: Payment, legs: settlement.PaymentLegs) -> Payment:
-        posts = legs.post_chain()
-
-        def decide_post(results: Sequence[CreateTransferResult]) -> Payment:
-            return _after_post(reserved, results, self._clock)
-
-        posted = await self._writer.submit_async(WriteCommand(transfers=posts, decide=decide_post))
+        posted = await self._writer.submit_async(
+            WriteCommand(
+                transfers=legs.post_chain(), decide=steps.DecidePost(reserved, self._clock)
+            )
+        )
         final = posted.payment
         assert final is not None
         if final.status is PaymentStatus.REJECTED:
@@ -451,17 +426,9 @@ class PaymentsService:
 
     async def _void_held(self, held: Payment) -> Payment:
         voids = settlement.payment_legs(held, self._hold_review_s).voids()
-
-        def decide_void(results: Sequence[CreateTransferResult]) -> Payment:
-            return transition(
-                held,
-                PaymentStatus.REJECTED,
-                self._clock.now(),
-                ReasonCode.RR04,
-                "rejected after review; both legs were voided",
-            )
-
-        outcome = await self._writer.submit_async(WriteCommand(transfers=voids, decide=decide_void))
+        outcome = await self._writer.submit_async(
+            WriteCommand(transfers=voids, decide=steps.DecideRejectedAfterReview(held, self._clock))
+        )
         assert outcome.payment is not None
         return outcome.payment
 
@@ -511,45 +478,11 @@ class PaymentsService:
             if payment.status is not PaymentStatus.RESERVED:
                 continue
             voids = settlement.payment_legs(payment, self._timeout_s).voids()
-
-            def decide_void(
-                results: Sequence[CreateTransferResult], p: Payment = payment
-            ) -> Payment:
-                return _after_void(p, results, self._clock)
-
-            await self._writer.submit_async(WriteCommand(transfers=voids, decide=decide_void))
+            await self._writer.submit_async(
+                WriteCommand(transfers=voids, decide=steps.DecideVoided(payment, self._clock))
+            )
             count += 1
         return count
-
-    def _on_expired(self, expired: Sequence[Transfer]) -> list[Payment]:
-        """Runs in the writer: payments whose reserved legs timed out are rejected (AB03)."""
-        out: list[Payment] = []
-        now = self._clock.now()
-        for uetr in sorted({t.user_data for t in expired if t.user_data}):
-            payment = self._reader.payment(uetr)
-            if payment is None:
-                continue
-            if payment.status is PaymentStatus.RESERVED:
-                out.append(
-                    transition(
-                        payment,
-                        PaymentStatus.REJECTED,
-                        now,
-                        ReasonCode.AB03,
-                        "settlement timed out; both legs were voided",
-                    )
-                )
-            elif payment.status is PaymentStatus.HELD:
-                out.append(
-                    transition(
-                        payment,
-                        PaymentStatus.REJECTED,
-                        now,
-                        ReasonCode.AB03,
-                        "the hold was not reviewed in time; both legs were voided",
-                    )
-                )
-        return out
 
 
 def _known_uetrs(reader: Reader) -> set[int] | None:
@@ -651,68 +584,3 @@ def _may_read(payment: Payment, caller: Participant) -> bool:
     if caller.role is Role.FXP:
         return payment.fxp_id == caller.id
     return caller.id in (payment.debtor.agent, payment.creditor.agent)
-
-
-def _after_reserve(
-    payment: Payment,
-    chain: list[Transfer],
-    results: Sequence[CreateTransferResult],
-    clock: Clock,
-) -> Payment:
-    now = clock.now()
-    if all(r in _OK for r in results):
-        return transition(payment, PaymentStatus.RESERVED, now)
-    for transfer, result in zip(chain, results, strict=True):
-        if result in _OK or result is _R.linked_event_failed:
-            continue
-        reason, detail = _refusal(payment, transfer, result)
-        return transition(payment, PaymentStatus.REJECTED, now, reason, detail)
-    raise AssertionError(f"a refused chain names no refusal: {results}")
-
-
-def _refusal(
-    payment: Payment, transfer: Transfer, result: CreateTransferResult
-) -> tuple[ReasonCode, str]:
-    source_leg = transfer.ledger == settlement.ledger_id(payment.source_country)
-    if result is _R.exceeds_credits:
-        if source_leg:
-            return ReasonCode.AM04, "insufficient funds in the debtor account"
-        return ReasonCode.AM04, "the FXP has insufficient liquidity at the destination SAP"
-    if result is _R.debit_account_not_found or result is _R.credit_account_not_found:
-        return (ReasonCode.AB09 if source_leg else ReasonCode.AB10), f"ledger refused: {result}"
-    return (ReasonCode.AB09 if source_leg else ReasonCode.AB10), f"ledger refused: {result}"
-
-
-def _after_post(payment: Payment, results: Sequence[CreateTransferResult], clock: Clock) -> Payment:
-    now = clock.now()
-    # All ok: posted now. A chain whose first post already exists was posted before (a
-    # retried step; TigerBeetle reports the rest of such a chain as linked_event_failed).
-    if all(r in _OK for r in results) or (
-        results
-        and results[0] is _R.exists
-        and all(r is _R.linked_event_failed for r in results[1:])
-    ):
-        return transition(payment, PaymentStatus.SETTLED, now)
-    # Otherwise posting reserved legs can only fail because they expired in between (the
-    # writer expires due pending transfers before it applies anything else in a batch).
-    assert all(r in (_R.pending_transfer_expired, _R.linked_event_failed) for r in results), results
-    return transition(
-        payment,
-        PaymentStatus.REJECTED,
-        now,
-        ReasonCode.AB03,
-        "settlement timed out; both legs were voided",
-    )
-
-
-def _after_void(payment: Payment, results: Sequence[CreateTransferResult], clock: Clock) -> Payment:
-    ok = {_R.ok, _R.exists, _R.pending_transfer_expired, _R.pending_transfer_already_voided}
-    assert all(r in ok or r is _R.linked_event_failed for r in results), results
-    expired = any(r is _R.pending_transfer_expired for r in results)
-    reason = ReasonCode.AB03 if expired else ReasonCode.AB04
-    detail = (
-        "settlement timed out; both legs were voided"
-        if expired
-        else "the hub stopped during settlement; both legs were voided"
-    )
-    return transition(payment, PaymentStatus.REJECTED, clock.now(), reason, detail)
