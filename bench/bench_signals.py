@@ -24,10 +24,11 @@ from pathlib import Path
 from bench.machine import describe
 from lintas.adapters import stix
 from lintas.adapters.sandbox import SandboxReference
-from lintas.adapters.sqlite.signals_store import SignalsStore
+from lintas.adapters.sqlite.signals_store import PAGE_ROWS_MAX, SignalsStore
 from lintas.domain.signals import TargetInput
 from lintas.ports.clock import SystemClock
 from lintas.ports.directory import Participant, Role
+from lintas.ports.signals import visible_signals
 from lintas.sandbox.region import build_region
 from lintas.services.signals import SignalsService, viewer_of
 
@@ -136,7 +137,8 @@ def main() -> None:
             store=store, reference=SandboxReference(region), clock=SystemClock()
         )
         n_stix = min(n, int(os.environ.get("LINTAS_BENCH_SIGNALS_STIX", "100000")))
-        everything = store.iterate(viewer_of(Participant("OPERATOR", Role.OPERATOR)))
+        operator = viewer_of(Participant("OPERATOR", Role.OPERATOR))
+        everything = visible_signals(store, operator, page_rows=PAGE_ROWS_MAX)
         exported = stix.bundle([s for _, s in zip(range(n_stix), everything, strict=False)])
         bundle = d / "signals.stix.json"
         bundle.write_text(json.dumps(exported))
