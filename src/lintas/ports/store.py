@@ -47,6 +47,10 @@ class WriteCommand:
     (the simulated IPSs confirm a reservation at once), posting follows reserving without a
     second trip through the queue and a second fsync. Only the last payment a chain decides
     is kept and answered; transfer results are those of every step, in order.
+
+    ``decide`` and ``then`` are objects of named classes (``services.payment_steps``), not
+    closures: they say which rule runs in the writer, and a writer in another process would
+    receive them pickled.
     """
 
     transfers: Sequence[Transfer] = ()
