@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -17,6 +18,7 @@ from e2ekit import (  # type: ignore[import-not-found]
     sg_to_th_quote,
 )
 
+from lintas.adapters.sandbox import OPERATOR_ID
 from lintas.domain import settlement
 from lintas.entrypoints.api.http import BODY_BYTES_MAX
 from lintas.entrypoints.api.routes import build_routes
@@ -335,3 +337,33 @@ def test_a_quote_of_another_psp_cannot_be_used(
     assert r.status_code == 403 and r.headers["content-type"] == PROBLEM
     assert r.json()["reason"] == "quote_belongs_to_another_psp"
     assert _state(http, server, ctx) == before
+
+
+def test_the_writers_figures_count_each_batch_command_and_transfer_for_the_operator_only(
+    http: httpx.Client, server: ServerThread, keys: dict[str, str], ctx: Ctx
+) -> None:
+    before = http.get("/v1/store/writer", headers=bearer(keys[OPERATOR_ID]))
+    assert before.status_code == 200, before.text
+    quote = _quote(http, ctx.key).json()["quotes"][0]["quoteId"]
+    body = _body(ctx, quote)
+    paid = http.post("/v1/payments", json=body, headers=bearer(ctx.key))
+    assert paid.json()["status"] == "ACCC", paid.text
+
+    after = http.get("/v1/store/writer").json()  # Open in the sandbox.
+
+    hub = server.app.hub
+    assert hub is not None
+    payment = hub.store.payment(body["uetr"])
+    assert payment is not None
+    legs = settlement.payment_legs(payment)
+    b = before.json()
+    # The quote's command and the payment's (reserve and post chained in one), each durable.
+    assert after["commands"] - b["commands"] == 2
+    assert 1 <= after["batches"] - b["batches"] <= 2
+    assert after["transfers"] - b["transfers"] == 2 * len(legs.pending)
+    assert after["largestBatch"] >= 1 and after["commandsQueued"] >= 0
+    ratio = Decimal(after["commands"]) / after["batches"]
+    assert Decimal(after["commandsPerBatch"]) == ratio.quantize(Decimal("0.01"))
+    refused = http.get("/v1/store/writer", headers=bearer(ctx.key))
+    assert refused.status_code == 403 and refused.headers["content-type"].startswith(PROBLEM)
+    assert refused.json()["reason"] == "operator_only"

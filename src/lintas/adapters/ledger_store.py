@@ -90,6 +90,10 @@ class LedgerStore(ABC):
     def submit_async(self, command: WriteCommand) -> Awaitable[WriteOutcome]:
         return self._writer.submit_async(command)
 
+    def commands_queued(self) -> int:
+        """Commands waiting for the writer now (a gauge, for the operator)."""
+        return self._writer.commands_queued()
+
     def in_memory_account(self, account_id: int) -> Account | None:
         return self._ledger.account(account_id)
 

@@ -137,6 +137,10 @@ class LedgerWriter:
         self._enqueue(command, (loop, fut))
         return fut
 
+    def commands_queued(self) -> int:
+        """Commands waiting in the queue now (approximate while the writer runs)."""
+        return self._queue.qsize()
+
     def _enqueue(self, command: WriteCommand, resolver: Resolver) -> None:
         if self._failure is not None or self._thread is None:
             raise WriterStopped("writer_stopped", "the store's writer is not running")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Final
 
 from lintas.bootstrap import Hub
@@ -380,6 +381,23 @@ def build_routes(hub: Hub) -> list[Route]:
             )
         return Response.json(s.ReconciliationOut(all(x.balanced for x in ledgers), ledgers))
 
+    async def writer(request: Request) -> Response:
+        if request.caller is not None and request.caller.role is not Role.OPERATOR:
+            raise Forbidden("operator_only", "the writer's figures are for the operator")
+        st = hub.store.stats
+        per_batch = Decimal(st.commands) / st.batches if st.batches else Decimal(0)
+        return Response.json(
+            s.WriterOut(
+                batches=st.batches,
+                commands=st.commands,
+                transfers=st.transfers,
+                commands_per_batch=str(per_batch.quantize(Decimal("0.01"))),
+                largest_batch=st.batch_size_max_seen,
+                transfers_evicted=st.transfers_evicted,
+                commands_queued=hub.store.commands_queued(),
+            )
+        )
+
     psp_key = "Bearer key of a PSP (see `lintas sandbox keys`)."
     return [
         Route(
@@ -587,6 +605,21 @@ def build_routes(hub: Hub) -> list[Route]:
             "curl -s $LINTAS_URL/v1/reconciliation",
             auth=Auth.SANDBOX,
             response=s.ReconciliationOut,
+            tag="operator",
+        ),
+        Route(
+            "GET",
+            "/v1/store/writer",
+            writer,
+            "Show the store writer's batching",
+            "Since the hub started: batches committed (one transaction and one fsync each), "
+            "commands and transfers in them, commands per batch (how well group commit "
+            "amortises the fsync at the current load), the largest batch, transfers evicted "
+            "from memory, and commands waiting now. Open in the sandbox; the operator's key "
+            "otherwise.",
+            "curl -s $LINTAS_URL/v1/store/writer",
+            auth=Auth.SANDBOX,
+            response=s.WriterOut,
             tag="operator",
         ),
     ]

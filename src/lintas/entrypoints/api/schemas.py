@@ -346,6 +346,20 @@ class ReconciliationOut(msgspec.Struct, rename="camel", frozen=True):
     ledgers: list[LedgerOut]
 
 
+class WriterOut(msgspec.Struct, rename="camel", frozen=True):
+    """The store's writer since the hub started: how well group commit is batching."""
+
+    batches: int
+    commands: int
+    transfers: int
+    #: ``commands / batches`` (two decimals, as a string: never a float on the wire).
+    commands_per_batch: str
+    largest_batch: int
+    transfers_evicted: int
+    #: Commands waiting for the writer at this moment.
+    commands_queued: int
+
+
 class Problem(msgspec.Struct, rename="camel", omit_defaults=True, frozen=True):
     """An RFC 9457 problem: ``reason`` is stable, ``code`` the ISO 20022 reason code."""
 
