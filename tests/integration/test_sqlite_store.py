@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,10 +21,11 @@ from testkit import (  # type: ignore[import-not-found]
 )
 
 from lintas.adapters.sqlite import rows
+from lintas.adapters.sqlite import store as store_module
 from lintas.adapters.sqlite.migrations import MIGRATIONS, migrate
 from lintas.adapters.sqlite.store import SqliteStore, StoreConfig
 from lintas.domain import settlement
-from lintas.domain.ledger import CreateTransferResult
+from lintas.domain.ledger import Account, CreateTransferResult, Transfer
 from lintas.domain.payment import Payment, PaymentStatus, transition
 from lintas.ports.clock import SystemClock
 from lintas.ports.store import WriteCommand
@@ -145,3 +148,58 @@ def test_a_payment_is_reserved_and_posted_in_one_trip_through_the_writer(tmp_pat
         assert_ledgers_balance(hub)
     finally:
         hub.close()
+
+
+def _wal_bytes_max_under_steady_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, wal_restart_frames: int
+) -> tuple[int, SqliteStore]:
+    """Four threads commit one transfer at a time for 3,000 transfers, with a checkpoint
+    every 5 ms; the largest size the WAL file reached."""
+
+    monkeypatch.setattr(store_module, "CHECKPOINT_INTERVAL_S", 0.005)
+    db = tmp_path / "wal.db"
+    store = SqliteStore(StoreConfig(path=db, wal_restart_frames=wal_restart_frames), SystemClock())
+    store.open()
+    sizes: list[int] = []
+    done = threading.Event()
+
+    def watch() -> None:
+        while not done.wait(0.005):
+            with contextlib.suppress(FileNotFoundError):  # Not yet created.
+                sizes.append(db.with_name("wal.db-wal").stat().st_size)
+
+    try:
+        store.submit(WriteCommand(accounts=[Account(1, 1, 1), Account(2, 1, 1)])).result()
+        ids = iter(range(100, 3100))
+        lock = threading.Lock()
+
+        def pay() -> None:
+            while True:
+                with lock:
+                    tid = next(ids, None)
+                if tid is None:
+                    return
+                command = WriteCommand(transfers=[Transfer(tid, 1, 2, 1, 1, 1)])
+                assert store.submit(command).result().transfer_results == (CreateTransferResult.ok,)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        payers = [threading.Thread(target=pay) for _ in range(4)]
+        for t in payers:
+            t.start()
+        for t in payers:
+            t.join()
+        done.set()
+        watcher.join()
+    finally:
+        store.close()
+    return max(sizes), store
+
+
+def test_the_wal_starts_over_under_a_steady_stream_of_commits_instead_of_growing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 32 frames of 4 KiB pages: about 130 KiB before the writer lets the WAL start over.
+    largest, store = _wal_bytes_max_under_steady_writes(tmp_path, monkeypatch, 32)
+    assert store.wal_restarts >= 3
+    assert largest <= 1024 * 1024, largest
