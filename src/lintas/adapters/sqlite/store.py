@@ -201,9 +201,10 @@ class SqliteStore(LedgerStore):
     def _restart_wal(self, conn: sqlite3.Connection) -> None:
         """On the writer's thread, between batches: copy the frames the checkpointer has
         not (those of the last few batches: it has just run), so that the next write
-        transaction finds the WAL fully copied and SQLite starts it over. No write can
-        come in between: this is the only writer. A reader in the middle of a read can
-        keep some frames from being copied; then the next batch tries again."""
+        transaction finds the WAL fully copied and SQLite starts it over. Only a rare
+        write of the file's other stores (recall cases, signals) can come in between, and
+        a reader in the middle of a read can keep some frames from being copied: then the
+        WAL does not start over this time, and the checkpointer asks again."""
         busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         if busy == 0 and frames == copied:
             self._wal_restart_wanted = False
