@@ -9,6 +9,7 @@ The path of one payment through the writer (answered only once durable)::
 
 The simulated IPSs confirm a reservation at once, so step 2 is chained onto step 1 in the
 same batch (``WriteCommand.then``); a held payment's post comes with the operator's release.
+What each step decides inside the writer is in ``services.payment_steps``.
 
 A UETR names one payment for ever: the same UETR with the same content returns the payment
 as it stands (or waits for the submission already in flight); with other content it is a
@@ -36,7 +37,6 @@ from lintas.domain.errors import (
     Unavailable,
 )
 from lintas.domain.fx import Quote
-from lintas.domain.ledger import CreateTransferResult
 from lintas.domain.payment import (
     FINAL_STATUSES,
     Party,
@@ -73,10 +73,6 @@ FINAL_PAYMENTS_CACHED_MAX: Final = 4096
 #: UETR fingerprints kept in memory at most (about 60 bytes each: 2,000,000 is ~120 MB).
 #: Beyond it every submission looks its UETR up in the store again, as before.
 KNOWN_UETRS_MAX: Final = 2_000_000
-
-
-_R = CreateTransferResult
-_OK: Final = frozenset({_R.ok, _R.exists})
 
 
 @dataclass(frozen=True, slots=True)
