@@ -126,3 +126,19 @@ def test_a_write_that_fails_stops_the_writer_and_every_caller_is_told() -> None:
     finally:
         sink.release.set()
         writer.stop()
+
+
+def test_idle_wake_ups_are_not_counted_as_batches(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lintas.adapters import ledger_writer
+
+    monkeypatch.setattr(ledger_writer, "IDLE_WAIT_S", 0.005)  # Wake up often with nothing.
+    sink = RecordingSink()
+    writer = _writer(sink)
+    try:
+        threading.Event().wait(0.1)
+        assert writer.stats.batches == 0 and writer.stats.commands == 0
+        writer.submit(WriteCommand(transfers=[_transfer(10)])).result(10)
+        threading.Event().wait(0.05)
+        assert writer.stats.batches == 1 and writer.stats.commands == 1
+    finally:
+        writer.stop()

@@ -242,8 +242,9 @@ class LedgerWriter:
             or rates
         ):
             self._sink.persist(changes, payments, quotes, rates)
-        self.stats.batches += 1
-        self.stats.commands += len(batch)
+        if batch:  # An idle wake-up (to expire pending transfers, or none due) is no batch.
+            self.stats.batches += 1
+            self.stats.commands += len(batch)
         self.stats.transfers += len(changes.transfer_fields)
         self.stats.batch_size_max_seen = max(self.stats.batch_size_max_seen, len(batch))
         # After this point the batch is durable: answer every caller.

@@ -117,6 +117,7 @@ class AccountBalance:
 class StoreStats:
     """Counters the writer keeps, for the benchmark and the operator."""
 
+    #: Batches that held at least one command (each one transaction, one fsync).
     batches: int = 0
     commands: int = 0
     transfers: int = 0
