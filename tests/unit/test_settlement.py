@@ -212,3 +212,20 @@ def test_account_ids_differ_by_kind_country_and_owner() -> None:
         st.issuance_account_id("SG"),
     }
     assert len(ids) == 7
+
+
+def test_a_ledgers_own_accounts_start_with_the_ledger_so_they_are_neighbours_in_the_store() -> None:
+    for country in ("SG", "TH", "VN"):
+        own = {
+            st.fxp_account_id("FXP1", country),
+            st.fxp_account_id("FXP2", country),
+            st.psp_fee_account_id("PSP1", country),
+            st.psp_fee_account_id("PSP2", country),
+            st.scheme_fee_account_id(country),
+            st.issuance_account_id(country),
+        }
+        assert len(own) == 6  # Distinct accounts, distinct ids.
+        assert {i >> 112 for i in own} == {st.ledger_id(country)}
+        assert all(0 < i < 1 << 128 for i in own)
+    # The same names on another ledger are other accounts.
+    assert st.fxp_account_id("FXP1", "SG") != st.fxp_account_id("FXP1", "TH")

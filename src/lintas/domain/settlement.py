@@ -125,27 +125,47 @@ def customer_account_id(country: str, agent: str, account: str) -> int:
     return _id("customer", country, agent, account)
 
 
+#: Bits of a ledger's own account id below its ledger (``_ledger_account_id``).
+_LEDGER_ACCOUNT_DIGEST_BITS: Final = 112
+
+
+def _ledger_account_id(country: str, *parts: str) -> int:
+    """The id of one of a ledger's own accounts (an FXP's liquidity, fees, issuance): the
+    ledger in the top 16 bits, then a digest of ``parts``.
+
+    Why: every payment touches five of them (the FXP on both ledgers, two PSP fee accounts,
+    the scheme fee), a few dozen accounts in all, while its two customers are among
+    thousands. The store keeps accounts in id order and a commit writes every page it
+    touched whole; with random ids those few accounts were spread over as many pages as
+    the customers. With the ledger first, each ledger's own accounts are neighbours.
+    """
+    digest = hashlib.blake2b(
+        "\x1f".join(parts).encode(), digest_size=_LEDGER_ACCOUNT_DIGEST_BITS // 8
+    ).digest()
+    return (ledger_id(country) << _LEDGER_ACCOUNT_DIGEST_BITS) | int.from_bytes(digest, "big")
+
+
 @functools.lru_cache(maxsize=ACCOUNT_IDS_CACHED_MAX)
 def fxp_account_id(fxp: str, country: str) -> int:
     """An FXP's liquidity account at ``country``'s SAP."""
-    return _id("fxp", fxp, country)
+    return _ledger_account_id(country, "fxp", fxp, country)
 
 
 @functools.lru_cache(maxsize=ACCOUNT_IDS_CACHED_MAX)
 def psp_fee_account_id(psp: str, country: str) -> int:
     """Where a PSP's fees collect."""
-    return _id("psp-fee", psp, country)
+    return _ledger_account_id(country, "psp-fee", psp, country)
 
 
 @functools.lru_cache(maxsize=ACCOUNT_IDS_CACHED_MAX)
 def scheme_fee_account_id(country: str) -> int:
     """Where the hub's scheme fees collect, per ledger."""
-    return _id("scheme-fee", country)
+    return _ledger_account_id(country, "scheme-fee", country)
 
 
 def issuance_account_id(country: str) -> int:
     """The account that funds opening balances on ``country``'s ledger."""
-    return _id("issuance", country)
+    return _ledger_account_id(country, "issuance", country)
 
 
 def funding_transfer_id(account_id: int) -> int:
