@@ -19,6 +19,7 @@ from typing import Any
 
 from lintas.adapters.ledger_writer import LedgerWriter
 from lintas.adapters.sqlite import rows
+from lintas.domain import settlement
 from lintas.domain.fx import Quote, StandingRate
 from lintas.domain.ledger import (
     Account,
@@ -101,7 +102,24 @@ class LedgerStore(ABC):
         """Assert the in-memory ledger's invariants (tests and reconcile)."""
         self._ledger.check_invariants()
 
+    # -- the Reader port's transfers of a payment (the id range, then the store's query) ----
+
+    def transfers_of(self, uetr: str) -> list[Transfer]:
+        payment = self.payment(uetr)
+        if payment is None:
+            return []  # Transfers are kept with their payment, in the same transaction.
+        return self.transfers_of_payment(payment)
+
+    def transfers_of_payment(self, payment: Payment) -> list[Transfer]:
+        low, high = settlement.transfer_id_span(payment)
+        return self._transfers_in_id_range(low, high, payment.uetr)
+
     # -- what each store supplies ----------------------------------------------------------
+
+    @abstractmethod
+    def _transfers_in_id_range(self, low: int, high: int, uetr: str) -> list[Transfer]:
+        """The transfers with ``low <= id < high`` and ``user_data == uetr``, in the
+        ledger's order."""
 
     @abstractmethod
     def persist(

@@ -185,6 +185,10 @@ class Reader(Protocol):
         """Every transfer recorded for a payment (pending, post and void)."""
         ...
 
+    def transfers_of_payment(self, payment: Payment) -> list[Transfer]:
+        """``transfers_of``, for a caller that holds the payment already (no read of it)."""
+        ...
+
     def is_seeded(self) -> bool:
         """True once the sandbox (or an operator) has created accounts."""
         ...

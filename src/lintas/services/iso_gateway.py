@@ -784,7 +784,7 @@ class IsoGateway:
         for payment in payments:
             if target.kind == "fxp" and payment.fxp_id != target.owner:
                 continue
-            for t in self._reader.transfers_of(payment.uetr):
+            for t in self._reader.transfers_of_payment(payment):
                 if t.flags & TransferFlags.PENDING or t.flags & TransferFlags.VOID_PENDING_TRANSFER:
                     continue  # Reserved or released money is not booked.
                 if target.account_id in (t.debit_account_id, t.credit_account_id):

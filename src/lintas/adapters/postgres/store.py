@@ -39,7 +39,6 @@ from lintas.adapters.postgres.connections import (
 from lintas.adapters.postgres.migrations import SCHEMA_DEFAULT, migrate
 from lintas.adapters.postgres.url import redacted
 from lintas.adapters.sqlite import rows
-from lintas.domain import settlement
 from lintas.domain.errors import LintasError
 from lintas.domain.fx import Quote, StandingRate
 from lintas.domain.ledger import (
@@ -329,11 +328,7 @@ class PostgresStore(LedgerStore):
             a.user_data,
         )
 
-    def transfers_of(self, uetr: str) -> list[Transfer]:
-        payment = self.payment(uetr)
-        if payment is None:
-            return []  # Transfers are kept with their payment, in the same transaction.
-        low, high = settlement.transfer_id_span(payment)
+    def _transfers_in_id_range(self, low: int, high: int, uetr: str) -> list[Transfer]:
         found = self._all(
             ledger_sql.SELECT_TRANSFERS_OF, (rows.id_blob(low), rows.id_blob(high), uetr)
         )

@@ -32,7 +32,6 @@ from lintas.adapters.ledger_store import (
 from lintas.adapters.ledger_writer import BATCH_COMMANDS_MAX, QUEUE_COMMANDS_MAX, WriterStopped
 from lintas.adapters.sqlite import rows
 from lintas.adapters.sqlite.migrations import migrate
-from lintas.domain import settlement
 from lintas.domain.fx import Quote, StandingRate
 from lintas.domain.ledger import (
     LedgerChanges,
@@ -400,11 +399,7 @@ class SqliteStore(LedgerStore):
             a.user_data,
         )
 
-    def transfers_of(self, uetr: str) -> list[Transfer]:
-        payment = self.payment(uetr)
-        if payment is None:
-            return []  # Transfers are kept with their payment, in the same transaction.
-        low, high = settlement.transfer_id_span(payment)
+    def _transfers_in_id_range(self, low: int, high: int, uetr: str) -> list[Transfer]:
         cur = self._reader().execute(
             "SELECT * FROM transfers WHERE id >= ? AND id < ? AND user_data = ?"
             " ORDER BY timestamp_ns",
