@@ -93,6 +93,7 @@ class SqliteStore(LedgerStore):
 
     def __init__(self, config: StoreConfig, clock: Clock) -> None:
         assert config.synchronous in ("FULL", "EXTRA", "NORMAL"), config.synchronous
+        assert config.wal_restart_frames >= 1, config.wal_restart_frames
         super().__init__(
             clock,
             batch_commands_max=config.batch_commands_max,
