@@ -231,12 +231,48 @@ def test_a_refused_transfer_retried_after_a_restart_gets_its_original_refusal(
         hub.close()
     hub = kit.open_hub()
     try:
+        # A restart keeps no refusal in memory: the retry reads it back from the store.
+        assert hub.store._ledger.refusals_in_memory() == 0
         # Funded now, the same transfer would succeed if it were evaluated again.
         funding = replace(too_much, id=434343, debit_account_id=rich_id, credit_account_id=poor_id)
         funded = hub.store.submit(WriteCommand(transfers=[funding])).result(30)
         assert funded.transfer_results == (CreateTransferResult.ok,)
         retry = hub.store.submit(WriteCommand(transfers=[too_much])).result(30)
         assert retry.transfer_results == (CreateTransferResult.exceeds_credits,)
+        other = replace(too_much, amount=1)
+        changed = hub.store.submit(WriteCommand(transfers=[other])).result(30)
+        assert changed.transfer_results == (CreateTransferResult.id_already_failed,)
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()
+
+
+def test_refusals_beyond_the_memory_bound_are_read_back_from_the_store(kit: StoreKit) -> None:
+    hub = kit.open_hub(transfers_in_memory_max=2)
+    try:
+        poor, rich = poorest(hub, "SG"), richest(hub, "SG")
+        poor_id = settlement.customer_account_id("SG", poor.psp_id, poor.account)
+        rich_id = settlement.customer_account_id("SG", rich.psp_id, rich.account)
+        too_much = [
+            Transfer(
+                id=525250 + i,
+                debit_account_id=poor_id,
+                credit_account_id=rich_id,
+                amount=poor.opening_balance.minor + 1 + i,
+                ledger=settlement.ledger_id("SG"),
+                code=settlement.TransferCode.PRINCIPAL,
+            )
+            for i in range(5)
+        ]
+        for t in too_much:  # One batch each: the writer evicts after every batch.
+            done = hub.store.submit(WriteCommand(transfers=[t])).result(30)
+            assert done.transfer_results == (CreateTransferResult.exceeds_credits,)
+        assert hub.store._ledger.refusals_in_memory() <= 2
+        assert kit.table_count("transfers_refused") == 5
+        for t in too_much:
+            retry = hub.store.submit(WriteCommand(transfers=[t])).result(30)
+            assert retry.transfer_results == (CreateTransferResult.exceeds_credits,)
+        assert kit.table_count("transfers_refused") == 5
         assert_ledgers_balance(hub)
     finally:
         hub.close()

@@ -98,6 +98,45 @@ def test_an_archive_that_says_an_evicted_pending_transfer_is_live_breaks_an_inva
         ledger.create_transfers([tr(52, flags=POST, pending_id=50)], NOW + 1)
 
 
+def test_evicted_refusals_leave_memory_and_a_retry_still_gets_the_original_refusal() -> None:
+    ledger, archive = archived_ledger()
+    assert ledger.create_transfers([tr(60, dr=3, amount=5)], NOW) == [R.exceeds_credits]
+    drain_and_evict(ledger, archive)
+    assert ledger.refusals_in_memory() == 0
+    # Now possible, yet a retry with the same content gets the refusal it got first.
+    assert ledger.create_transfers([tr(1, dr=2, cr=3, amount=50)], NOW + 1) == [R.ok]
+    loads = archive.loads
+    assert ledger.create_transfers([tr(60, dr=3, amount=5)], NOW + 2) == [R.exceeds_credits]
+    assert archive.loads > loads
+    drain_and_evict(ledger, archive)
+    assert ledger.create_transfers([tr(60, amount=5)], NOW + 3) == [R.id_already_failed]
+    account = ledger.account(3)
+    assert account is not None and account.credits_posted == 50
+    ledger.check_invariants()
+
+
+def test_eviction_keeps_the_newest_refusals_in_memory() -> None:
+    ledger, archive = archived_ledger()
+    refused = [tr(70 + i, dr=3, amount=5) for i in range(3)]
+    assert ledger.create_transfers(refused, NOW) == [R.exceeds_credits] * 3
+    drain_and_evict(ledger, archive, keep=1)
+    assert ledger.refusals_in_memory() == 1
+    loads = archive.loads
+    assert ledger.create_transfers([tr(72, dr=3, amount=5)], NOW + 1) == [R.exceeds_credits]
+    assert archive.loads == loads, "the newest refusal is answered from memory"
+    assert ledger.create_transfers([tr(70, dr=3, amount=5)], NOW + 2) == [R.exceeds_credits]
+    assert archive.loads > loads
+
+
+def test_an_archive_that_gives_another_refusal_than_asked_for_breaks_an_invariant() -> None:
+    ledger, archive = archived_ledger()
+    assert ledger.create_transfers([tr(80, dr=3, amount=5)], NOW) == [R.exceeds_credits]
+    drain_and_evict(ledger, archive)
+    archive.refused[80] = (tr(81, dr=3, amount=5), R.exceeds_credits)  # A corrupt archive.
+    with pytest.raises(InvariantBroken):
+        ledger.create_transfers([tr(80, dr=3, amount=5)], NOW + 1)
+
+
 def test_the_id_filter_never_forgets_an_id_it_was_given() -> None:
     ids = IdFilter()
     added = [i * 7919 + 3 for i in range(5000)] + [2**127 + i for i in range(5000)]

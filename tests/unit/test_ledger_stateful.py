@@ -41,6 +41,7 @@ class DrainedArchive:
         self.transfers: dict[int, Transfer] = {}
         self.resolved_by: dict[int, TransferFlags] = {}
         self.expired: set[int] = set()
+        self.refused: dict[int, tuple[Transfer, CreateTransferResult]] = {}
         self.loads = 0
 
     def keep(self, changes: LedgerChanges) -> None:
@@ -49,6 +50,13 @@ class DrainedArchive:
             if t.pending_id:
                 self.resolved_by[t.pending_id] = t.flags
         self.expired.update(pid for pid, _ in changes.pending_expired)
+        for t, result in changes.transfers_refused:
+            assert t.id not in self.refused, "a refusal is drained once"
+            self.refused[t.id] = (t, result)
+
+    def load_refusal(self, transfer_id: int) -> tuple[Transfer, CreateTransferResult] | None:
+        self.loads += 1
+        return self.refused.get(transfer_id)
 
     def load_transfer(self, transfer_id: int) -> tuple[Transfer, PendingState | None] | None:
         self.loads += 1

@@ -52,6 +52,10 @@ class RecordingSink:
         """``TransferArchive``: these tests never evict, so nothing is ever read back."""
         return None
 
+    def load_refusal(self, transfer_id: int) -> tuple[Transfer, CreateTransferResult] | None:
+        """``TransferArchive``: nothing is evicted here either."""
+        return None
+
 
 def _writer(sink: RecordingSink) -> LedgerWriter:
     ledger = Ledger(archive=sink)

@@ -11,6 +11,7 @@ and how the reconciliation sums a ledger. Each store supplies only its queries.
 from __future__ import annotations
 
 import functools
+import itertools
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -139,6 +140,18 @@ class LedgerStore(ABC):
     def load_transfer(self, transfer_id: int) -> tuple[Transfer, PendingState | None] | None:
         """``TransferArchive``: read back a transfer the ledger evicted (writer thread)."""
 
+    def load_refusal(self, transfer_id: int) -> tuple[Transfer, CreateTransferResult] | None:
+        """``TransferArchive``: read back a refusal the ledger evicted (writer thread)."""
+        row = self._refusal_row(rows.id_blob(transfer_id))
+        if row is None:
+            return None
+        return rows.transfer_from_row(row[:11]), CreateTransferResult(row[11])
+
+    @abstractmethod
+    def _refusal_row(self, key: bytes) -> tuple[Any, ...] | None:
+        """The ``transfers_refused`` row with this id (the transfer's eleven columns, then
+        the result), read through the writer's connection; None if there is none."""
+
     # -- for subclasses --------------------------------------------------------------------
 
     def _restore_ledger(
@@ -147,13 +160,14 @@ class LedgerStore(ABC):
         replayed: Mapping[int, Balances],
         kept_rows: Mapping[bytes, tuple[Any, ...]],
         expired_pending_ids: Iterable[bytes],
-        refused_rows: Iterable[tuple[Any, ...]],
+        refused_ids: Iterable[bytes],
         stored_ids: Iterable[bytes],
     ) -> None:
         """Rebuild the ledger: every account (each checked against ``replayed``, the balances
         the transfer log gives), in memory only ``kept_rows`` (transfer rows by id: every live
-        pending one and the latest by timestamp), and the rest of ``stored_ids`` in its filter
-        of evicted ids, read back when named.
+        pending one and the latest by timestamp), and the rest of ``stored_ids``, with every
+        one of ``refused_ids``, in its filter of evicted ids, read back when named (a retry
+        after a restart gets the same answer as before it).
 
         Why so few in memory: objects for every stored transfer took 14.4 s to open a store of
         100,000 payments, and for the newest 200,000 still 7.7 s (4.5-4.6 s with none).
@@ -163,13 +177,12 @@ class LedgerStore(ABC):
             (rows.transfer_from_row(r) for r in kept_rows.values()), key=lambda t: t.timestamp_ns
         )
         states = pending_states(transfers, (rows.blob_id(k) for k in expired_pending_ids))
-        # Refusals the ledger remembers by id: a retry after a restart gets the same answer.
-        refused = [
-            (rows.transfer_from_row(r[:11]), CreateTransferResult(r[11])) for r in refused_rows
-        ]
         blob_id = rows.blob_id
-        evicted = (blob_id(key) for key in stored_ids if key not in kept_rows)
-        self._ledger.restore(accounts, transfers, states, refused, evicted)
+        evicted = itertools.chain(
+            (blob_id(key) for key in stored_ids if key not in kept_rows),
+            (blob_id(key) for key in refused_ids),
+        )
+        self._ledger.restore(accounts, transfers, states, (), evicted)
         self._ledger.check_invariants()
         self._ledger.evict(self._transfers_in_memory_max)
 

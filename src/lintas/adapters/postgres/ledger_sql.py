@@ -76,7 +76,7 @@ SELECT_TRANSFERS_OF: Final = (
 SELECT_NEWEST_TRANSFERS: Final = (
     f"SELECT {TRANSFER_COLUMNS} FROM transfers ORDER BY timestamp_ns DESC LIMIT %s"
 )
-SELECT_REFUSED: Final = f"SELECT {TRANSFER_COLUMNS}, result FROM transfers_refused"
+SELECT_REFUSAL: Final = f"SELECT {TRANSFER_COLUMNS}, result FROM transfers_refused WHERE id = %s"
 #: Pending transfers neither posted, voided nor expired: the ledger keeps every one in memory.
 SELECT_LIVE_PENDING: Final = (
     f"SELECT {TRANSFER_COLUMNS} FROM transfers AS t WHERE t.flags & %(pending)s != 0"

@@ -167,7 +167,7 @@ class PostgresStore(LedgerStore):
                 _replayed_balances(conn),
                 {r[0]: r for r in (*live, *latest)},
                 [r for (r,) in conn.execute("SELECT pending_id FROM pending_expiries")],
-                conn.execute(ledger_sql.SELECT_REFUSED).fetchall(),
+                [r for (r,) in conn.execute("SELECT id FROM transfers_refused")],
                 _transfer_ids(conn),
             )
 
@@ -327,6 +327,12 @@ class PostgresStore(LedgerStore):
             a.credits_posted,
             a.user_data,
         )
+
+    def _refusal_row(self, key: bytes) -> tuple[Any, ...] | None:
+        conn = self._write_conn
+        assert conn is not None
+        row: tuple[Any, ...] | None = conn.execute(ledger_sql.SELECT_REFUSAL, (key,)).fetchone()
+        return row
 
     def _transfers_in_id_range(self, low: int, high: int, uetr: str) -> list[Transfer]:
         found = self._all(

@@ -240,7 +240,7 @@ class SqliteStore(LedgerStore):
             _replayed_balances(conn),
             {r[0]: r for r in (*live, *latest)},
             (r for (r,) in conn.execute("SELECT pending_id FROM pending_expiries")),
-            conn.execute("SELECT * FROM transfers_refused").fetchall(),
+            (r for (r,) in conn.execute("SELECT id FROM transfers_refused")),
             (key for (key,) in conn.execute("SELECT id FROM transfers")),
         )
 
@@ -399,6 +399,14 @@ class SqliteStore(LedgerStore):
             a.credits_posted,
             a.user_data,
         )
+
+    def _refusal_row(self, key: bytes) -> tuple[Any, ...] | None:
+        conn = self._write_conn
+        assert conn is not None
+        row: tuple[Any, ...] | None = conn.execute(
+            "SELECT * FROM transfers_refused WHERE id = ?", (key,)
+        ).fetchone()
+        return row
 
     def _transfers_in_id_range(self, low: int, high: int, uetr: str) -> list[Transfer]:
         cur = self._reader().execute(
