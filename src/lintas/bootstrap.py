@@ -50,8 +50,9 @@ SEED_DEFAULT: Final = 2026
 #: Bumped whenever seeding creates different accounts for the same seed, or what a store
 #: holds changes meaning (v3: transfer ids start with the payment's millisecond,
 #: ``settlement.transfer_id``; v4: a ledger's own accounts start with the ledger,
-#: ``settlement._ledger_account_id``), so that a store made before is refused, not misread.
-SANDBOX_DATA_VERSION: Final = "v4-ledger-ordered-accounts"
+#: ``settlement._ledger_account_id``; v5: funding transfer ids sort below every payment's,
+#: ``settlement.funding_transfer_id``), so that a store made before is refused, not misread.
+SANDBOX_DATA_VERSION: Final = "v5-funding-ids-first"
 CUSTOMERS_PER_COUNTRY_DEFAULT: Final = 1000
 
 

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-from unittest import mock
-
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
 from test_ledger import NOW, R, S, make_ledger, tr  # type: ignore[import-not-found]
 from test_ledger_stateful import DrainedArchive  # type: ignore[import-not-found]
 
-from lintas.domain import id_filter
-from lintas.domain.id_filter import IdFilter
 from lintas.domain.ledger import (
     EXPIRIES_COMPACT_MIN,
     InvariantBroken,
@@ -78,12 +72,47 @@ def test_an_expired_pending_transfer_is_answered_as_expired_after_eviction() -> 
     ]
 
 
-def test_a_new_id_is_new_after_eviction_even_when_the_filter_says_maybe() -> None:
+def test_a_new_id_below_the_eviction_horizon_is_looked_up_and_then_created() -> None:
     ledger, archive = archived_ledger()
-    assert ledger.create_transfers([tr(40)], NOW) == [R.ok]
+    assert ledger.create_transfers([tr(40), tr(45)], NOW) == [R.ok, R.ok]
     drain_and_evict(ledger, archive)
-    ledger._evicted.add(41)  # A false "maybe": 41 was never stored.
-    assert ledger.create_transfers([tr(41)], NOW + 1) == [R.ok]
+    assert ledger.eviction_horizon() == 45
+    loads = archive.loads
+    assert ledger.create_transfers([tr(41)], NOW + 1) == [R.ok]  # Never stored: new.
+    assert archive.loads == loads + 2, "one read for a transfer, one for a refusal"
+    assert ledger.create_transfers([tr(46)], NOW + 2) == [R.ok]  # Above: no read at all.
+    assert archive.loads == loads + 2
+    ledger.check_invariants()
+
+
+def test_the_eviction_horizon_only_rises_and_counts_every_eviction() -> None:
+    ledger, archive = archived_ledger()
+    assert ledger.create_transfers([tr(90), tr(60, dr=3, amount=5)], NOW) == [
+        R.ok,
+        R.exceeds_credits,
+    ]
+    drain_and_evict(ledger, archive)
+    assert (ledger.eviction_horizon(), ledger.transfers_evicted()) == (90, 2)
+    assert ledger.create_transfers([tr(70)], NOW + 1) == [R.ok]
+    drain_and_evict(ledger, archive)
+    assert (ledger.eviction_horizon(), ledger.transfers_evicted()) == (90, 3)
+
+
+def test_a_restored_ledger_reads_back_what_lies_at_or_below_its_horizon() -> None:
+    ledger, archive = archived_ledger()
+    assert ledger.create_transfers([tr(10), tr(11, dr=3, amount=5)], NOW) == [
+        R.ok,
+        R.exceeds_credits,
+    ]
+    archive.keep(ledger.drain_changes())
+    accounts = [a for a in (ledger.account(i) for i in (1, 2, 3, 4, 9)) if a is not None]
+    restored = Ledger(archive)
+    restored.restore(accounts, [], {}, horizon=11)
+    assert restored.transfers_in_memory() == restored.refusals_in_memory() == 0
+    assert restored.create_transfers([tr(10)], NOW + 1) == [R.exists]
+    assert restored.create_transfers([tr(11, dr=3, amount=5)], NOW + 2) == [R.exceeds_credits]
+    assert restored.create_transfers([tr(11, amount=5)], NOW + 3) == [R.id_already_failed]
+    restored.check_invariants()
 
 
 def test_an_archive_that_says_an_evicted_pending_transfer_is_live_breaks_an_invariant() -> None:
@@ -135,39 +164,6 @@ def test_an_archive_that_gives_another_refusal_than_asked_for_breaks_an_invarian
     archive.refused[80] = (tr(81, dr=3, amount=5), R.exceeds_credits)  # A corrupt archive.
     with pytest.raises(InvariantBroken):
         ledger.create_transfers([tr(80, dr=3, amount=5)], NOW + 1)
-
-
-def test_the_id_filter_never_forgets_an_id_it_was_given() -> None:
-    ids = IdFilter()
-    added = [i * 7919 + 3 for i in range(5000)] + [2**127 + i for i in range(5000)]
-    for i in added:
-        ids.add(i)
-    assert all(ids.maybe_contains(i) for i in added)
-    others = [i * 7919 + 5 for i in range(5000)]
-    false_maybes = sum(ids.maybe_contains(i) for i in others)
-    assert false_maybes < 50, false_maybes  # ~0.24 % expected when full; far emptier here
-
-
-@given(st.lists(st.integers(1, 2**128 - 1), max_size=30), st.integers(0, 30))
-@settings(max_examples=60, deadline=None)
-def test_ids_added_one_by_one_or_at_once_set_exactly_their_probe_bits(
-    ids: list[int], split: int
-) -> None:
-    # Small blocks, so that a run of ids crosses several block boundaries.
-    with mock.patch.object(id_filter, "IDS_PER_BLOCK_MAX", 7):
-        ids_filter = IdFilter()
-        for i in ids[:split]:
-            ids_filter.add(i)
-        ids_filter.add_many(ids[split:])
-    expected: list[bytearray] = []
-    for n, i in enumerate(ids):
-        if n % 7 == 0:
-            expected.append(bytearray(id_filter.BLOCK_BITS // 8))
-        for p in id_filter._probes(i):
-            expected[-1][p >> 3] |= 1 << (p & 7)
-    assert len(ids_filter) == len(ids)
-    assert ids_filter._blocks == expected
-    assert all(ids_filter.maybe_contains(i) for i in ids)
 
 
 def test_expiry_entries_of_posted_transfers_are_dropped_once_there_are_many() -> None:

@@ -168,9 +168,17 @@ def issuance_account_id(country: str) -> int:
     return _ledger_account_id(country, "issuance", country)
 
 
+#: The "millisecond" of every funding transfer's id: the first after the epoch, before any
+#: payment, so funding ids sort below every payment's. The ledger answers an id above the
+#: largest it evicted without reading the store (``Ledger.evict``): digest-like funding ids,
+#: evicted first, would have put that horizon above every new payment's id.
+_FUNDING_MS: Final = 1
+
+
 def funding_transfer_id(account_id: int) -> int:
-    """The id of the transfer that funded ``account_id``'s opening balance."""
-    return _id("funding", str(account_id))
+    """The id of the transfer that funded ``account_id``'s opening balance (the same on every
+    seeding, so a seeding run again after a crash creates nothing twice)."""
+    return transfer_id(_FUNDING_MS, "funding", str(account_id))
 
 
 @dataclass(frozen=True, slots=True)

@@ -76,6 +76,10 @@ SELECT_TRANSFERS_OF: Final = (
 SELECT_NEWEST_TRANSFERS: Final = (
     f"SELECT {TRANSFER_COLUMNS} FROM transfers ORDER BY timestamp_ns DESC LIMIT %s"
 )
+#: The ledger's horizon after a restart: every stored id is at or below the largest (the
+#: last entry of the primary key; PostgreSQL has no ``max`` of ``bytea``).
+LARGEST_TRANSFER_ID: Final = "SELECT id FROM transfers ORDER BY id DESC LIMIT 1"
+LARGEST_REFUSAL_ID: Final = "SELECT id FROM transfers_refused ORDER BY id DESC LIMIT 1"
 SELECT_REFUSAL: Final = f"SELECT {TRANSFER_COLUMNS}, result FROM transfers_refused WHERE id = %s"
 #: Pending transfers neither posted, voided nor expired: the ledger keeps every one in memory.
 SELECT_LIVE_PENDING: Final = (

@@ -25,7 +25,7 @@ import contextlib
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, LiteralString
 
 from lintas.adapters.ledger_store import LedgerStore, archived_state, ledger_balances_of
 from lintas.adapters.ledger_writer import BATCH_COMMANDS_MAX, QUEUE_COMMANDS_MAX, WriterStopped
@@ -69,8 +69,6 @@ PAYMENTS_LIST_MAX: Final = 1000
 #: Transfer records the writer's ledger keeps in memory (as ``SqliteStore``'s: the last
 #: ~20,000 payments); older finished ones are read back from the database when named.
 TRANSFERS_IN_MEMORY_MAX: Final = 200_000
-#: Transfer ids fetched per round trip when the restore lists the evicted ones.
-RESTORE_FETCH_ROWS: Final = 10_000
 #: The writer's session-level advisory lock, with the schema's name.
 _WRITER_LOCK: Final = "lintas.writer:"
 
@@ -167,8 +165,10 @@ class PostgresStore(LedgerStore):
                 _replayed_balances(conn),
                 {r[0]: r for r in (*live, *latest)},
                 [r for (r,) in conn.execute("SELECT pending_id FROM pending_expiries")],
-                [r for (r,) in conn.execute("SELECT id FROM transfers_refused")],
-                _transfer_ids(conn),
+                [
+                    _largest_id(conn, ledger_sql.LARGEST_TRANSFER_ID),
+                    _largest_id(conn, ledger_sql.LARGEST_REFUSAL_ID),
+                ],
             )
 
     # -- the ledger's archive --------------------------------------------------------------
@@ -384,14 +384,10 @@ def _rate_row(r: StandingRate) -> tuple[Any, ...]:
     return (r.fxp_id, r.source_currency, r.target_currency, r.posted_at, bytes(body).decode())
 
 
-def _transfer_ids(conn: Connection) -> Iterator[bytes]:
-    """Every stored transfer id, fetched ``RESTORE_FETCH_ROWS`` at a time (a server-side
-    cursor: a log of millions of transfers is never held whole by the client)."""
-    with conn.cursor(name="lintas_restore_transfer_ids") as cur:
-        cur.itersize = RESTORE_FETCH_ROWS
-        cur.execute("SELECT id FROM transfers")
-        for (key,) in cur:
-            yield key
+def _largest_id(conn: Connection, query: LiteralString) -> bytes | None:
+    """The largest id ``query`` reads (the end of a primary key's index), None if empty."""
+    row = conn.execute(query).fetchone()
+    return None if row is None else row[0]
 
 
 def _replayed_balances(conn: Connection) -> dict[int, tuple[int, int, int, int]]:

@@ -240,8 +240,10 @@ class SqliteStore(LedgerStore):
             _replayed_balances(conn),
             {r[0]: r for r in (*live, *latest)},
             (r for (r,) in conn.execute("SELECT pending_id FROM pending_expiries")),
-            (r for (r,) in conn.execute("SELECT id FROM transfers_refused")),
-            (key for (key,) in conn.execute("SELECT id FROM transfers")),
+            [
+                conn.execute("SELECT max(id) FROM transfers").fetchone()[0],
+                conn.execute("SELECT max(id) FROM transfers_refused").fetchone()[0],
+            ],
         )
 
     # -- the ledger's archive --------------------------------------------------------------
