@@ -384,7 +384,7 @@ def test_the_recall_answers_migration_keeps_how_earlier_cases_were_answered(
             " VALUES (?, ?, 'C', ?, 'FRAD', ?, ?, 'd', NULL, '2026-11-29T00:00:00+00:00')",
             [("P", "A", "u-1", 1, None), ("P", "B", "u-2", 0, "AM04")],
         )
-        assert migrate(conn) == [6, 7]
+        assert migrate(conn) == [v for v, _, _ in MIGRATIONS if v >= 6]
         rows = conn.execute(
             "SELECT case_id, status, answered_by, answered_at FROM recall_cases ORDER BY case_id"
         ).fetchall()

@@ -185,6 +185,23 @@ MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
         DROP INDEX transfers_by_user_data;
         """,
     ),
+    (
+        8,
+        "log_checkpoint",
+        # A start replays the transfer log only after where the last start's checked replay
+        # stopped (``log_replay``): the balances (16-byte id and four big-endian u64 each),
+        # the live pending transfers' ids and the rowids the replay reached; one row.
+        """
+        CREATE TABLE log_checkpoint (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            transfers_rowid INTEGER NOT NULL,
+            expiries_rowid INTEGER NOT NULL,
+            balances BLOB NOT NULL,
+            live_pending BLOB NOT NULL,
+            digest BLOB NOT NULL
+        ) STRICT;
+        """,
+    ),
 )
 
 

@@ -17,7 +17,6 @@ import itertools
 import logging
 import sqlite3
 import threading
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,14 +29,14 @@ from lintas.adapters.ledger_store import (
     ledger_balances_of,
 )
 from lintas.adapters.ledger_writer import BATCH_COMMANDS_MAX, QUEUE_COMMANDS_MAX, WriterStopped
-from lintas.adapters.sqlite import rows
+from lintas.adapters.sqlite import log_replay, rows
 from lintas.adapters.sqlite.migrations import migrate
 from lintas.domain.fx import Quote, StandingRate
 from lintas.domain.ledger import (
+    InvariantBroken,
     LedgerChanges,
     PendingState,
     Transfer,
-    TransferFlags,
 )
 from lintas.domain.payment import Payment
 from lintas.ports.clock import Clock
@@ -220,9 +219,10 @@ class SqliteStore(LedgerStore):
     def _restore(self, conn: sqlite3.Connection) -> None:
         """Rebuild the ledger: every account, and in memory only what it cannot do without
         (every live pending transfer, and the latest transfer, which its clock continues
-        from); the ids of the rest go to its filter of evicted ids, read back from the file
-        when named. The check against the transfer log still reads every row, as plain
-        tuples (``_replayed_balances``).
+        from); the rest is read back from the file when named. The balances to check the
+        accounts against, and the live pending transfers, come from replaying the transfer
+        log after where the last start's replay stopped (``log_replay``), which this start
+        then records in its turn.
 
         Why so little in memory: objects for every stored transfer took 14.4 s to open a
         store of 100,000 payments (800,000 transfers); for the newest 200,000 (what the
@@ -233,11 +233,17 @@ class SqliteStore(LedgerStore):
         # The latest by rowid is the latest by timestamp: the writer appends transfers in the
         # ledger's order, whose timestamps strictly increase (and the table has no index on
         # them: ordering by timestamp read every row, a second of a 5 s restart).
-        latest = conn.execute("SELECT * FROM transfers ORDER BY rowid DESC LIMIT 1")
-        live = conn.execute(_LIVE_PENDING_SQL, (int(TransferFlags.PENDING),)).fetchall()
+        latest = conn.execute("SELECT * FROM transfers ORDER BY rowid DESC LIMIT 1").fetchall()
+        checkpoint = log_replay.replay(conn, log_replay.load(conn))
+        live = []
+        for key in sorted(checkpoint.live_pending):
+            row = conn.execute("SELECT * FROM transfers WHERE id = ?", (key,)).fetchone()
+            if row is None:
+                raise InvariantBroken(f"live pending transfer {key.hex()} is not stored")
+            live.append(row)
         self._restore_ledger(
             accounts,
-            _replayed_balances(conn),
+            log_replay.by_account(checkpoint),
             {r[0]: r for r in (*live, *latest)},
             (r for (r,) in conn.execute("SELECT pending_id FROM pending_expiries")),
             [
@@ -245,6 +251,7 @@ class SqliteStore(LedgerStore):
                 conn.execute("SELECT max(id) FROM transfers_refused").fetchone()[0],
             ],
         )
+        log_replay.save(conn, checkpoint)  # Checked: the next start replays from here.
 
     # -- the ledger's archive --------------------------------------------------------------
 
@@ -429,7 +436,7 @@ class SqliteStore(LedgerStore):
         conn.execute("BEGIN")  # One snapshot for every query.
         try:
             accounts = [rows.account_from_row(r) for r in conn.execute("SELECT * FROM accounts")]
-            replayed = _replayed_balances(conn)
+            replayed = log_replay.by_account(log_replay.replay(conn))  # The whole log.
         finally:
             conn.execute("COMMIT")
         return ledger_balances_of(((a, breaks_flags(a)) for a in accounts), replayed)
@@ -495,40 +502,3 @@ def _insert_rows(conn: sqlite3.Connection, sql: _RowsSql, params: list[tuple[Any
 _WAL_FRAME_HEADER: Final = 24
 
 #: Pending transfers neither posted, voided nor expired: the ledger keeps every one in memory.
-_LIVE_PENDING_SQL: Final = (
-    "SELECT * FROM transfers AS t WHERE (t.flags & ?) != 0"
-    " AND NOT EXISTS (SELECT 1 FROM transfers AS r WHERE r.pending_id = t.id)"
-    " AND NOT EXISTS (SELECT 1 FROM pending_expiries AS e WHERE e.pending_id = t.id)"
-)
-
-
-def _replayed_balances(conn: sqlite3.Connection) -> dict[int, tuple[int, int, int, int]]:
-    """Recompute (debits_pending, debits_posted, credits_pending, credits_posted) per account
-    from the transfer log, reading rows as plain tuples (no object per transfer) and summing
-    in Python integers (exact, however large: SQLite's SUM stops at 2**63)."""
-    pending, post, void = (
-        int(TransferFlags.PENDING),
-        int(TransferFlags.POST_PENDING_TRANSFER),
-        int(TransferFlags.VOID_PENDING_TRANSFER),
-    )
-    resolved: set[bytes] = {r for (r,) in conn.execute("SELECT pending_id FROM pending_expiries")}
-    resolved.update(
-        r
-        for (r,) in conn.execute(
-            "SELECT pending_id FROM transfers WHERE flags & ? != 0", (post | void,)
-        )
-    )
-    bal: dict[bytes, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for key, debit, credit, amount, flags in conn.execute(
-        "SELECT id, debit_account_id, credit_account_id, amount, flags FROM transfers"
-    ):
-        if flags & pending:
-            if key not in resolved:
-                bal[debit][0] += amount
-                bal[credit][2] += amount
-        elif flags & void:
-            continue
-        else:  # A plain transfer, or a post (its amount is what was posted).
-            bal[debit][1] += amount
-            bal[credit][3] += amount
-    return {rows.blob_id(k): (v[0], v[1], v[2], v[3]) for k, v in bal.items()}
