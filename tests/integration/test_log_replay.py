@@ -7,6 +7,7 @@ import sqlite3
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,8 @@ from lintas.adapters.sqlite.migrations import migrate
 from lintas.domain.ledger import Account, Ledger, PendingState, Transfer, TransferFlags
 
 LEDGER = 702
+#: What every transfer below starts from: the fields a post or void leaves empty.
+_BLANK = Transfer(id=1, debit_account_id=0, credit_account_id=0, amount=0, ledger=0, code=0)
 ACCOUNTS = (1, 2, 3, 4)
 S = 1_000_000_000
 START_NS = 1_700_000_000_000_000_000
@@ -75,34 +78,26 @@ def test_replaying_after_any_chain_of_checkpoints_gives_the_whole_logs_answer(
             t: Transfer | None = None
             if op in ("plain", "pending"):
                 pending = op == "pending"
-                t = Transfer(
-                    id=next_id,
-                    debit_account_id=debit,
-                    credit_account_id=credit,
-                    amount=amount,
-                    ledger=LEDGER,
-                    code=1,
-                    flags=TransferFlags.PENDING if pending else TransferFlags.NONE,
+                flags = TransferFlags.PENDING if pending else TransferFlags.NONE
+                t = replace(
+                    _BLANK, id=next_id, flags=flags, debit_account_id=debit,
+                    credit_account_id=credit, amount=amount, ledger=LEDGER, code=1,
                     timeout_s=pick % 3 if pending else 0,
-                )
+                )  # fmt: skip
                 if pending:
                     pendings.append(next_id)
             elif op in ("post", "void") and pendings:
                 # A pending one may be named twice or after it expired: the ledger refuses,
-                # and nothing is written, as in the hub.
+                # and nothing is written, as in the hub. A post is partial, full (amount 0)
+                # or for what is left.
                 post = op == "post"
-                t = Transfer(
+                t = replace(
+                    _BLANK,
                     id=next_id,
-                    debit_account_id=0,
-                    credit_account_id=0,
-                    amount=amount % 3 if post else 0,  # Partial, full (0) or what is left.
-                    ledger=0,
-                    code=0,
-                    flags=(
-                        TransferFlags.POST_PENDING_TRANSFER
-                        if post
-                        else TransferFlags.VOID_PENDING_TRANSFER
-                    ),
+                    flags=TransferFlags.POST_PENDING_TRANSFER
+                    if post
+                    else TransferFlags.VOID_PENDING_TRANSFER,
+                    amount=amount % 3 if post else 0,
                     pending_id=pendings[pick % len(pendings)],
                 )
             elif op == "time_passes":

@@ -13,9 +13,9 @@ from __future__ import annotations
 import functools
 from abc import ABC, abstractmethod
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, ClassVar, LiteralString, NamedTuple
 
 from lintas.adapters.ledger_writer import LedgerWriter
 from lintas.adapters.sqlite import rows
@@ -135,21 +135,38 @@ class LedgerStore(ABC):
     def payment(self, uetr: str) -> Payment | None:
         """The payment with this UETR, as last committed (the expiry rule reads it)."""
 
-    @abstractmethod
+    # -- the TransferArchive (the writer's thread: its connection sees every batch) --------
+
     def load_transfer(self, transfer_id: int) -> tuple[Transfer, PendingState | None] | None:
-        """``TransferArchive``: read back a transfer the ledger evicted (writer thread)."""
+        """``TransferArchive``: read back a transfer the ledger evicted."""
+        sql, key = self._ARCHIVE_SQL, rows.id_blob(transfer_id)
+        found = self._archive_rows(sql.transfer, key)
+        if not found:
+            return None
+
+        def resolutions() -> Iterator[int]:
+            return (flags for (flags,) in self._archive_rows(sql.resolutions, key))
+
+        def expired() -> bool:
+            return bool(self._archive_rows(sql.expired, key))
+
+        return archived_state(rows.transfer_from_row(found[0]), resolutions, expired)
 
     def load_refusal(self, transfer_id: int) -> tuple[Transfer, CreateTransferResult] | None:
-        """``TransferArchive``: read back a refusal the ledger evicted (writer thread)."""
-        row = self._refusal_row(rows.id_blob(transfer_id))
-        if row is None:
+        """``TransferArchive``: read back a refusal the ledger evicted."""
+        found = self._archive_rows(self._ARCHIVE_SQL.refusal, rows.id_blob(transfer_id))
+        if not found:
             return None
+        row = found[0]
         return rows.transfer_from_row(row[:11]), CreateTransferResult(row[11])
 
+    #: Each store's queries for the archive, in its driver's parameter style.
+    _ARCHIVE_SQL: ClassVar[ArchiveSql]
+
     @abstractmethod
-    def _refusal_row(self, key: bytes) -> tuple[Any, ...] | None:
-        """The ``transfers_refused`` row with this id (the transfer's eleven columns, then
-        the result), read through the writer's connection; None if there is none."""
+    def _archive_rows(self, query: LiteralString, key: bytes) -> list[tuple[Any, ...]]:
+        """The rows one of ``_ARCHIVE_SQL``'s queries gives for ``key``, read through the
+        writer's connection (on the writer's thread)."""
 
     # -- for subclasses --------------------------------------------------------------------
 
@@ -227,6 +244,20 @@ def pending_states(
         if expired_id in states:
             states[expired_id] = PendingState.expired
     return states
+
+
+class ArchiveSql(NamedTuple):
+    """The queries ``LedgerStore`` reads evicted transfers and refusals back with, each with
+    one parameter (a 16-byte id) in its driver's style."""
+
+    #: The transfer's eleven columns in ``rows.transfer_from_row``'s order, by its id.
+    transfer: LiteralString
+    #: The flags of every transfer naming it as its pending one (its post or void).
+    resolutions: LiteralString
+    #: A row if it expired.
+    expired: LiteralString
+    #: The refused transfer's eleven columns, then the result, by its id.
+    refusal: LiteralString
 
 
 def archived_state(

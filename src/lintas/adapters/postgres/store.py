@@ -27,7 +27,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, LiteralString
 
-from lintas.adapters.ledger_store import LedgerStore, archived_state, ledger_balances_of
+from lintas.adapters.ledger_store import ArchiveSql, LedgerStore, ledger_balances_of
 from lintas.adapters.ledger_writer import BATCH_COMMANDS_MAX, QUEUE_COMMANDS_MAX, WriterStopped
 from lintas.adapters.postgres import ledger_sql
 from lintas.adapters.postgres.connections import (
@@ -43,7 +43,6 @@ from lintas.domain.errors import LintasError
 from lintas.domain.fx import Quote, StandingRate
 from lintas.domain.ledger import (
     LedgerChanges,
-    PendingState,
     Transfer,
 )
 from lintas.domain.payment import Payment
@@ -173,25 +172,17 @@ class PostgresStore(LedgerStore):
 
     # -- the ledger's archive --------------------------------------------------------------
 
-    def load_transfer(self, transfer_id: int) -> tuple[Transfer, PendingState | None] | None:
-        """``TransferArchive``: read back a transfer the ledger evicted (writer thread only:
-        it reads through the writer's connection, which sees every committed batch)."""
+    _ARCHIVE_SQL = ArchiveSql(
+        transfer=ledger_sql.SELECT_TRANSFER,
+        resolutions="SELECT flags FROM transfers WHERE pending_id = %s",
+        expired="SELECT 1 FROM pending_expiries WHERE pending_id = %s",
+        refusal=ledger_sql.SELECT_REFUSAL,
+    )
+
+    def _archive_rows(self, query: LiteralString, key: bytes) -> list[tuple[Any, ...]]:
         conn = self._write_conn
         assert conn is not None
-        key = rows.id_blob(transfer_id)
-        row = conn.execute(ledger_sql.SELECT_TRANSFER, (key,)).fetchone()
-        if row is None:
-            return None
-
-        def resolutions() -> Iterator[int]:
-            query = "SELECT flags FROM transfers WHERE pending_id = %s"
-            return (flags for (flags,) in conn.execute(query, (key,)))
-
-        def expired() -> bool:
-            query = "SELECT 1 FROM pending_expiries WHERE pending_id = %s"
-            return conn.execute(query, (key,)).fetchone() is not None
-
-        return archived_state(rows.transfer_from_row(row), resolutions, expired)
+        return conn.execute(query, (key,)).fetchall()
 
     # -- the BatchSink (runs on the writer's thread) ----------------------------------------
 
@@ -327,12 +318,6 @@ class PostgresStore(LedgerStore):
             a.credits_posted,
             a.user_data,
         )
-
-    def _refusal_row(self, key: bytes) -> tuple[Any, ...] | None:
-        conn = self._write_conn
-        assert conn is not None
-        row: tuple[Any, ...] | None = conn.execute(ledger_sql.SELECT_REFUSAL, (key,)).fetchone()
-        return row
 
     def _transfers_in_id_range(self, low: int, high: int, uetr: str) -> list[Transfer]:
         found = self._all(

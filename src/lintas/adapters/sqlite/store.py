@@ -20,11 +20,11 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, LiteralString
 
 from lintas.adapters.ledger_store import (
+    ArchiveSql,
     LedgerStore,
-    archived_state,
     breaks_flags,
     ledger_balances_of,
 )
@@ -35,7 +35,6 @@ from lintas.domain.fx import Quote, StandingRate
 from lintas.domain.ledger import (
     InvariantBroken,
     LedgerChanges,
-    PendingState,
     Transfer,
 )
 from lintas.domain.payment import Payment
@@ -255,25 +254,18 @@ class SqliteStore(LedgerStore):
 
     # -- the ledger's archive --------------------------------------------------------------
 
-    def load_transfer(self, transfer_id: int) -> tuple[Transfer, PendingState | None] | None:
-        """``TransferArchive``: read back a transfer the ledger evicted (writer thread only:
-        it reads through the writer's connection, which sees every committed batch)."""
+    _ARCHIVE_SQL = ArchiveSql(
+        transfer="SELECT * FROM transfers WHERE id = ?",
+        resolutions="SELECT flags FROM transfers WHERE pending_id = ?",
+        expired="SELECT 1 FROM pending_expiries WHERE pending_id = ?",
+        refusal="SELECT * FROM transfers_refused WHERE id = ?",
+    )
+
+    def _archive_rows(self, query: LiteralString, key: bytes) -> list[tuple[Any, ...]]:
         conn = self._write_conn
         assert conn is not None
-        key = rows.id_blob(transfer_id)
-        row = conn.execute("SELECT * FROM transfers WHERE id = ?", (key,)).fetchone()
-        if row is None:
-            return None
-
-        def resolutions() -> Iterator[int]:
-            query = "SELECT flags FROM transfers WHERE pending_id = ?"
-            return (flags for (flags,) in conn.execute(query, (key,)))
-
-        def expired() -> bool:
-            query = "SELECT 1 FROM pending_expiries WHERE pending_id = ?"
-            return conn.execute(query, (key,)).fetchone() is not None
-
-        return archived_state(rows.transfer_from_row(row), resolutions, expired)
+        found: list[tuple[Any, ...]] = conn.execute(query, (key,)).fetchall()
+        return found
 
     # -- the BatchSink (runs on the writer's thread) ----------------------------------------
 
@@ -408,14 +400,6 @@ class SqliteStore(LedgerStore):
             a.credits_posted,
             a.user_data,
         )
-
-    def _refusal_row(self, key: bytes) -> tuple[Any, ...] | None:
-        conn = self._write_conn
-        assert conn is not None
-        row: tuple[Any, ...] | None = conn.execute(
-            "SELECT * FROM transfers_refused WHERE id = ?", (key,)
-        ).fetchone()
-        return row
 
     def _transfers_in_id_range(self, low: int, high: int, uetr: str) -> list[Transfer]:
         cur = self._reader().execute(
