@@ -15,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from testkit import assert_ledgers_balance, open_hub  # type: ignore[import-not-found]
 
+from lintas.adapters.log_checkpoint import Balances, LogCheckpoint
 from lintas.adapters.sqlite import log_replay, rows
 from lintas.adapters.sqlite.migrations import migrate
 from lintas.domain.ledger import Account, Ledger, PendingState, Transfer, TransferFlags
@@ -59,7 +60,7 @@ def _write(conn: sqlite3.Connection, ledger: Ledger) -> None:
     )
 
 
-def _nonzero(cp: log_replay.LogCheckpoint) -> dict[bytes, log_replay.Balances]:
+def _nonzero(cp: LogCheckpoint) -> dict[bytes, Balances]:
     return {k: v for k, v in cp.balances.items() if any(v)}
 
 
@@ -72,7 +73,7 @@ def test_replaying_after_any_chain_of_checkpoints_gives_the_whole_logs_answer(
         ledger = Ledger()
         ledger.create_accounts([Account(id=a, ledger=LEDGER, code=1) for a in ACCOUNTS])
         now, next_id, pendings = START_NS, 1, []
-        checkpoint: log_replay.LogCheckpoint | None = None
+        checkpoint: LogCheckpoint | None = None
         for op, pick, amount in ops:
             debit, credit = ACCOUNTS[pick % 4], ACCOUNTS[(pick + 1 + pick // 4) % 4]
             t: Transfer | None = None
@@ -144,7 +145,7 @@ def test_each_start_records_where_its_replay_stopped_and_the_next_replays_only_a
     hub.close()
     conn = sqlite3.connect(db)
     try:
-        (recorded,) = conn.execute("SELECT transfers_rowid FROM log_checkpoint").fetchone()
+        (recorded,) = conn.execute("SELECT transfers_upto FROM log_checkpoint").fetchone()
         (last,) = conn.execute("SELECT max(rowid) FROM transfers").fetchone()
     finally:
         conn.close()

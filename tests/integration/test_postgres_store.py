@@ -32,7 +32,13 @@ from lintas.adapters.postgres.url import redacted
 from lintas.bootstrap import SANDBOX_DATA_VERSION, Hub, HubConfig, db_location
 from lintas.domain import settlement
 from lintas.domain.errors import InputInvalid, LintasError, ReasonCode
-from lintas.domain.ledger import CreateTransferResult, InvariantBroken, Transfer, TransferFlags
+from lintas.domain.ledger import (
+    CreateTransferResult,
+    InvariantBroken,
+    PendingState,
+    Transfer,
+    TransferFlags,
+)
 from lintas.domain.payment import Payment, PaymentStatus, transition
 from lintas.ports.clock import SystemClock
 from lintas.ports.store import WriteCommand
@@ -273,6 +279,81 @@ def test_refusals_beyond_the_memory_bound_are_read_back_from_the_store(kit: Stor
             retry = hub.store.submit(WriteCommand(transfers=[t])).result(30)
             assert retry.transfer_results == (CreateTransferResult.exceeds_credits,)
         assert kit.table_count("transfers_refused") == 5
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()
+
+
+def _settle(hub: Hub, transfers: list[Transfer]) -> None:
+    done = hub.store.submit(WriteCommand(transfers=transfers)).result(30)
+    assert done.transfer_results == (CreateTransferResult.ok,) * len(transfers), done
+
+
+def _wait_for_pending_state(hub: Hub, pending_id: int, state: PendingState) -> None:
+    deadline = time.monotonic() + EXPIRY_WAIT_S_MAX
+    while hub.store._ledger.pending_state(pending_id) is not state:
+        assert time.monotonic() < deadline, f"{pending_id} never became {state}"
+        time.sleep(0.05)
+
+
+def test_reservations_live_across_restarts_are_resolved_later_and_every_start_checks_out(
+    kit: StoreKit,
+) -> None:
+    # Each start checks the balances against the log after the last start's check only
+    # (``adapters.log_checkpoint``): reservations from before it, resolved after it, must
+    # come out as the whole log says.
+    hub = kit.open_hub()
+    try:
+        rich, poor = richest(hub, "SG"), poorest(hub, "SG")
+        debit = settlement.customer_account_id("SG", rich.psp_id, rich.account)
+        credit = settlement.customer_account_id("SG", poor.psp_id, poor.account)
+        blank = Transfer(
+            id=1,
+            debit_account_id=debit,
+            credit_account_id=credit,
+            amount=1,
+            ledger=settlement.ledger_id("SG"),
+            code=settlement.TransferCode.PRINCIPAL,
+        )
+        held = [
+            replace(blank, id=626260 + i, amount=100 + i, flags=TransferFlags.PENDING)
+            for i in range(4)
+        ]
+        # The third expires two seconds after it was made, while the next hub runs.
+        held[2] = replace(held[2], timeout_s=2)
+        _settle(hub, held)
+    finally:
+        hub.close()
+
+    hub = kit.open_hub()
+    try:
+        flags = TransferFlags
+        post = replace(blank, amount=50, flags=flags.POST_PENDING_TRANSFER)  # Partial.
+        void = replace(blank, amount=0, flags=flags.VOID_PENDING_TRANSFER)
+        _settle(hub, [replace(post, id=626270, pending_id=held[0].id)])
+        _settle(hub, [replace(void, id=626271, pending_id=held[1].id)])
+        _wait_for_pending_state(hub, held[2].id, PendingState.expired)
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()
+
+    hub = kit.open_hub()
+    try:
+        states = [hub.store._ledger.pending_state(t.id) for t in held]
+        assert states == [
+            PendingState.posted,
+            PendingState.voided,
+            PendingState.expired,
+            PendingState.pending,
+        ]
+        assert_ledgers_balance(hub)
+        _settle(hub, [replace(post, id=626272, amount=0, pending_id=held[3].id)])
+    finally:
+        hub.close()
+
+    hub = kit.open_hub()
+    try:
+        assert hub.store._ledger.pending_state(held[3].id) is PendingState.posted
         assert_ledgers_balance(hub)
     finally:
         hub.close()

@@ -81,27 +81,45 @@ SELECT_NEWEST_TRANSFERS: Final = (
 LARGEST_TRANSFER_ID: Final = "SELECT id FROM transfers ORDER BY id DESC LIMIT 1"
 LARGEST_REFUSAL_ID: Final = "SELECT id FROM transfers_refused ORDER BY id DESC LIMIT 1"
 SELECT_REFUSAL: Final = f"SELECT {TRANSFER_COLUMNS}, result FROM transfers_refused WHERE id = %s"
-#: Pending transfers neither posted, voided nor expired: the ledger keeps every one in memory.
+#: Pending transfers neither posted, voided nor expired (the ledger keeps every one in
+#: memory), among those after ``%(after)s`` (a ledger timestamp; 0 for all) and those named
+#: in ``%(ids)s`` (the live ones of the last start's checkpoint).
 SELECT_LIVE_PENDING: Final = (
-    f"SELECT {TRANSFER_COLUMNS} FROM transfers AS t WHERE t.flags & %(pending)s != 0"
+    f"SELECT {TRANSFER_COLUMNS} FROM transfers AS t WHERE t.id IN ("
+    " SELECT id FROM transfers WHERE timestamp_ns > %(after)s"
+    " UNION SELECT unnest(%(ids)s::bytea[])) AND t.flags & %(pending)s != 0"
     " AND NOT EXISTS (SELECT 1 FROM transfers AS r WHERE r.pending_id = t.id)"
     " AND NOT EXISTS (SELECT 1 FROM pending_expiries AS e WHERE e.pending_id = t.id)"
 )
-#: Per account, (debits_pending, debits_posted, credits_pending, credits_posted) as the
-#: transfer log gives them: a live pending transfer counts as pending, a plain transfer or a
-#: post (its amount is what was posted) as posted, a void and a resolved pending as nothing.
+#: Where each log ends: the largest ledger timestamp of the transfers and of the expiries.
+LOG_ENDS: Final = (
+    "SELECT (SELECT coalesce(max(timestamp_ns), 0) FROM transfers),"
+    " (SELECT coalesce(max(timestamp_ns), 0) FROM pending_expiries)"
+)
+#: Per account, what the log after ``%(after)s`` (transfers) and ``%(expiries_after)s``
+#: (expiries), both ledger timestamps, adds to (debits_pending, debits_posted,
+#: credits_pending, credits_posted): a pending transfer not resolved counts as pending, a
+#: plain transfer or a post (its amount is what was posted) as posted, a void and a resolved
+#: pending transfer as nothing, and a pending transfer from before that the tail resolves
+#: takes its pending amount back (``adapters.log_checkpoint``). With both 0: the whole log.
 REPLAYED_BALANCES: Final = """
-    WITH resolved AS (
-        SELECT pending_id FROM pending_expiries
+    WITH tail AS (
+        SELECT * FROM transfers WHERE timestamp_ns > %(after)s
+    ), resolved AS (
+        SELECT pending_id FROM pending_expiries WHERE timestamp_ns > %(expiries_after)s
         UNION
-        SELECT pending_id FROM transfers WHERE flags & %(resolving)s != 0
+        SELECT pending_id FROM tail WHERE flags & %(resolving)s != 0
     ), classified AS (
         SELECT t.debit_account_id AS debit, t.credit_account_id AS credit,
             CASE WHEN t.flags & %(pending)s != 0 AND r.pending_id IS NULL
                 THEN t.amount ELSE 0 END AS pending,
             CASE WHEN t.flags & (%(pending)s | %(void)s) = 0
                 THEN t.amount ELSE 0 END AS posted
-        FROM transfers AS t LEFT JOIN resolved AS r ON r.pending_id = t.id
+        FROM tail AS t LEFT JOIN resolved AS r ON r.pending_id = t.id
+        UNION ALL
+        SELECT p.debit_account_id, p.credit_account_id, -p.amount, 0
+        FROM resolved AS r JOIN transfers AS p ON p.id = r.pending_id
+        WHERE p.timestamp_ns <= %(after)s AND p.flags & %(pending)s != 0
     )
     SELECT account, SUM(dp), SUM(dpo), SUM(cp), SUM(cpo) FROM (
         SELECT debit AS account, pending AS dp, posted AS dpo, 0 AS cp, 0 AS cpo
@@ -111,6 +129,17 @@ REPLAYED_BALANCES: Final = """
     ) AS moves
     GROUP BY account
 """
+SELECT_LOG_CHECKPOINT: Final = (
+    "SELECT transfers_upto, expiries_upto, balances, live_pending, digest FROM log_checkpoint"
+)
+SAVE_LOG_CHECKPOINT: Final = (
+    "INSERT INTO log_checkpoint"
+    " (id, transfers_upto, expiries_upto, balances, live_pending, digest)"
+    " VALUES (1, %s, %s, %s, %s, %s) ON CONFLICT (id) DO UPDATE SET"
+    " transfers_upto = excluded.transfers_upto, expiries_upto = excluded.expiries_upto,"
+    " balances = excluded.balances, live_pending = excluded.live_pending,"
+    " digest = excluded.digest"
+)
 
 COPY_TRANSFERS: Final = f"COPY transfers ({TRANSFER_COLUMNS}) FROM STDIN (FORMAT BINARY)"
 UPSERT_ACCOUNTS: Final = ColumnsStatement(

@@ -198,6 +198,22 @@ MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
         DROP INDEX transfers_by_user_data
         """,
     ),
+    (
+        4,
+        "log_checkpoint",
+        # A start replays the transfer log only after where the last start's checked replay
+        # stopped (``adapters.log_checkpoint``): one row, positions are ledger timestamps.
+        """
+        CREATE TABLE log_checkpoint (
+            id integer PRIMARY KEY CHECK (id = 1),
+            transfers_upto bigint NOT NULL,
+            expiries_upto bigint NOT NULL,
+            balances bytea NOT NULL,
+            live_pending bytea NOT NULL,
+            digest bytea NOT NULL
+        )
+        """,
+    ),
 )
 
 

@@ -23,12 +23,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, LiteralString
 
+from lintas.adapters import log_checkpoint
 from lintas.adapters.ledger_store import ArchiveSql, LedgerStore, ledger_balances_of
 from lintas.adapters.ledger_writer import BATCH_COMMANDS_MAX, QUEUE_COMMANDS_MAX, WriterStopped
+from lintas.adapters.log_checkpoint import Balances, LogCheckpoint
 from lintas.adapters.postgres import ledger_sql
 from lintas.adapters.postgres.connections import (
     Connection,
@@ -151,17 +153,35 @@ class PostgresStore(LedgerStore):
     def _restore(self, conn: Connection) -> None:
         """Rebuild the ledger as ``SqliteStore._restore`` does: every account, and in memory
         only every live pending transfer and the latest one (the ledger's clock continues
-        from it); the ids of the rest go to its filter of evicted ids, read back from the
-        database when named. One snapshot for every query."""
+        from it); the rest is read back when named. The balances to check the accounts
+        against, and the live pending transfers, come from the log after where the last
+        start's checked replay stopped (``adapters.log_checkpoint``), which this start then
+        records in its turn. One snapshot for every query."""
         with conn.transaction():
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             accounts = [rows.account_from_row(r) for r in conn.execute(ledger_sql.SELECT_ACCOUNTS)]
             # The ledger's timestamps strictly increase: the latest is the end of an index.
             latest = conn.execute(ledger_sql.SELECT_NEWEST_TRANSFERS, (1,)).fetchall()
-            live = conn.execute(ledger_sql.SELECT_LIVE_PENDING, ledger_sql.FLAGS).fetchall()
+            ends_row = conn.execute(ledger_sql.LOG_ENDS).fetchone()
+            assert ends_row is not None
+            ends = (int(ends_row[0]), int(ends_row[1]))
+            since = log_checkpoint.decode(
+                conn.execute(ledger_sql.SELECT_LOG_CHECKPOINT).fetchone(), ends
+            )
+            params: dict[str, object] = {
+                **ledger_sql.FLAGS,
+                "after": since.transfers_upto if since else 0,
+                "expiries_after": since.expiries_upto if since else 0,
+                "ids": sorted(since.live_pending) if since else [],
+            }
+            balances = log_checkpoint.added(
+                since.balances if since else {}, _replayed_balances(conn, params)
+            )
+            live = conn.execute(ledger_sql.SELECT_LIVE_PENDING, params).fetchall()
+            checkpoint = LogCheckpoint(*ends, balances, frozenset(bytes(r[0]) for r in live))
             self._restore_ledger(
                 accounts,
-                _replayed_balances(conn),
+                log_checkpoint.by_account(checkpoint),
                 {r[0]: r for r in (*live, *latest)},
                 [r for (r,) in conn.execute("SELECT pending_id FROM pending_expiries")],
                 [
@@ -169,6 +189,10 @@ class PostgresStore(LedgerStore):
                     _largest_id(conn, ledger_sql.LARGEST_REFUSAL_ID),
                 ],
             )
+        row = log_checkpoint.encode(checkpoint)  # Checked: the next start replays from here.
+        if row is not None:
+            with conn.transaction():
+                conn.execute(ledger_sql.SAVE_LOG_CHECKPOINT, row)
 
     # -- the ledger's archive --------------------------------------------------------------
 
@@ -336,7 +360,7 @@ class PostgresStore(LedgerStore):
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")  # One snapshot.
             found = conn.execute(ledger_sql.SELECT_ACCOUNTS_AND_FLAG_BREAKS, ledger_sql.FLAGS)
             accounts = [(rows.account_from_row(r[:9]), bool(r[9])) for r in found]
-            replayed = _replayed_balances(conn)
+            replayed = {rows.blob_id(k): v for k, v in _replayed_balances(conn).items()}
         return ledger_balances_of(accounts, replayed)
 
 
@@ -375,11 +399,15 @@ def _largest_id(conn: Connection, query: LiteralString) -> bytes | None:
     return None if row is None else row[0]
 
 
-def _replayed_balances(conn: Connection) -> dict[int, tuple[int, int, int, int]]:
-    """(debits_pending, debits_posted, credits_pending, credits_posted) per account,
-    recomputed from the transfer log by the server (``SUM`` of ``bigint`` is ``numeric``:
-    exact, however large)."""
+def _replayed_balances(
+    conn: Connection, params: Mapping[str, object] | None = None
+) -> dict[bytes, Balances]:
+    """(debits_pending, debits_posted, credits_pending, credits_posted) per account (by
+    16-byte id) that the log after ``params``' positions adds (the whole log without them),
+    summed by the server (``SUM`` of ``bigint`` is ``numeric``: exact, however large)."""
+    if params is None:
+        params = {**ledger_sql.FLAGS, "after": 0, "expiries_after": 0}
     return {
-        rows.blob_id(key): (int(dp), int(dpo), int(cp), int(cpo))
-        for key, dp, dpo, cp, cpo in conn.execute(ledger_sql.REPLAYED_BALANCES, ledger_sql.FLAGS)
+        bytes(key): (int(dp), int(dpo), int(cp), int(cpo))
+        for key, dp, dpo, cp, cpo in conn.execute(ledger_sql.REPLAYED_BALANCES, params)
     }

@@ -189,13 +189,12 @@ MIGRATIONS: Final[tuple[tuple[int, str, str], ...]] = (
         8,
         "log_checkpoint",
         # A start replays the transfer log only after where the last start's checked replay
-        # stopped (``log_replay``): the balances (16-byte id and four big-endian u64 each),
-        # the live pending transfers' ids and the rowids the replay reached; one row.
+        # stopped (``adapters.log_checkpoint``): one row, positions are rowids.
         """
         CREATE TABLE log_checkpoint (
             id INTEGER PRIMARY KEY CHECK (id = 1),
-            transfers_rowid INTEGER NOT NULL,
-            expiries_rowid INTEGER NOT NULL,
+            transfers_upto INTEGER NOT NULL,
+            expiries_upto INTEGER NOT NULL,
             balances BLOB NOT NULL,
             live_pending BLOB NOT NULL,
             digest BLOB NOT NULL

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, LiteralString
 
+from lintas.adapters import log_checkpoint
 from lintas.adapters.ledger_store import (
     ArchiveSql,
     LedgerStore,
@@ -242,7 +243,7 @@ class SqliteStore(LedgerStore):
             live.append(row)
         self._restore_ledger(
             accounts,
-            log_replay.by_account(checkpoint),
+            log_checkpoint.by_account(checkpoint),
             {r[0]: r for r in (*live, *latest)},
             (r for (r,) in conn.execute("SELECT pending_id FROM pending_expiries")),
             [
@@ -420,7 +421,7 @@ class SqliteStore(LedgerStore):
         conn.execute("BEGIN")  # One snapshot for every query.
         try:
             accounts = [rows.account_from_row(r) for r in conn.execute("SELECT * FROM accounts")]
-            replayed = log_replay.by_account(log_replay.replay(conn))  # The whole log.
+            replayed = log_checkpoint.by_account(log_replay.replay(conn))  # The whole log.
         finally:
             conn.execute("COMMIT")
         return ledger_balances_of(((a, breaks_flags(a)) for a in accounts), replayed)
