@@ -215,6 +215,22 @@ def test_old_transfers_are_evicted_and_read_back_exactly_across_a_restart(kit: S
         hub.close()
 
 
+def _sg_transfer(hub: Hub, tid: int, amount: int, *, from_poorest: bool = True) -> Transfer:
+    """A principal transfer between SG's poorest and richest customers (either way)."""
+    poor, rich = poorest(hub, "SG"), richest(hub, "SG")
+    poor_id = settlement.customer_account_id("SG", poor.psp_id, poor.account)
+    rich_id = settlement.customer_account_id("SG", rich.psp_id, rich.account)
+    debit, credit = (poor_id, rich_id) if from_poorest else (rich_id, poor_id)
+    return Transfer(
+        id=tid,
+        debit_account_id=debit,
+        credit_account_id=credit,
+        amount=amount,
+        ledger=settlement.ledger_id("SG"),
+        code=settlement.TransferCode.PRINCIPAL,
+    )
+
+
 def test_a_refused_transfer_retried_after_a_restart_gets_its_original_refusal(
     kit: StoreKit,
 ) -> None:
@@ -223,14 +239,7 @@ def test_a_refused_transfer_retried_after_a_restart_gets_its_original_refusal(
         poor, rich = poorest(hub, "SG"), richest(hub, "SG")
         poor_id = settlement.customer_account_id("SG", poor.psp_id, poor.account)
         rich_id = settlement.customer_account_id("SG", rich.psp_id, rich.account)
-        too_much = Transfer(
-            id=424242,
-            debit_account_id=poor_id,
-            credit_account_id=rich_id,
-            amount=poor.opening_balance.minor + 1,
-            ledger=settlement.ledger_id("SG"),
-            code=settlement.TransferCode.PRINCIPAL,
-        )
+        too_much = _sg_transfer(hub, 424242, poor.opening_balance.minor + 1)
         first = hub.store.submit(WriteCommand(transfers=[too_much])).result(30)
         assert first.transfer_results == (CreateTransferResult.exceeds_credits,)
     finally:
@@ -256,20 +265,8 @@ def test_a_refused_transfer_retried_after_a_restart_gets_its_original_refusal(
 def test_refusals_beyond_the_memory_bound_are_read_back_from_the_store(kit: StoreKit) -> None:
     hub = kit.open_hub(transfers_in_memory_max=2)
     try:
-        poor, rich = poorest(hub, "SG"), richest(hub, "SG")
-        poor_id = settlement.customer_account_id("SG", poor.psp_id, poor.account)
-        rich_id = settlement.customer_account_id("SG", rich.psp_id, rich.account)
-        too_much = [
-            Transfer(
-                id=525250 + i,
-                debit_account_id=poor_id,
-                credit_account_id=rich_id,
-                amount=poor.opening_balance.minor + 1 + i,
-                ledger=settlement.ledger_id("SG"),
-                code=settlement.TransferCode.PRINCIPAL,
-            )
-            for i in range(5)
-        ]
+        opening = poorest(hub, "SG").opening_balance.minor
+        too_much = [_sg_transfer(hub, 525250 + i, opening + 1 + i) for i in range(5)]
         for t in too_much:  # One batch each: the writer evicts after every batch.
             done = hub.store.submit(WriteCommand(transfers=[t])).result(30)
             assert done.transfer_results == (CreateTransferResult.exceeds_credits,)
@@ -304,17 +301,7 @@ def test_reservations_live_across_restarts_are_resolved_later_and_every_start_ch
     # come out as the whole log says.
     hub = kit.open_hub()
     try:
-        rich, poor = richest(hub, "SG"), poorest(hub, "SG")
-        debit = settlement.customer_account_id("SG", rich.psp_id, rich.account)
-        credit = settlement.customer_account_id("SG", poor.psp_id, poor.account)
-        blank = Transfer(
-            id=1,
-            debit_account_id=debit,
-            credit_account_id=credit,
-            amount=1,
-            ledger=settlement.ledger_id("SG"),
-            code=settlement.TransferCode.PRINCIPAL,
-        )
+        blank = _sg_transfer(hub, 1, 1, from_poorest=False)
         held = [
             replace(blank, id=626260 + i, amount=100 + i, flags=TransferFlags.PENDING)
             for i in range(4)
