@@ -84,12 +84,15 @@ SELECT_REFUSAL: Final = f"SELECT {TRANSFER_COLUMNS}, result FROM transfers_refus
 #: Pending transfers neither posted, voided nor expired (the ledger keeps every one in
 #: memory), among those after ``%(after)s`` (a ledger timestamp; 0 for all) and those named
 #: in ``%(ids)s`` (the live ones of the last start's checkpoint).
-SELECT_LIVE_PENDING: Final = (
-    f"SELECT {TRANSFER_COLUMNS} FROM transfers AS t WHERE t.id IN ("
-    " SELECT id FROM transfers WHERE timestamp_ns > %(after)s"
-    " UNION SELECT unnest(%(ids)s::bytea[])) AND t.flags & %(pending)s != 0"
+_LIVE: Final = (
+    " AND t.flags & %(pending)s != 0"
     " AND NOT EXISTS (SELECT 1 FROM transfers AS r WHERE r.pending_id = t.id)"
     " AND NOT EXISTS (SELECT 1 FROM pending_expiries AS e WHERE e.pending_id = t.id)"
+)
+SELECT_LIVE_PENDING: Final = (
+    f"SELECT {TRANSFER_COLUMNS} FROM transfers AS t WHERE t.timestamp_ns > %(after)s{_LIVE}"
+    f" UNION ALL SELECT {TRANSFER_COLUMNS} FROM transfers AS t"
+    f" WHERE t.id = ANY(%(ids)s::bytea[]) AND t.timestamp_ns <= %(after)s{_LIVE}"
 )
 #: Where each log ends: the largest ledger timestamp of the transfers and of the expiries.
 LOG_ENDS: Final = (
@@ -103,23 +106,23 @@ LOG_ENDS: Final = (
 #: pending transfer as nothing, and a pending transfer from before that the tail resolves
 #: takes its pending amount back (``adapters.log_checkpoint``). With both 0: the whole log.
 REPLAYED_BALANCES: Final = """
-    WITH tail AS (
-        SELECT * FROM transfers WHERE timestamp_ns > %(after)s
-    ), resolved AS (
+    WITH resolved AS (
         SELECT pending_id FROM pending_expiries WHERE timestamp_ns > %(expiries_after)s
         UNION
-        SELECT pending_id FROM tail WHERE flags & %(resolving)s != 0
+        SELECT pending_id FROM transfers
+        WHERE timestamp_ns > %(after)s AND flags & %(resolving)s != 0
     ), classified AS (
         SELECT t.debit_account_id AS debit, t.credit_account_id AS credit,
             CASE WHEN t.flags & %(pending)s != 0 AND r.pending_id IS NULL
                 THEN t.amount ELSE 0 END AS pending,
             CASE WHEN t.flags & (%(pending)s | %(void)s) = 0
                 THEN t.amount ELSE 0 END AS posted
-        FROM tail AS t LEFT JOIN resolved AS r ON r.pending_id = t.id
+        FROM transfers AS t LEFT JOIN resolved AS r ON r.pending_id = t.id
+        WHERE t.timestamp_ns > %(after)s
         UNION ALL
         SELECT p.debit_account_id, p.credit_account_id, -p.amount, 0
         FROM resolved AS r JOIN transfers AS p ON p.id = r.pending_id
-        WHERE p.timestamp_ns <= %(after)s AND p.flags & %(pending)s != 0
+        WHERE %(after)s > 0 AND p.timestamp_ns <= %(after)s AND p.flags & %(pending)s != 0
     )
     SELECT account, SUM(dp), SUM(dpo), SUM(cp), SUM(cpo) FROM (
         SELECT debit AS account, pending AS dp, posted AS dpo, 0 AS cp, 0 AS cpo
