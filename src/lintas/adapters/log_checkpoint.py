@@ -2,8 +2,8 @@
 
 A store opens only if every account's stored balances are exactly what the immutable transfer
 log gives (``ledger_store.check_against_log``), and its ledger needs every pending transfer
-still live. Finding both read every transfer ever stored: O(history) at every start (1.7 s of
-a 1.6-2.0 s start for 100,000 payments on SQLite, about 1 s per 30,000 on PostgreSQL). So
+still live. Finding both read every transfer ever stored: O(history) at every start (nearly
+all of a 1.6-2.0 s start for 100,000 payments on SQLite, about 1 s per 30,000 on PostgreSQL). So
 each start keeps what its check used: the balances, the live pending transfers, and how far
 in each log (transfers, expiries) it read; the next start replays only what came after
 (``sqlite.log_replay``, ``postgres.ledger_sql.REPLAYED_BALANCES``).
