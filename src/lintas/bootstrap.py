@@ -13,7 +13,12 @@ from lintas.adapters.sanctions import load_list
 from lintas.adapters.sandbox import SandboxDirectory, SandboxParticipants, SandboxReference
 from lintas.adapters.sqlite.recalls import SqliteRecalls
 from lintas.adapters.sqlite.signals_store import SignalsStore
-from lintas.adapters.sqlite.store import TRANSFERS_IN_MEMORY_MAX, SqliteStore, StoreConfig
+from lintas.adapters.sqlite.store import (
+    LOG_CHECKPOINT_INTERVAL_S,
+    TRANSFERS_IN_MEMORY_MAX,
+    SqliteStore,
+    StoreConfig,
+)
 from lintas.domain import settlement
 from lintas.domain.errors import LintasError
 from lintas.domain.fx import QUOTE_TTL_S_DEFAULT
@@ -81,6 +86,10 @@ class HubConfig:
     #: Transfer records the ledger keeps in memory; older finished ones are read back from
     #: the store when named (``adapters.sqlite.store.TRANSFERS_IN_MEMORY_MAX``).
     transfers_in_memory_max: int = TRANSFERS_IN_MEMORY_MAX
+    #: Seconds between two checked checkpoints of the transfer log while the hub runs
+    #: (``adapters.log_checkpoint``): roughly what a start after a crash replays at most.
+    #: 0: only each start takes one.
+    log_checkpoint_interval_s: float = LOG_CHECKPOINT_INTERVAL_S
     #: PSPs that answer recalls (camt.056) of payments they received themselves, with a
     #: camt.029 of their own; until they do, a recall is pending. The sandbox answers at once
     #: for every other PSP (``services.returns.RecallPolicy``): by default all of them.
@@ -99,6 +108,8 @@ class HubConfig:
             raise ValueError("customers_per_country must be between 10 and 100000")
         if self.transfers_in_memory_max < 0:
             raise ValueError("transfers_in_memory_max must not be negative")
+        if self.log_checkpoint_interval_s < 0:
+            raise ValueError("log_checkpoint_interval_s must not be negative")
         if self.db_url is not None and not self.db_url.startswith(_POSTGRES_URL_SCHEMES):
             raise ValueError("db_url must be a PostgreSQL URL (postgresql://...)")
 
@@ -195,6 +206,7 @@ def _open_store(config: HubConfig, clock: Clock) -> HubStore:
                 path=config.db_path,
                 synchronous=config.synchronous,
                 transfers_in_memory_max=config.transfers_in_memory_max,
+                log_checkpoint_interval_s=config.log_checkpoint_interval_s,
             ),
             clock,
         )
@@ -203,7 +215,9 @@ def _open_store(config: HubConfig, clock: Clock) -> HubStore:
 
         store = PostgresStore(
             PostgresStoreConfig(
-                url=config.db_url, transfers_in_memory_max=config.transfers_in_memory_max
+                url=config.db_url,
+                transfers_in_memory_max=config.transfers_in_memory_max,
+                log_checkpoint_interval_s=config.log_checkpoint_interval_s,
             ),
             clock,
         )

@@ -74,6 +74,7 @@ def test_replaying_after_any_chain_of_checkpoints_gives_the_whole_logs_answer(
         ledger.create_accounts([Account(id=a, ledger=LEDGER, code=1) for a in ACCOUNTS])
         now, next_id, pendings = START_NS, 1, []
         checkpoint: LogCheckpoint | None = None
+        taken: list[LogCheckpoint] = []
         for op, pick, amount in ops:
             debit, credit = ACCOUNTS[pick % 4], ACCOUNTS[(pick + 1 + pick // 4) % 4]
             t: Transfer | None = None
@@ -110,6 +111,7 @@ def test_replaying_after_any_chain_of_checkpoints_gives_the_whole_logs_answer(
                 conn.execute("COMMIT")
                 log_replay.save(conn, checkpoint)
                 assert log_replay.load(conn) == checkpoint
+                taken.append(checkpoint)
             if t is not None:
                 ledger.create_transfers([t], now)
                 next_id += 1
@@ -120,6 +122,17 @@ def test_replaying_after_any_chain_of_checkpoints_gives_the_whole_logs_answer(
         chained = log_replay.replay(conn, checkpoint)
         assert _nonzero(chained) == _nonzero(whole)
         assert chained.live_pending == whole.live_pending
+        for earlier in taken:  # From any checkpoint, as a start or a running hub sums.
+            for after in (
+                log_replay.replay(conn, earlier),
+                log_replay.replay_in_sql(conn, earlier),
+            ):
+                assert _nonzero(after) == _nonzero(whole)
+                assert after.live_pending == whole.live_pending
+                assert (after.transfers_upto, after.expiries_upto) == (
+                    whole.transfers_upto,
+                    whole.expiries_upto,
+                )
         for a in ACCOUNTS:
             account = ledger.account(a)
             assert account is not None

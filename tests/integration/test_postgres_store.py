@@ -346,6 +346,61 @@ def test_reservations_live_across_restarts_are_resolved_later_and_every_start_ch
         hub.close()
 
 
+def _wait_for_log_checkpoints(hub: Hub, count: int) -> None:
+    deadline = time.monotonic() + EXPIRY_WAIT_S_MAX
+    while hub.store.log_checkpoints < count:
+        assert time.monotonic() < deadline, "no log checkpoint was taken"
+        time.sleep(0.05)
+
+
+def test_a_running_hub_checkpoints_the_log_so_a_restart_replays_only_what_came_after(
+    kit: StoreKit,
+) -> None:
+    hub = kit.open_hub(log_checkpoint_interval_s=0.2)
+    try:
+        paid = [_pay(hub, "SG", "TH", "7.00")[1] for _ in range(3)]
+        assert all(p.status is PaymentStatus.SETTLED for p in paid)
+        _wait_for_log_checkpoints(hub, 1)
+        taken = hub.store._log_checkpoint
+        assert taken is not None and hub.store.log_checks_failed == 0
+        _pay(hub, "MY", "PH", "30.00")
+        _wait_for_log_checkpoints(hub, 2)
+        later = hub.store._log_checkpoint
+        assert later is not None and later.transfers_upto > taken.transfers_upto
+        assert later.live_pending == frozenset()
+    finally:
+        hub.close()
+    hub = kit.open_hub(log_checkpoint_interval_s=0)
+    try:
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()
+
+
+def test_a_balance_changed_while_the_hub_runs_is_reported_and_no_checkpoint_kept(
+    kit: StoreKit, caplog: pytest.LogCaptureFixture
+) -> None:
+    hub = kit.open_hub(log_checkpoint_interval_s=0.2)
+    try:
+        _pay(hub, "SG", "TH", "7.00")
+        _wait_for_log_checkpoints(hub, 1)
+        kept = hub.store._log_checkpoint
+        rich = richest(hub, "PH")
+        rich_id = settlement.customer_account_id("PH", rich.psp_id, rich.account)
+        kit.add_to_credits_posted(rich_id, 1)
+        _pay(hub, "SG", "TH", "8.00")  # Something new to check.
+        deadline = time.monotonic() + EXPIRY_WAIT_S_MAX
+        while hub.store.log_checks_failed == 0:
+            assert time.monotonic() < deadline, "the changed balance was never reported"
+            time.sleep(0.05)
+        assert hub.store._log_checkpoint == kept
+        assert "hold balances their transfers do not give" in caplog.text
+    finally:
+        hub.close()
+    with pytest.raises(InvariantBroken):
+        kit.open_hub()
+
+
 def _tamper_add_one(kit: StoreKit, a: int, b: int) -> None:
     kit.add_to_credits_posted(a, 1)
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import struct
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -70,6 +70,22 @@ def added(base: Mapping[bytes, Balances], delta: Mapping[bytes, Balances]) -> di
     for key, (dp, dpo, cp, cpo) in delta.items():
         b = out.get(key, (0, 0, 0, 0))
         out[key] = (b[0] + dp, b[1] + dpo, b[2] + cp, b[3] + cpo)
+    return out
+
+
+def differences(
+    stored: Iterable[tuple[bytes, int, int, int, int]], checkpoint: LogCheckpoint
+) -> list[bytes]:
+    """The accounts (by 16-byte id) whose ``stored`` balances (rows: id and the four
+    balances, each account once) are not the log's, read as they come."""
+    zero = (0, 0, 0, 0)
+    seen: set[bytes] = set()
+    out: list[bytes] = []
+    for key, dp, dpo, cp, cpo in stored:
+        seen.add(key)
+        if checkpoint.balances.get(key, zero) != (dp, dpo, cp, cpo):
+            out.append(key)
+    out.extend(k for k, v in checkpoint.balances.items() if k not in seen and v != zero)
     return out
 
 

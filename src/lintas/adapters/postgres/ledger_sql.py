@@ -132,6 +132,9 @@ REPLAYED_BALANCES: Final = """
     ) AS moves
     GROUP BY account
 """
+SELECT_ACCOUNT_BALANCES: Final = (
+    "SELECT id, debits_pending, debits_posted, credits_pending, credits_posted FROM accounts"
+)
 SELECT_LOG_CHECKPOINT: Final = (
     "SELECT transfers_upto, expiries_upto, balances, live_pending, digest FROM log_checkpoint"
 )

@@ -23,11 +23,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, LiteralString
 
+import psycopg
+
 from lintas.adapters import log_checkpoint
+from lintas.adapters.freed_memory import return_freed_memory
 from lintas.adapters.ledger_store import ArchiveSql, LedgerStore, ledger_balances_of
 from lintas.adapters.ledger_writer import BATCH_COMMANDS_MAX, QUEUE_COMMANDS_MAX, WriterStopped
 from lintas.adapters.log_checkpoint import Balances, LogCheckpoint
@@ -70,6 +74,8 @@ PAYMENTS_LIST_MAX: Final = 1000
 #: Transfer records the writer's ledger keeps in memory (as ``SqliteStore``'s: the last
 #: ~20,000 payments); older finished ones are read back from the database when named.
 TRANSFERS_IN_MEMORY_MAX: Final = 200_000
+#: As ``SqliteStore``'s: seconds between two log checkpoints taken while the hub runs.
+LOG_CHECKPOINT_INTERVAL_S: Final = 60.0
 #: The writer's session-level advisory lock, with the schema's name.
 _WRITER_LOCK: Final = "lintas.writer:"
 
@@ -93,6 +99,9 @@ class PostgresStoreConfig:
     batch_commands_max: int = BATCH_COMMANDS_MAX
     queue_commands_max: int = QUEUE_COMMANDS_MAX
     transfers_in_memory_max: int = TRANSFERS_IN_MEMORY_MAX
+    #: Seconds between two checked log checkpoints while the hub runs (0: only each start
+    #: takes one); roughly what a start after a crash replays at most.
+    log_checkpoint_interval_s: float = LOG_CHECKPOINT_INTERVAL_S
 
 
 class PostgresStore(LedgerStore):
@@ -110,6 +119,14 @@ class PostgresStore(LedgerStore):
         self._opened = False
         self._write_conn: Connection | None = None
         self._readers = ReaderConnections(config.url, config.schema)
+        #: The last checked log checkpoint (kept by the start, then by its own thread).
+        self._log_checkpoint: LogCheckpoint | None = None
+        self._log_checkpointer: threading.Thread | None = None
+        self._log_checkpointer_stop = threading.Event()
+        #: Log checkpoints taken while running, and checks that found a balance that is
+        #: not the log's (then none is kept, and the next start refuses to open).
+        self.log_checkpoints = 0
+        self.log_checks_failed = 0
 
     @property
     def name(self) -> str:
@@ -141,9 +158,19 @@ class PostgresStore(LedgerStore):
             conn.close()  # Also releases the advisory lock.
             raise
         self._writer.start()
+        if self._config.log_checkpoint_interval_s:
+            self._log_checkpointer_stop.clear()
+            self._log_checkpointer = threading.Thread(
+                target=self._log_checkpoints, name="lintas-log-checkpointer", daemon=True
+            )
+            self._log_checkpointer.start()
 
     def close(self) -> None:
         """Finish queued work, stop the writer, close connections."""
+        if self._log_checkpointer is not None:
+            self._log_checkpointer_stop.set()
+            self._log_checkpointer.join()
+            self._log_checkpointer = None
         self._writer.stop()
         if self._write_conn is not None:
             self._write_conn.close()
@@ -162,23 +189,10 @@ class PostgresStore(LedgerStore):
             accounts = [rows.account_from_row(r) for r in conn.execute(ledger_sql.SELECT_ACCOUNTS)]
             # The ledger's timestamps strictly increase: the latest is the end of an index.
             latest = conn.execute(ledger_sql.SELECT_NEWEST_TRANSFERS, (1,)).fetchall()
-            ends_row = conn.execute(ledger_sql.LOG_ENDS).fetchone()
-            assert ends_row is not None
-            ends = (int(ends_row[0]), int(ends_row[1]))
             since = log_checkpoint.decode(
-                conn.execute(ledger_sql.SELECT_LOG_CHECKPOINT).fetchone(), ends
+                conn.execute(ledger_sql.SELECT_LOG_CHECKPOINT).fetchone(), _log_ends(conn)
             )
-            params: dict[str, object] = {
-                **ledger_sql.FLAGS,
-                "after": since.transfers_upto if since else 0,
-                "expiries_after": since.expiries_upto if since else 0,
-                "ids": sorted(since.live_pending) if since else [],
-            }
-            balances = log_checkpoint.added(
-                since.balances if since else {}, _replayed_balances(conn, params)
-            )
-            live = conn.execute(ledger_sql.SELECT_LIVE_PENDING, params).fetchall()
-            checkpoint = LogCheckpoint(*ends, balances, frozenset(bytes(r[0]) for r in live))
+            checkpoint, live = _replay_log(conn, since)
             self._restore_ledger(
                 accounts,
                 log_checkpoint.by_account(checkpoint),
@@ -189,10 +203,53 @@ class PostgresStore(LedgerStore):
                     _largest_id(conn, ledger_sql.LARGEST_REFUSAL_ID),
                 ],
             )
-        row = log_checkpoint.encode(checkpoint)  # Checked: the next start replays from here.
-        if row is not None:
-            with conn.transaction():
-                conn.execute(ledger_sql.SAVE_LOG_CHECKPOINT, row)
+        _save_log_checkpoint(conn, checkpoint)  # Checked: the next start replays from here.
+        self._log_checkpoint = checkpoint
+
+    def _log_checkpoints(self) -> None:
+        """Every ``log_checkpoint_interval_s``, check the balances against the log written
+        since the last checkpoint and, if they agree, keep a new one: a start after a crash
+        then replays only what came after it. The server does the sums, on its own
+        connection, so the hub's process hardly notices."""
+        conn = connect(self._config.url, self._config.schema, role="writer")
+        try:
+            while not self._log_checkpointer_stop.wait(self._config.log_checkpoint_interval_s):
+                try:
+                    self._advance_log_checkpoint(conn)
+                except psycopg.Error as exc:  # The next round tries again.
+                    log.warning("log checkpoint skipped: %s", exc)
+                except Exception:  # Logged with its traceback; the next round tries again.
+                    log.exception("log checkpoint failed")
+        finally:
+            conn.close()
+
+    def _advance_log_checkpoint(self, conn: Connection) -> None:
+        since = self._log_checkpoint
+        if since is None:
+            return
+        with conn.transaction():  # One snapshot: whole batches, as the writer commits them.
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            checkpoint, _ = _replay_log(conn, since)
+            ends = (checkpoint.transfers_upto, checkpoint.expiries_upto)
+            if ends == (since.transfers_upto, since.expiries_upto):
+                return  # Nothing written since.
+            differ = log_checkpoint.differences(
+                conn.execute(ledger_sql.SELECT_ACCOUNT_BALANCES), checkpoint
+            )
+        if differ:
+            self.log_checks_failed += 1
+            log.error(
+                "%d account(s) hold balances their transfers do not give (first: %s): the"
+                " store was changed outside Lintas; no log checkpoint kept, and the next"
+                " start will refuse to open",
+                len(differ),
+                differ[0].hex(),
+            )
+            return
+        _save_log_checkpoint(conn, checkpoint)
+        self._log_checkpoint = checkpoint
+        self.log_checkpoints += 1
+        return_freed_memory()  # What this thread's sums used (``adapters.freed_memory``).
 
     # -- the ledger's archive --------------------------------------------------------------
 
@@ -391,6 +448,38 @@ def _quote_row(q: Quote) -> tuple[Any, ...]:
 def _rate_row(r: StandingRate) -> tuple[Any, ...]:
     *_, body = rows.rate_row(r)
     return (r.fxp_id, r.source_currency, r.target_currency, r.posted_at, bytes(body).decode())
+
+
+def _log_ends(conn: Connection) -> tuple[int, int]:
+    row = conn.execute(ledger_sql.LOG_ENDS).fetchone()
+    assert row is not None
+    return int(row[0]), int(row[1])
+
+
+def _replay_log(
+    conn: Connection, since: LogCheckpoint | None
+) -> tuple[LogCheckpoint, list[tuple[Any, ...]]]:
+    """The log's balances and live pending transfers (with their rows) from ``since`` on
+    (the whole log without one), in the caller's snapshot."""
+    ends = _log_ends(conn)
+    params: dict[str, object] = {
+        **ledger_sql.FLAGS,
+        "after": since.transfers_upto if since else 0,
+        "expiries_after": since.expiries_upto if since else 0,
+        "ids": sorted(since.live_pending) if since else [],
+    }
+    balances = log_checkpoint.added(
+        since.balances if since else {}, _replayed_balances(conn, params)
+    )
+    live = conn.execute(ledger_sql.SELECT_LIVE_PENDING, params).fetchall()
+    return LogCheckpoint(*ends, balances, frozenset(bytes(r[0]) for r in live)), live
+
+
+def _save_log_checkpoint(conn: Connection, checkpoint: LogCheckpoint) -> None:
+    row = log_checkpoint.encode(checkpoint)
+    if row is not None:
+        with conn.transaction():
+            conn.execute(ledger_sql.SAVE_LOG_CHECKPOINT, row)
 
 
 def _largest_id(conn: Connection, query: LiteralString) -> bytes | None:

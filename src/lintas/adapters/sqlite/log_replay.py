@@ -77,6 +77,71 @@ def replay(conn: sqlite3.Connection, since: LogCheckpoint | None = None) -> LogC
     return LogCheckpoint(t1, e1, balances, frozenset(live))
 
 
+#: What the log after ``:t0`` (transfers' rowid) and ``:e0`` (expiries' rowid) adds to
+#: each account's balances, summed by SQLite (``replay``'s rules, in SQL).
+_TAIL_BALANCES_SQL: Final = """
+    WITH resolved(pending_id) AS (
+        SELECT pending_id FROM pending_expiries WHERE rowid > :e0
+        UNION
+        SELECT pending_id FROM transfers WHERE rowid > :t0 AND flags & :resolving != 0
+    ), classified(debit, credit, pending, posted) AS (
+        SELECT t.debit_account_id, t.credit_account_id,
+            CASE WHEN t.flags & :pending != 0 AND r.pending_id IS NULL THEN t.amount ELSE 0 END,
+            CASE WHEN t.flags & (:pending | :void) = 0 THEN t.amount ELSE 0 END
+        FROM transfers AS t LEFT JOIN resolved AS r ON r.pending_id = t.id
+        WHERE t.rowid > :t0
+        UNION ALL
+        SELECT p.debit_account_id, p.credit_account_id, -p.amount, 0
+        FROM resolved AS r JOIN transfers AS p ON p.id = r.pending_id
+        WHERE p.rowid <= :t0 AND p.flags & :pending != 0
+    )
+    SELECT account, SUM(dp), SUM(dpo), SUM(cp), SUM(cpo) FROM (
+        SELECT debit AS account, pending AS dp, posted AS dpo, 0 AS cp, 0 AS cpo
+            FROM classified
+        UNION ALL
+        SELECT credit, 0, 0, pending, posted FROM classified
+    ) GROUP BY account
+"""
+#: Pending transfers still live: those after ``:t0``, and (one at a time) the checkpoint's.
+_LIVE_SQL: Final = (
+    " AND t.flags & :pending != 0"
+    " AND NOT EXISTS (SELECT 1 FROM transfers AS r WHERE r.pending_id = t.id)"
+    " AND NOT EXISTS (SELECT 1 FROM pending_expiries AS e WHERE e.pending_id = t.id)"
+)
+_TAIL_LIVE_SQL: Final = "SELECT t.id FROM transfers AS t WHERE t.rowid > :t0" + _LIVE_SQL
+_STILL_LIVE_SQL: Final = "SELECT t.id FROM transfers AS t WHERE t.id = :id" + _LIVE_SQL
+
+
+def replay_in_sql(conn: sqlite3.Connection, since: LogCheckpoint) -> LogCheckpoint:
+    """``replay(conn, since)``, with the sums done by SQLite: slower than Python over a whole
+    log (2.6 against 1.45 s for 937,813 rows), but SQLite releases the interpreter lock
+    while it works, so a thread that checkpoints while the hub runs takes the second core,
+    not the event loop's time. Call it inside one read transaction: the log's ends, the
+    sums and the live transfers must come from one snapshot. Falls back to ``replay`` if a
+    sum passes 2**63 (SQLite's integers stop there)."""
+    t1, e1 = _ends(conn)
+    params = {"t0": since.transfers_upto, "e0": since.expiries_upto, "pending": _PENDING}
+    # Summed into a copy of the checkpoint's balances as the rows come (no dict of the
+    # tail's sums besides): a running hub's memory is bounded (``bench payments``, part d).
+    balances = dict(since.balances)
+    zero = (0, 0, 0, 0)
+    try:
+        for key, dp, dpo, cp, cpo in conn.execute(
+            _TAIL_BALANCES_SQL, {**params, "resolving": _POST | _VOID, "void": _VOID}
+        ):
+            b = balances.get(key, zero)
+            balances[key] = (b[0] + dp, b[1] + dpo, b[2] + cp, b[3] + cpo)
+    except sqlite3.OperationalError as exc:
+        if "overflow" not in str(exc):
+            raise
+        return replay(conn, since)
+    live = {bytes(key) for (key,) in conn.execute(_TAIL_LIVE_SQL, params)}
+    for key in since.live_pending:
+        if conn.execute(_STILL_LIVE_SQL, {"id": key, "pending": _PENDING}).fetchone():
+            live.add(key)
+    return LogCheckpoint(t1, e1, balances, frozenset(live))
+
+
 def load(conn: sqlite3.Connection) -> LogCheckpoint | None:
     """The checkpoint the last start saved, if there is one that can be used."""
     row = conn.execute(
