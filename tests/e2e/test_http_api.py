@@ -362,6 +362,7 @@ def test_the_writers_figures_count_each_batch_command_and_transfer_for_the_opera
     assert 1 <= after["batches"] - b["batches"] <= 2
     assert after["transfers"] - b["transfers"] == 2 * len(legs.pending)
     assert after["largestBatch"] >= 1 and after["commandsQueued"] >= 0
+    assert after["logChecksFailed"] == 0 and after["logCheckpoints"] >= 0
     ratio = Decimal(after["commands"]) / after["batches"]
     assert Decimal(after["commandsPerBatch"]) == ratio.quantize(Decimal("0.01"))
     refused = http.get("/v1/store/writer", headers=bearer(ctx.key))

@@ -395,6 +395,8 @@ def build_routes(hub: Hub) -> list[Route]:
                 largest_batch=st.batch_size_max_seen,
                 transfers_evicted=st.transfers_evicted,
                 commands_queued=hub.store.commands_queued(),
+                log_checkpoints=hub.store.log_checkpoints,
+                log_checks_failed=hub.store.log_checks_failed,
             )
         )
 
@@ -615,8 +617,10 @@ def build_routes(hub: Hub) -> list[Route]:
             "Since the hub started: batches committed (one transaction and one fsync each), "
             "commands and transfers in them, commands per batch (how well group commit "
             "amortises the fsync at the current load), the largest batch, transfers evicted "
-            "from memory, and commands waiting now. Open in the sandbox; the operator's key "
-            "otherwise.",
+            "from memory, commands waiting now, and the checked checkpoints of the transfer "
+            "log taken while running (with the checks that found a balance the log does not "
+            "give: the next start would refuse to open). Open in the sandbox; the operator's "
+            "key otherwise.",
             "curl -s $LINTAS_URL/v1/store/writer",
             auth=Auth.SANDBOX,
             response=s.WriterOut,

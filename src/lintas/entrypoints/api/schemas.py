@@ -358,6 +358,11 @@ class WriterOut(msgspec.Struct, rename="camel", frozen=True):
     transfers_evicted: int
     #: Commands waiting for the writer at this moment.
     commands_queued: int
+    #: Checked checkpoints of the transfer log taken while running (a start after a crash
+    #: replays only what came after the last), and checks that found a stored balance the
+    #: log does not give (then none is kept, and the next start refuses to open).
+    log_checkpoints: int
+    log_checks_failed: int
 
 
 class Problem(msgspec.Struct, rename="camel", omit_defaults=True, frozen=True):
