@@ -11,13 +11,16 @@ and how the reconciliation sums a ledger. Each store supplies only its queries.
 from __future__ import annotations
 
 import functools
+import logging
 from abc import ABC, abstractmethod
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
 from typing import Any, ClassVar, LiteralString, NamedTuple
 
+from lintas.adapters.freed_memory import return_freed_memory
 from lintas.adapters.ledger_writer import LedgerWriter
+from lintas.adapters.log_checkpoint import LogCheckpoint
 from lintas.adapters.sqlite import rows
 from lintas.domain import settlement
 from lintas.domain.fx import Quote, StandingRate
@@ -48,6 +51,9 @@ Balances = tuple[int, int, int, int]
 _NONE: Balances = (0, 0, 0, 0)
 
 
+log = logging.getLogger(__name__)
+
+
 class LedgerStore(ABC):
     """The ledger, its writer and the ``Writer`` port, for a store that supplies the SQL.
 
@@ -68,6 +74,13 @@ class LedgerStore(ABC):
         self._clock = clock
         self._transfers_in_memory_max = transfers_in_memory_max
         self._ledger = Ledger(archive=self)
+        #: The last checked log checkpoint (kept by the start, then by a running hub's own
+        #: thread: ``adapters.log_checkpoint``).
+        self._log_checkpoint: LogCheckpoint | None = None
+        #: Log checkpoints taken while running, and checks that found a balance that is
+        #: not the log's (then none is kept, and the next start refuses to open).
+        self.log_checkpoints = 0
+        self.log_checks_failed = 0
         self.stats = StoreStats()
         self._writer = LedgerWriter(
             self._ledger,
@@ -134,6 +147,28 @@ class LedgerStore(ABC):
     @abstractmethod
     def payment(self, uetr: str) -> Payment | None:
         """The payment with this UETR, as last committed (the expiry rule reads it)."""
+
+    # -- the log checkpoints of a running hub (each store's own thread) ---------------------
+
+    def _conclude_log_checkpoint(
+        self, checkpoint: LogCheckpoint, differ: list[bytes], save: Callable[[], None]
+    ) -> None:
+        """Keep ``checkpoint`` (``save`` it) if no stored balance differs from the log's
+        (``differ``, by account id); otherwise report it and keep the last one."""
+        if differ:
+            self.log_checks_failed += 1
+            log.error(
+                "%d account(s) hold balances their transfers do not give (first: %s): the"
+                " store was changed outside Lintas; no log checkpoint kept, and the next"
+                " start will refuse to open",
+                len(differ),
+                differ[0].hex(),
+            )
+            return
+        save()
+        self._log_checkpoint = checkpoint
+        self.log_checkpoints += 1
+        return_freed_memory()  # What this thread's sums used (``adapters.freed_memory``).
 
     # -- the TransferArchive (the writer's thread: its connection sees every batch) --------
 

@@ -31,7 +31,6 @@ from typing import Any, Final, LiteralString
 import psycopg
 
 from lintas.adapters import log_checkpoint
-from lintas.adapters.freed_memory import return_freed_memory
 from lintas.adapters.ledger_store import ArchiveSql, LedgerStore, ledger_balances_of
 from lintas.adapters.ledger_writer import BATCH_COMMANDS_MAX, QUEUE_COMMANDS_MAX, WriterStopped
 from lintas.adapters.log_checkpoint import Balances, LogCheckpoint
@@ -119,14 +118,8 @@ class PostgresStore(LedgerStore):
         self._opened = False
         self._write_conn: Connection | None = None
         self._readers = ReaderConnections(config.url, config.schema)
-        #: The last checked log checkpoint (kept by the start, then by its own thread).
-        self._log_checkpoint: LogCheckpoint | None = None
         self._log_checkpointer: threading.Thread | None = None
         self._log_checkpointer_stop = threading.Event()
-        #: Log checkpoints taken while running, and checks that found a balance that is
-        #: not the log's (then none is kept, and the next start refuses to open).
-        self.log_checkpoints = 0
-        self.log_checks_failed = 0
 
     @property
     def name(self) -> str:
@@ -236,20 +229,9 @@ class PostgresStore(LedgerStore):
             differ = log_checkpoint.differences(
                 conn.execute(ledger_sql.SELECT_ACCOUNT_BALANCES), checkpoint
             )
-        if differ:
-            self.log_checks_failed += 1
-            log.error(
-                "%d account(s) hold balances their transfers do not give (first: %s): the"
-                " store was changed outside Lintas; no log checkpoint kept, and the next"
-                " start will refuse to open",
-                len(differ),
-                differ[0].hex(),
-            )
-            return
-        _save_log_checkpoint(conn, checkpoint)
-        self._log_checkpoint = checkpoint
-        self.log_checkpoints += 1
-        return_freed_memory()  # What this thread's sums used (``adapters.freed_memory``).
+        self._conclude_log_checkpoint(
+            checkpoint, differ, lambda: _save_log_checkpoint(conn, checkpoint)
+        )
 
     # -- the ledger's archive --------------------------------------------------------------
 

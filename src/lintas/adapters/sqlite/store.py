@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any, Final, LiteralString
 
 from lintas.adapters import log_checkpoint
-from lintas.adapters.freed_memory import return_freed_memory
 from lintas.adapters.ledger_store import (
     ArchiveSql,
     LedgerStore,
@@ -32,7 +31,6 @@ from lintas.adapters.ledger_store import (
     ledger_balances_of,
 )
 from lintas.adapters.ledger_writer import BATCH_COMMANDS_MAX, QUEUE_COMMANDS_MAX, WriterStopped
-from lintas.adapters.log_checkpoint import LogCheckpoint
 from lintas.adapters.sqlite import log_replay, rows
 from lintas.adapters.sqlite.migrations import migrate
 from lintas.domain.fx import Quote, StandingRate
@@ -121,12 +119,6 @@ class SqliteStore(LedgerStore):
         self._wal_restart_wanted = False
         #: Times the writer found the WAL fully checkpointed and let it start over.
         self.wal_restarts = 0
-        #: The last checked log checkpoint (kept by the start, then by the checkpointer).
-        self._log_checkpoint: LogCheckpoint | None = None
-        #: Log checkpoints taken while running, and checks that found a balance that is
-        #: not the log's (then none is kept, and the next start refuses to open).
-        self.log_checkpoints = 0
-        self.log_checks_failed = 0
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -252,20 +244,7 @@ class SqliteStore(LedgerStore):
             )
         finally:
             conn.execute("COMMIT")
-        if differ:
-            self.log_checks_failed += 1
-            log.error(
-                "%d account(s) hold balances their transfers do not give (first: %s): the"
-                " store was changed outside Lintas; no log checkpoint kept, and the next"
-                " start will refuse to open",
-                len(differ),
-                differ[0].hex(),
-            )
-            return
-        log_replay.save(conn, checkpoint)
-        self._log_checkpoint = checkpoint
-        self.log_checkpoints += 1
-        return_freed_memory()  # What this thread's sums used (``adapters.freed_memory``).
+        self._conclude_log_checkpoint(checkpoint, differ, lambda: log_replay.save(conn, checkpoint))
 
     def _restart_wal(self, conn: sqlite3.Connection) -> None:
         """On the writer's thread, between batches: copy the frames the checkpointer has
