@@ -44,6 +44,7 @@ from lintas.adapters.postgres.connections import (
 from lintas.adapters.postgres.migrations import SCHEMA_DEFAULT, migrate
 from lintas.adapters.postgres.url import redacted
 from lintas.adapters.sqlite import rows
+from lintas.adapters.thread_priority import lower_this_threads_priority
 from lintas.domain.errors import LintasError
 from lintas.domain.fx import Quote, StandingRate
 from lintas.domain.ledger import (
@@ -204,6 +205,7 @@ class PostgresStore(LedgerStore):
         since the last checkpoint and, if they agree, keep a new one: a start after a crash
         then replays only what came after it. The server does the sums, on its own
         connection, so the hub's process hardly notices."""
+        lower_this_threads_priority()
         conn = connect(self._config.url, self._config.schema, role="writer")
         try:
             while not self._log_checkpointer_stop.wait(self._config.log_checkpoint_interval_s):

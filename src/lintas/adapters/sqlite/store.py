@@ -33,6 +33,7 @@ from lintas.adapters.ledger_store import (
 from lintas.adapters.ledger_writer import BATCH_COMMANDS_MAX, QUEUE_COMMANDS_MAX, WriterStopped
 from lintas.adapters.sqlite import log_replay, rows
 from lintas.adapters.sqlite.migrations import migrate
+from lintas.adapters.thread_priority import lower_this_threads_priority
 from lintas.domain.fx import Quote, StandingRate
 from lintas.domain.ledger import (
     InvariantBroken,
@@ -193,6 +194,7 @@ class SqliteStore(LedgerStore):
         than ``wal_restart_frames``, this thread asks the writer to copy the last few
         frames itself, between two batches (``_restart_wal``).
         """
+        lower_this_threads_priority()
         conn = self._connect(writer=True)
         # Not the writer's large page cache: the log checkpoints read the whole tail of the
         # log through this connection, and SQLite's sorter may use as much again; measured,
