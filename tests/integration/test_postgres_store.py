@@ -348,7 +348,7 @@ def test_reservations_live_across_restarts_are_resolved_later_and_every_start_ch
 
 def _wait_for_log_checkpoints(hub: Hub, count: int) -> None:
     deadline = time.monotonic() + EXPIRY_WAIT_S_MAX
-    while hub.store.log_checkpoints < count:
+    while hub.store.stats.log_checkpoints < count:
         assert time.monotonic() < deadline, "no log checkpoint was taken"
         time.sleep(0.05)
 
@@ -362,7 +362,7 @@ def test_a_running_hub_checkpoints_the_log_so_a_restart_replays_only_what_came_a
         assert all(p.status is PaymentStatus.SETTLED for p in paid)
         _wait_for_log_checkpoints(hub, 1)
         taken = hub.store._log_checkpoint
-        assert taken is not None and hub.store.log_checks_failed == 0
+        assert taken is not None and hub.store.stats.log_checks_failed == 0
         _pay(hub, "MY", "PH", "30.00")
         _wait_for_log_checkpoints(hub, 2)
         later = hub.store._log_checkpoint
@@ -390,7 +390,7 @@ def test_a_balance_changed_while_the_hub_runs_is_reported_and_no_checkpoint_kept
         kit.add_to_credits_posted(rich_id, 1)
         _pay(hub, "SG", "TH", "8.00")  # Something new to check.
         deadline = time.monotonic() + EXPIRY_WAIT_S_MAX
-        while hub.store.log_checks_failed == 0:
+        while hub.store.stats.log_checks_failed == 0:
             assert time.monotonic() < deadline, "the changed balance was never reported"
             time.sleep(0.05)
         assert hub.store._log_checkpoint == kept

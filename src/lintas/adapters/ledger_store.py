@@ -20,7 +20,7 @@ from typing import Any, ClassVar, LiteralString, NamedTuple
 
 from lintas.adapters.freed_memory import return_freed_memory
 from lintas.adapters.ledger_writer import LedgerWriter
-from lintas.adapters.log_checkpoint import LogCheckpoint
+from lintas.adapters.log_checkpoint import Balances, LogCheckpoint
 from lintas.adapters.sqlite import rows
 from lintas.domain import settlement
 from lintas.domain.fx import Quote, StandingRate
@@ -46,8 +46,6 @@ from lintas.ports.store import (
     WriteOutcome,
 )
 
-#: Balances as (debits_pending, debits_posted, credits_pending, credits_posted) per account.
-Balances = tuple[int, int, int, int]
 _NONE: Balances = (0, 0, 0, 0)
 
 
@@ -77,10 +75,6 @@ class LedgerStore(ABC):
         #: The last checked log checkpoint (kept by the start, then by a running hub's own
         #: thread: ``adapters.log_checkpoint``).
         self._log_checkpoint: LogCheckpoint | None = None
-        #: Log checkpoints taken while running, and checks that found a balance that is
-        #: not the log's (then none is kept, and the next start refuses to open).
-        self.log_checkpoints = 0
-        self.log_checks_failed = 0
         self.stats = StoreStats()
         self._writer = LedgerWriter(
             self._ledger,
@@ -156,7 +150,7 @@ class LedgerStore(ABC):
         """Keep ``checkpoint`` (``save`` it) if no stored balance differs from the log's
         (``differ``, by account id); otherwise report it and keep the last one."""
         if differ:
-            self.log_checks_failed += 1
+            self.stats.log_checks_failed += 1
             log.error(
                 "%d account(s) hold balances their transfers do not give (first: %s): the"
                 " store was changed outside Lintas; no log checkpoint kept, and the next"
@@ -167,7 +161,7 @@ class LedgerStore(ABC):
             return
         save()
         self._log_checkpoint = checkpoint
-        self.log_checkpoints += 1
+        self.stats.log_checkpoints += 1
         return_freed_memory()  # What this thread's sums used (``adapters.freed_memory``).
 
     # -- the TransferArchive (the writer's thread: its connection sees every batch) --------

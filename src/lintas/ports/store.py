@@ -115,7 +115,7 @@ class AccountBalance:
 
 @dataclass(slots=True)
 class StoreStats:
-    """Counters the writer keeps, for the benchmark and the operator."""
+    """Counters the store and its writer keep, for the benchmark and the operator."""
 
     #: Batches that held at least one command (each one transaction, one fsync).
     batches: int = 0
@@ -124,6 +124,11 @@ class StoreStats:
     batch_size_max_seen: int = 0
     #: Transfer records the ledger dropped from memory (read back from the store if named).
     transfers_evicted: int = 0
+    #: Checked log checkpoints taken while running (``adapters.log_checkpoint``), and checks
+    #: that found a balance the log does not give (then none is kept, and the next start
+    #: refuses to open).
+    log_checkpoints: int = 0
+    log_checks_failed: int = 0
 
 
 class Writer(Protocol):

@@ -2,8 +2,10 @@
 
 ``PaymentsService`` hands the writer a ``WriteCommand`` whose ``decide`` turns the ledger's
 results into the payment's next state and whose ``then`` chains the next step. They are
-objects of the classes here rather than closures, because the writer may run in a process of
-its own (``adapters.ledger_process``): a command crosses to it pickled, and a closure cannot.
+objects of the classes here rather than closures: they name the rule that runs in the writer,
+and they pickle, which a writer in a process of its own would need (a command would cross to
+it pickled; a closure cannot). Such a writer was tried and not kept (docs/benchmarks.md,
+session 5).
 Each holds only what it needs (the payment, its transfers, the clock) and the rule it applies.
 
 The expiry rule (``RejectExpired``) is here too: it runs in the writer when reserved legs

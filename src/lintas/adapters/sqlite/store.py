@@ -537,5 +537,3 @@ def _insert_rows(conn: sqlite3.Connection, sql: _RowsSql, params: list[tuple[Any
 
 #: Bytes of a WAL frame's header (before its page).
 _WAL_FRAME_HEADER: Final = 24
-
-#: Pending transfers neither posted, voided nor expired: the ledger keeps every one in memory.

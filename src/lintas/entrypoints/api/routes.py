@@ -395,8 +395,8 @@ def build_routes(hub: Hub) -> list[Route]:
                 largest_batch=st.batch_size_max_seen,
                 transfers_evicted=st.transfers_evicted,
                 commands_queued=hub.store.commands_queued(),
-                log_checkpoints=hub.store.log_checkpoints,
-                log_checks_failed=hub.store.log_checks_failed,
+                log_checkpoints=st.log_checkpoints,
+                log_checks_failed=st.log_checks_failed,
             )
         )
 
