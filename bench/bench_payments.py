@@ -302,13 +302,13 @@ async def _inproc(tmp: Path) -> None:
     print(
         f"  {INPROC_PAYMENTS} payments in {elapsed:.2f} s = {INPROC_PAYMENTS / elapsed:,.0f}"
         f" payments/s ({INPROC_CONCURRENCY} tasks in flight); {_latency(latencies)};"
-        f" CPU {cpu_ms:.2f} ms per payment (load average {os.getloadavg()[0]:.1f})"
+        f" CPU {cpu_ms:.3f} ms per payment (load average {os.getloadavg()[0]:.1f})"
     )
     # Which thread the CPU goes to: the event loop (services) or the writer (ledger, rows,
     # SQLite); what moving the writer to a process of its own would take off the loop.
     print(
         "  CPU per payment by thread: "
-        + ", ".join(f"{n} {ms:.2f} ms" for n, ms in sorted(threads.items()) if ms >= 0.005)
+        + ", ".join(f"{n} {ms:.3f} ms" for n, ms in sorted(threads.items()) if ms >= 0.005)
     )
     print(
         f"  writer: {batches} batches ({batches / elapsed:,.0f} commits/s),"
