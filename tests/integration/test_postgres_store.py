@@ -346,6 +346,43 @@ def test_reservations_live_across_restarts_are_resolved_later_and_every_start_ch
         hub.close()
 
 
+def test_a_reservation_that_expired_as_the_newest_transfer_stays_expired_after_a_restart(
+    kit: StoreKit,
+) -> None:
+    # The newest transfer is kept in memory at a start (the ledger's clock goes on from
+    # it); whether it expired is looked up for it alone. Were it restored live, its amount
+    # would be released a second time when it expired again.
+    hub = kit.open_hub()
+    try:
+        pending = replace(
+            _sg_transfer(hub, 1, 1, from_poorest=False),
+            id=727270,
+            amount=250,
+            flags=TransferFlags.PENDING,
+            timeout_s=1,
+        )
+        _settle(hub, [pending])
+        _wait_for_pending_state(hub, pending.id, PendingState.expired)
+    finally:
+        hub.close()
+    after_expiry = kit.accounts_snapshot()
+
+    hub = kit.open_hub()
+    try:
+        assert pending.id in hub.store._ledger._transfers, "kept at the start, not read back"
+        assert hub.store._ledger.pending_state(pending.id) is PendingState.expired
+        post = replace(pending, id=727271, flags=TransferFlags.POST_PENDING_TRANSFER)
+        done = hub.store.submit(
+            WriteCommand(transfers=[replace(post, pending_id=pending.id, timeout_s=0)])
+        ).result(30)
+        assert done.transfer_results == (CreateTransferResult.pending_transfer_expired,)
+        time.sleep(1.5)  # Past the reservation's timeout once more: nothing expires again.
+        assert kit.accounts_snapshot() == after_expiry
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()
+
+
 def _wait_for_log_checkpoints(hub: Hub, count: int) -> None:
     deadline = time.monotonic() + EXPIRY_WAIT_S_MAX
     while hub.store.stats.log_checkpoints < count:

@@ -204,7 +204,6 @@ class LedgerStore(ABC):
         accounts: list[Account],
         replayed: Mapping[int, Balances],
         kept_rows: Mapping[bytes, tuple[Any, ...]],
-        expired_pending_ids: Iterable[bytes],
         largest_ids: Iterable[bytes | None],
     ) -> None:
         """Rebuild the ledger: every account (each checked against ``replayed``, the balances
@@ -212,7 +211,9 @@ class LedgerStore(ABC):
         pending one and the latest by timestamp); every other stored transfer and every
         refusal is read back when named (a retry after a restart gets the same answer as
         before it), up to the ledger's horizon: the largest of ``largest_ids`` (the largest
-        id of ``transfers`` and of ``transfers_refused``, None for an empty table).
+        id of ``transfers`` and of ``transfers_refused``, None for an empty table). Whether a
+        kept pending transfer expired is looked up for it alone (``_ARCHIVE_SQL.expired``):
+        reading every row of ``pending_expiries`` made each start grow with history.
 
         Why so few in memory: objects for every stored transfer took 14.4 s to open a store of
         100,000 payments, and for the newest 200,000 still 7.7 s (4.5-4.6 s with none).
@@ -221,7 +222,13 @@ class LedgerStore(ABC):
         transfers = sorted(
             (rows.transfer_from_row(r) for r in kept_rows.values()), key=lambda t: t.timestamp_ns
         )
-        states = pending_states(transfers, (rows.blob_id(k) for k in expired_pending_ids))
+        expired = [
+            t.id
+            for t in transfers
+            if t.flags & TransferFlags.PENDING
+            and self._archive_rows(self._ARCHIVE_SQL.expired, rows.id_blob(t.id))
+        ]
+        states = pending_states(transfers, expired)
         horizon = max((rows.blob_id(key) for key in largest_ids if key is not None), default=0)
         self._ledger.restore(accounts, transfers, states, (), horizon)
         self._ledger.check_invariants()

@@ -191,7 +191,6 @@ class PostgresStore(LedgerStore):
                 accounts,
                 log_checkpoint.by_account(checkpoint),
                 {r[0]: r for r in (*live, *latest)},
-                [r for (r,) in conn.execute("SELECT pending_id FROM pending_expiries")],
                 [
                     _largest_id(conn, ledger_sql.LARGEST_TRANSFER_ID),
                     _largest_id(conn, ledger_sql.LARGEST_REFUSAL_ID),

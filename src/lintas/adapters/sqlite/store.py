@@ -296,7 +296,6 @@ class SqliteStore(LedgerStore):
             accounts,
             log_checkpoint.by_account(checkpoint),
             {r[0]: r for r in (*live, *latest)},
-            (r for (r,) in conn.execute("SELECT pending_id FROM pending_expiries")),
             [
                 conn.execute("SELECT max(id) FROM transfers").fetchone()[0],
                 conn.execute("SELECT max(id) FROM transfers_refused").fetchone()[0],
