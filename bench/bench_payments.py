@@ -46,7 +46,7 @@ from typing import Any, Final
 import msgspec
 
 from bench.machine import describe
-from lintas.adapters.sqlite import rows
+from lintas.adapters import rows
 from lintas.adapters.sqlite.migrations import migrate
 from lintas.adapters.sqlite.store import SqliteStore, StoreConfig
 from lintas.bootstrap import SEED_DEFAULT, Hub, HubConfig, build_hub

@@ -28,8 +28,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
+from lintas.adapters import rows
 from lintas.adapters.postgres.signals_store import PostgresSignalsStore
-from lintas.adapters.sqlite import rows
 from lintas.adapters.sqlite.signals_store import SignalsStore
 from lintas.bootstrap import Hub, HubConfig, build_hub
 from lintas.ports.clock import Clock

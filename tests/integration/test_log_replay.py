@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from testkit import assert_ledgers_balance, open_hub  # type: ignore[import-not-found]
 
+from lintas.adapters import rows
 from lintas.adapters.log_checkpoint import Balances, LogCheckpoint
-from lintas.adapters.sqlite import log_replay, rows
+from lintas.adapters.sqlite import log_replay
 from lintas.adapters.sqlite.migrations import migrate
 from lintas.domain.ledger import Account, Ledger, PendingState, Transfer, TransferFlags
 

@@ -20,7 +20,7 @@ from testkit import (  # type: ignore[import-not-found]
     run,
 )
 
-from lintas.adapters.sqlite import rows
+from lintas.adapters import rows
 from lintas.adapters.sqlite import store as store_module
 from lintas.adapters.sqlite.migrations import MIGRATIONS, migrate
 from lintas.adapters.sqlite.store import SqliteStore, StoreConfig

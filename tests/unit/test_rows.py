@@ -13,7 +13,7 @@ from decimal import Decimal
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lintas.adapters.sqlite import rows
+from lintas.adapters import rows
 from lintas.domain.errors import ReasonCode
 from lintas.domain.fx import AmountType, FeeSchedule, Quote, StandingRate, make_quote
 from lintas.domain.money import CurrencyCode, Money

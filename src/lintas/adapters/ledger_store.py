@@ -18,10 +18,10 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Mapping, Se
 from concurrent.futures import Future
 from typing import Any, ClassVar, LiteralString, NamedTuple
 
+from lintas.adapters import rows
 from lintas.adapters.freed_memory import return_freed_memory
 from lintas.adapters.ledger_writer import LedgerWriter
 from lintas.adapters.log_checkpoint import Balances, LogCheckpoint
-from lintas.adapters.sqlite import rows
 from lintas.domain import settlement
 from lintas.domain.fx import Quote, StandingRate
 from lintas.domain.ledger import (

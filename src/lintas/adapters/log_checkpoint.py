@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from lintas.adapters.sqlite import rows
+from lintas.adapters import rows
 
 log = logging.getLogger(__name__)
 

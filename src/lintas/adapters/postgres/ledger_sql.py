@@ -1,6 +1,6 @@
 """The PostgreSQL store's statements, in one place, with the columns they rely on.
 
-Column lists are spelled out (never ``SELECT *``) in the order ``adapters.sqlite.rows``
+Column lists are spelled out (never ``SELECT *``) in the order ``adapters.rows``
 reads and writes them, so that its functions serve both stores.
 """
 

@@ -5,7 +5,7 @@ Every table lives in one schema (``lintas`` unless the store is told otherwise),
 transaction (PostgreSQL's DDL is transactional) under an advisory lock, so two hubs starting
 at once apply it once; applying them twice changes nothing.
 
-Why the columns follow the SQLite store's order: ``lintas.adapters.sqlite.rows`` turns rows
+Why the columns follow the SQLite store's order: ``lintas.adapters.rows`` turns rows
 back into accounts and transfers by position, and this store reuses those functions.
 
 Why ids are ``bytea``: a ledger id is 128 bits, beyond ``bigint``. Sixteen big-endian bytes

@@ -30,7 +30,7 @@ from typing import Any, Final, LiteralString
 
 import psycopg
 
-from lintas.adapters import log_checkpoint
+from lintas.adapters import log_checkpoint, rows
 from lintas.adapters.ledger_store import ArchiveSql, LedgerStore, ledger_balances_of
 from lintas.adapters.ledger_writer import BATCH_COMMANDS_MAX, QUEUE_COMMANDS_MAX, WriterStopped
 from lintas.adapters.log_checkpoint import Balances, LogCheckpoint
@@ -43,7 +43,6 @@ from lintas.adapters.postgres.connections import (
 )
 from lintas.adapters.postgres.migrations import SCHEMA_DEFAULT, migrate
 from lintas.adapters.postgres.url import redacted
-from lintas.adapters.sqlite import rows
 from lintas.adapters.thread_priority import lower_this_threads_priority
 from lintas.domain.errors import LintasError
 from lintas.domain.fx import Quote, StandingRate

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final, LiteralString
 
-from lintas.adapters import log_checkpoint
+from lintas.adapters import log_checkpoint, rows
 from lintas.adapters.ledger_store import (
     ArchiveSql,
     LedgerStore,
@@ -31,7 +31,7 @@ from lintas.adapters.ledger_store import (
     ledger_balances_of,
 )
 from lintas.adapters.ledger_writer import BATCH_COMMANDS_MAX, QUEUE_COMMANDS_MAX, WriterStopped
-from lintas.adapters.sqlite import log_replay, rows
+from lintas.adapters.sqlite import log_replay
 from lintas.adapters.sqlite.migrations import migrate
 from lintas.adapters.thread_priority import lower_this_threads_priority
 from lintas.domain.fx import Quote, StandingRate
