@@ -5,6 +5,7 @@ Tests taking ``hub_on`` run once on SQLite and once on PostgreSQL (``pgkit.kit``
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -24,14 +25,15 @@ from testkit import (  # type: ignore[import-not-found]
 
 from lintas.bootstrap import Hub
 from lintas.domain import settlement
-from lintas.domain.errors import Conflict, ReasonCode, Refused
+from lintas.domain.errors import Conflict, InputInvalid, ReasonCode, Refused, Unavailable
 from lintas.domain.fx import QUOTE_TTL_S_DEFAULT
 from lintas.domain.ledger import TransferFlags
 from lintas.domain.money import Money
 from lintas.domain.payment import Payment, PaymentStatus
 from lintas.ports.clock import FixedClock
 from lintas.sandbox.region import Customer
-from lintas.services.payments import PaymentRequest
+from lintas.services import payments as payments_module
+from lintas.services.payments import PartyInput, PaymentRequest
 from lintas.services.quoting import QuoteRequest
 from pgkit import StoreKit, hub_in  # type: ignore[import-not-found]
 
@@ -313,3 +315,105 @@ def test_the_status_of_a_final_payment_is_answered_without_reading_the_store(
     assert reads == []
     assert hub.store.payment(request.uetr) == paid  # The store agrees with what was served.
     assert_ledgers_balance(hub)
+
+
+def test_a_concurrent_submission_of_a_uetr_in_flight_with_other_content_is_dupl(
+    kit: StoreKit, hub_on: Hub
+) -> None:
+    # The second arrives while the first is still in the writer: it is told apart from a
+    # retry by its content alone, and refused without waiting for the first.
+    hub = hub_on
+    debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
+    request = payment_request(get_quote(hub, debtor, "TH", "10.00"), debtor, creditor)
+    other = payment_request(
+        get_quote(hub, debtor, "TH", "10.00"), debtor, creditor, uetr=request.uetr
+    )
+
+    async def race() -> list[Payment | BaseException]:
+        return await asyncio.gather(
+            hub.payments.submit(request, psp_of(debtor)),
+            hub.payments.submit(other, psp_of(debtor)),
+            return_exceptions=True,
+        )
+
+    first, second = run(race())
+
+    assert isinstance(first, Payment) and first.status is PaymentStatus.SETTLED
+    assert isinstance(second, Conflict) and second.code is ReasonCode.DUPL
+    assert hub.store.payment(request.uetr) == first
+    assert len(hub.store.transfers_of(request.uetr)) == 2 * len(
+        settlement.payment_legs(first).pending
+    )
+    assert_ledgers_balance(hub)
+
+
+def test_payments_beyond_the_in_flight_bound_are_refused_503_and_write_nothing(
+    kit: StoreKit, hub_on: Hub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hub = hub_on
+    monkeypatch.setattr(payments_module, "IN_FLIGHT_MAX", 1)
+    debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
+    requests = [
+        payment_request(get_quote(hub, debtor, "TH", "10.00"), debtor, creditor) for _ in range(2)
+    ]
+
+    async def both() -> list[Payment | BaseException]:
+        return await asyncio.gather(
+            *(hub.payments.submit(r, psp_of(debtor)) for r in requests), return_exceptions=True
+        )
+
+    first, second = run(both())
+
+    assert isinstance(first, Payment) and first.status is PaymentStatus.SETTLED
+    assert isinstance(second, Unavailable) and second.reason == "too_many_payments_in_flight"
+    assert hub.store.payment(requests[1].uetr) is None
+    assert hub.store.transfers_of(requests[1].uetr) == []
+    # Refused before anything was remembered: the same request is accepted once there is room.
+    again = run(hub.payments.submit(requests[1], psp_of(debtor)))
+    assert again.status is PaymentStatus.SETTLED
+    assert_ledgers_balance(hub)
+
+
+def test_a_creditor_agent_outside_the_destination_is_refused_rc01_and_nothing_is_written(
+    kit: StoreKit, hub_on: Hub
+) -> None:
+    hub = hub_on
+    debtor, creditor, elsewhere = richest(hub, "SG"), richest(hub, "TH"), richest(hub, "MY")
+    request = payment_request(get_quote(hub, debtor, "TH", "10.00"), debtor, creditor)
+    misdirected = replace(
+        request,
+        creditor=PartyInput(creditor.name_latin, creditor.account, elsewhere.psp_id),
+    )
+    before = kit.accounts_snapshot()
+
+    with pytest.raises(InputInvalid) as e:
+        run(hub.payments.submit(misdirected, psp_of(debtor)))
+
+    assert e.value.reason == "creditor_agent_not_in_destination"
+    assert e.value.code is ReasonCode.RC01 and e.value.field == "creditor.agent"
+    assert hub.store.payment(request.uetr) is None
+    assert kit.accounts_snapshot() == before
+    # The UETR stays free: the corrected request pays.
+    assert run(hub.payments.submit(request, psp_of(debtor))).status is PaymentStatus.SETTLED
+
+
+def test_a_retry_after_the_quote_expired_returns_the_payment_made_while_it_was_fresh(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "hub.db"
+    clock = FixedClock(datetime.now(UTC))
+    hub = open_hub(db, clock)
+    try:
+        debtor, creditor = richest(hub, "SG"), richest(hub, "TH")
+        request = payment_request(get_quote(hub, debtor, "TH", "10.00"), debtor, creditor)
+        first = run(hub.payments.submit(request, psp_of(debtor)))
+        after_first = accounts_snapshot(db)
+        clock.advance(QUOTE_TTL_S_DEFAULT + 1)
+
+        again = run(hub.payments.submit(request, psp_of(debtor)))
+
+        assert first.status is PaymentStatus.SETTLED and again == first
+        assert accounts_snapshot(db) == after_first
+        assert_ledgers_balance(hub)
+    finally:
+        hub.close()
