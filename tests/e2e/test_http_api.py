@@ -153,6 +153,28 @@ def test_the_openapi_document_is_3_1_and_lists_every_route(
 
 Call = Callable[[httpx.Client, Ctx], httpx.Response]
 
+#: A rate for a corridor no other test here quotes (Viet Nam to Laos).
+_RATES: dict[str, Any] = {
+    "rates": [
+        {
+            "sourceCurrency": "VND",
+            "targetCurrency": "LAK",
+            "rate": "0.9",
+            "tiers": [{"threshold": "1000000", "improvementBps": 25}],
+        }
+    ]
+}
+_FXP_KEYS: dict[str, str] = {}
+
+
+def _fxp_key(http: httpx.Client, ctx: Ctx) -> str:
+    """The first sandbox FXP's key (looked up once per module)."""
+    if not _FXP_KEYS:
+        keys = http.get("/v1/sandbox/keys").json()["keys"]
+        _FXP_KEYS["key"] = next(k["apiKey"] for k in keys if k["role"] == "fxp")
+    return _FXP_KEYS["key"]
+
+
 BAD_INPUT: list[tuple[str, Call, int, str, str | None]] = [
     (
         "malformed json",
@@ -281,6 +303,35 @@ BAD_INPUT: list[tuple[str, Call, int, str, str | None]] = [
         "body_too_large",
         "FF01",
     ),
+    (
+        "a psp posts rates",
+        lambda h, c: h.post("/v1/rates", json=_RATES, headers=bearer(c.key)),
+        403,
+        "only_fxps_post_rates",
+        None,
+    ),
+    (
+        "a rate with an unknown field",
+        lambda h, c: h.post(
+            "/v1/rates",
+            json={"rates": [_RATES["rates"][0] | {"spread": 1}]},
+            headers=bearer(_fxp_key(h, c)),
+        ),
+        422,
+        "body_invalid",
+        "FF01",
+    ),
+    (
+        "a rate that is not positive",
+        lambda h, c: h.post(
+            "/v1/rates",
+            json={"rates": [_RATES["rates"][0] | {"rate": "-1"}]},
+            headers=bearer(_fxp_key(h, c)),
+        ),
+        422,
+        "rate_not_positive",
+        "FF01",
+    ),
     ("wrong method", lambda h, c: h.delete("/v1/countries"), 405, "method_not_allowed", None),
     ("unknown route", lambda h, c: h.get("/v1/nothing-here"), 404, "route_unknown", None),
 ]
@@ -368,3 +419,35 @@ def test_the_writers_figures_count_each_batch_command_and_transfer_for_the_opera
     refused = http.get("/v1/store/writer", headers=bearer(ctx.key))
     assert refused.status_code == 403 and refused.headers["content-type"].startswith(PROBLEM)
     assert refused.json()["reason"] == "operator_only"
+
+
+def test_an_fxp_posts_a_rate_and_the_next_quotes_use_it(
+    http: httpx.Client, server: ServerThread, ctx: Ctx
+) -> None:
+    key = _fxp_key(http, ctx)
+    r = http.post("/v1/rates", json=_RATES, headers=bearer(key))
+    assert r.status_code == 201, r.text
+    [posted] = r.json()["rates"]
+    assert (posted["sourceCurrency"], posted["targetCurrency"], posted["rate"]) == (
+        "VND",
+        "LAK",
+        "0.9",
+    )
+    vn = richest_customer(http, "VN")
+    params = {
+        "sourceCountry": "VN",
+        "sourceCurrency": "VND",
+        "destinationCountry": "LA",
+        "destinationCurrency": "LAK",
+        "amountCurrency": "VND",
+    }
+    keys = http.get("/v1/sandbox/keys").json()["keys"]
+    psp_key = next(k["apiKey"] for k in keys if k["participant"] == vn["agent"])
+    rates = {}
+    for amount in ("500000", "2000000"):
+        q = http.get("/v1/quotes", params=params | {"amount": amount}, headers=bearer(psp_key))
+        assert q.status_code == 200, q.text
+        rates[amount] = {x["fxp"]: Decimal(x["exchangeRate"]) for x in q.json()["quotes"]}
+    fxp = posted["fxp"]
+    assert rates["500000"][fxp] == Decimal("0.9")
+    assert rates["2000000"][fxp] == Decimal("0.9") * Decimal("1.0025")
