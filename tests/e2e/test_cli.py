@@ -59,6 +59,40 @@ def test_sandbox_customers_and_keys_print_json(server: ServerThread) -> None:
     assert {"psp", "fxp", "operator"} <= {k["role"] for k in keys}
 
 
+def test_countries_quote_and_customers_print_tables_with_the_figures_of_their_json(
+    server: ServerThread,
+) -> None:
+    # What a newcomer sees first: the tables must show what --json says, not just exit 0.
+    countries = _json(lintas("countries", "--json", server=server.url))
+    table = lintas("countries", server=server.url)
+    assert table.returncode == 0, table.stderr
+    for c in countries:
+        row = next(line for line in table.stdout.splitlines() if f" {c['code']} " in line)
+        assert c["currency"] in row and c["ips"]["amountMax"]["amount"] in row, row
+
+    args = ("quote", "--from", "SG", "--to", "TH", "--amount", "100.00")
+    quotes = _json(lintas(*args, "--json", server=server.url))["quotes"]
+    table = lintas(*args, server=server.url)
+    assert table.returncode == 0, table.stderr
+    for q in quotes:  # Each call quotes anew: new ids, the same figures per FXP.
+        d = q["disclosure"]
+        row = next(line for line in table.stdout.splitlines() if f" {q['fxp']} " in line)
+        credited = f"{d['amountCredited']['amount']} {d['amountCredited']['currency']}"
+        assert q["fxp"] in row and "100.00 SGD" in row and credited in row, row
+
+    customers = _json(
+        lintas(
+            "sandbox", "customers", "--country", "VN", "--limit", "3", "--json", server=server.url
+        )
+    )["customers"]
+    table = lintas("sandbox", "customers", "--country", "VN", "--limit", "3", server=server.url)
+    assert table.returncode == 0, table.stderr
+    assert len(customers) == 3
+    for c in customers:
+        row = next(line for line in table.stdout.splitlines() if c["account"] in line)
+        assert c["agent"] in row and c["nameLatin"] in row, row
+
+
 def test_resolve_finds_the_account_behind_a_proxy(
     server: ServerThread, parties: tuple[dict[str, Any], dict[str, Any]]
 ) -> None:

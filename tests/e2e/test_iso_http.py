@@ -244,3 +244,32 @@ def test_every_iso_command_has_an_example_line() -> None:
     for command in iso_app.registered_commands:
         assert command.callback is not None and command.callback.__doc__
         assert "Example: lintas iso " in command.callback.__doc__
+
+
+def test_iso_send_refuses_what_is_no_message_for_the_hub_and_a_hub_it_cannot_reach(
+    server: XmlServer, tmp_path: Path
+) -> None:
+    xml, _, _ = pacs008(server)
+    (tmp_path / "pay.xml").write_bytes(xml)
+    answer = CliRunner().invoke(
+        iso_app, ["send", str(tmp_path / "pay.xml"), "--server", server.url]
+    )
+    assert answer.exit_code == 0, answer.output
+    (tmp_path / "answer.xml").write_text(answer.output)
+    (tmp_path / "note.xml").write_text("<note>not ISO 20022</note>")
+    before = server.hub.store.ledger_balances()
+
+    cases = {
+        "answer.xml": "is not sent to the hub by PSPs",  # A pacs.002 answers; nobody sends it.
+        "note.xml": "not a message Lintas takes",
+    }
+    for name, says in cases.items():
+        result = CliRunner().invoke(iso_app, ["send", str(tmp_path / name), "--server", server.url])
+        assert result.exit_code == 1 and says in result.output, (name, result.output)
+    unreachable = CliRunner().invoke(
+        iso_app,
+        ["send", str(tmp_path / "pay.xml"), "--server", "http://127.0.0.1:9", "--key", "k"],
+    )
+    assert unreachable.exit_code == 1 and "cannot send" in unreachable.output
+    assert server.hub.store.ledger_balances() == before
+    assert_ledgers_balance(server.hub)
