@@ -28,12 +28,13 @@ from lintas.adapters.sqlite.migrations import MIGRATIONS, migrate
 from lintas.bootstrap import Hub
 from lintas.codecs import iso20022 as iso
 from lintas.domain import settlement
-from lintas.domain.errors import Forbidden, MalformedRequest, NotFound
+from lintas.domain.errors import Forbidden, InputInvalid, MalformedRequest, NotFound, Refused
 from lintas.domain.money import CurrencyCode, Money
 from lintas.domain.payment import Payment, PaymentStatus
 from lintas.ports.directory import Participant, Role
 from lintas.sandbox.region import Customer
 from lintas.services.iso_gateway import HUB_BIC, IsoAnswer, IsoGateway
+from lintas.services.payments import PartyInput, PaymentRequest
 from lintas.services.quoting import QuoteRequest
 from lintas.services.returns import simulated_recall_answer
 from pgkit import ON_BOTH_STORES  # type: ignore[import-not-found]
@@ -524,4 +525,85 @@ def test_the_recall_routes_answer_operators_and_strangers_without_a_server_error
     xml = camt056(original.uetr, original.interbank_target, debtor.psp_id, "DUPL", "OP-1")
     with pytest.raises(Forbidden):
         run(gateway.recall_request(xml, operator))
+    assert_ledgers_balance(hub)
+
+
+# -- return refusals on the service itself ---------------------------------------------------
+
+
+def _returns(hub: Hub) -> Any:
+    returns = hub.iso._returns
+    assert returns is not None
+    return returns
+
+
+@pytest.mark.parametrize(
+    ("amount_of", "error", "reason"),
+    [
+        (
+            lambda p: Money(p.amount_credited.minor, CurrencyCode("SGD")),
+            Refused,
+            "return_is_in_the_currency_credited",
+        ),
+        (
+            lambda p: Money(0, p.amount_credited.currency),
+            InputInvalid,
+            "return_amount_must_be_positive",
+        ),
+    ],
+)
+def test_a_return_in_another_currency_or_of_nothing_is_refused_and_moves_nothing(
+    hub: Hub, amount_of: Any, error: type[Exception], reason: str
+) -> None:
+    original, debtor, creditor = settled(hub)
+    before = balance(hub, debtor), balance(hub, creditor)
+    with pytest.raises(error) as e:
+        run(
+            _returns(hub).return_payment(
+                original.uetr,
+                amount_of(original),
+                psp_of(creditor),
+                return_id="RTR-9",
+                reason="DUPL",
+            )
+        )
+    assert getattr(e.value, "reason", None) == reason
+    assert (balance(hub, debtor), balance(hub, creditor)) == before
+    assert_ledgers_balance(hub)
+
+
+def test_a_return_pacs008_over_another_corridor_or_for_more_than_credited_is_refused(
+    hub: Hub,
+) -> None:
+    original, debtor, creditor = settled(hub)
+    before = balance(hub, debtor), balance(hub, creditor)
+    th, my = hub.region.country("TH"), hub.region.country("MY")
+    elsewhere = run(
+        hub.quoting.quote(
+            QuoteRequest("TH", th.currency, "MY", my.currency, th.currency, "1000.00"),
+            psp_of(creditor),
+        )
+    )[0]
+    too_much = Money(original.amount_credited.minor + 100, original.amount_credited.currency)
+    more = run(
+        hub.quoting.quote(
+            QuoteRequest("TH", th.currency, "SG", "SGD", th.currency, too_much.format()),
+            psp_of(creditor),
+        )
+    )[0]
+    cases = [(elsewhere, InputInvalid, "return_goes_back_over_the_original_corridor")]
+    cases.append((more, Refused, "return_exceeds_amount_credited"))
+    for quote, error, reason in cases:
+        request = PaymentRequest(
+            uetr=str(uuid.uuid4()),
+            quote_id=quote.quote_id,
+            debtor=PartyInput(creditor.name_latin, creditor.account, creditor.psp_id),
+            creditor=PartyInput(debtor.name_latin, debtor.account, debtor.psp_id),
+            return_of=original.uetr,
+        )
+        with pytest.raises(error) as e:
+            run(_returns(hub).submit_return_payment(request, psp_of(creditor)))
+        assert getattr(e.value, "reason", None) == reason, quote
+        assert hub.store.payment(request.uetr) is None
+    assert (balance(hub, debtor), balance(hub, creditor)) == before
     assert_ledgers_balance(hub)
