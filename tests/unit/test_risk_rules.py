@@ -230,20 +230,40 @@ def test_a_configuration_file_changes_a_threshold_without_code(tmp_path: Path) -
 
 
 @pytest.mark.parametrize(
-    "raw",
+    ("raw", "says"),
     [
-        {"velocity": {"payment_max": 3}},
-        {"sanction": {}},
-        {"sanctions": {"hold_score": 0.99, "block_score": 0.9}},
-        {"velocity": {"window_s": "1h"}},
-        {"verification": {"hold_on": ["MAYBE"]}},
-        {"new_payee": {"amount_max": {"SGD": "1.234"}}},
-        {"participants": {"X": {"screening_threshold": 2}}},
+        ({"velocity": {"payment_max": 3}}, r"unknown key\(s\) in \[velocity\]"),
+        ({"sanction": {}}, r"unknown section\(s\)"),
+        ({"sanctions": {"hold_score": 0.99, "block_score": 0.9}}, "hold_score <= block_score"),
+        ({"velocity": {"window_s": "1h"}}, "velocity.window_s must be int"),
+        ({"velocity": {"window_s": 0}}, "velocity.window_s must be"),
+        ({"velocity": {"payments_max": 0}}, "velocity.payments_max must be"),
+        ({"velocity": {"debtors_max": 10**12}}, "velocity.debtors_max must be"),
+        ({"velocity": {"amount_max": 5}}, r"\[velocity.amount_max\] must be a table"),
+        ({"new_payee": {"pairs_max": 0}}, "new_payee.pairs_max must be"),
+        ({"new_payee": {"amount_max": {"SGD": "1.234"}}}, "new_payee.amount_max.SGD"),
+        ({"signals": {"hold_reports": 0}}, "signals.hold_reports must be at least 1"),
+        ({"signals": {"block_confidence": 101}}, "signals.block_confidence 0-100"),
+        ({"signals": {"block_sources": 0}}, "block_sources at least 1"),
+        ({"sanctions": {"cache_max": 0}}, "sanctions.cache_max must be at least 1"),
+        ({"sanctions": {"enabled": 1}}, "sanctions.enabled must be bool"),
+        ({"velocity": {"window_s": True}}, "velocity.window_s must be int"),
+        ({"verification": {"hold_on": ["MAYBE"]}}, "verification.hold_on takes"),
+        ({"participants": {"X": {"screening_threshold": 2}}}, "participants.X.screening_threshold"),
+        ({"participants": {"X": {"screening_threshold": "0.9"}}}, "participants.X"),
+        ({"participants": {"X": {"threshold": 0.9}}}, r"\[participants.X\] takes only"),
     ],
 )
-def test_a_typo_or_an_invalid_value_in_the_configuration_is_refused(raw: dict[str, Any]) -> None:
-    with pytest.raises(RiskConfigError):
+def test_a_typo_or_an_invalid_value_in_the_configuration_is_refused_with_what_is_wrong(
+    raw: dict[str, Any], says: str
+) -> None:
+    with pytest.raises(RiskConfigError, match=says):
         rules_from_mapping(raw)
+
+
+def test_a_whole_number_is_taken_where_a_score_is_expected() -> None:
+    rules = rules_from_mapping({"sanctions": {"block_score": 1}})
+    assert rules.sanctions_block_score == 1.0 and isinstance(rules.sanctions_block_score, float)
 
 
 def test_a_missing_or_broken_configuration_file_is_refused(tmp_path: Path) -> None:
