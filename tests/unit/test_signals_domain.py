@@ -11,6 +11,7 @@ import pytest
 from lintas.domain.errors import Forbidden, InputInvalid, Refused
 from lintas.domain.signals import (
     PUBLIC,
+    VALUE_LENGTH_MAX,
     AbuseType,
     Hints,
     Signal,
@@ -21,6 +22,7 @@ from lintas.domain.signals import (
     Tlp,
     Viewer,
     change_status,
+    check_times,
     normalise,
     signal_type,
     summarise,
@@ -105,6 +107,39 @@ def test_wallets_are_read_per_chain() -> None:
         (SignalType.WALLET, "0x12", Hints(chain="DOGE"), "chain_unknown"),
         (SignalType.QR, "<script>", Hints(), "qr_value_malformed"),
         (SignalType.PROXY, "S1234567D", Hints(), "proxy_needs_a_country_and_type"),
+        (SignalType.PHONE, "6" * (VALUE_LENGTH_MAX + 1), Hints(), "phone_value_malformed"),
+        (SignalType.EMAIL, "   ", Hints(), "signal_value_missing"),
+        (SignalType.ACCOUNT, "12345678", Hints(bank="NOT A BIC"), "bank_malformed"),
+        (SignalType.DOMAIN, "a" * 250 + ".example", Hints(), "domain_value_malformed"),
+        (SignalType.DOMAIN, "scam..example", Hints(), "domain_value_malformed"),
+        (SignalType.URL, "http://scam.example/a b", Hints(), "url_value_malformed"),
+        (SignalType.URL, "http://scam.example:99999/", Hints(), "url_value_malformed"),
+        (
+            SignalType.EMAIL,
+            "x" * 64 + "@" + ".".join(["a" * 60] * 4) + ".example",
+            Hints(),
+            "email_value_malformed",
+        ),
+        (
+            SignalType.WALLET,
+            "0x52908400098527886E0F7030069857D2E4169EE7",
+            Hints(),
+            "wallet_needs_a_chain",
+        ),
+        (SignalType.WALLET, "ETH:0x12", Hints(), "wallet_value_malformed"),
+        (
+            SignalType.WALLET,
+            "LTC:bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+            Hints(),
+            "wallet_value_malformed",
+        ),
+        (
+            SignalType.WALLET,
+            "BTC:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb",
+            Hints(),
+            "wallet_value_malformed",
+        ),
+        (SignalType.WALLET, "SOL:abc", Hints(), "wallet_value_malformed"),
     ],
 )
 def test_a_malformed_value_is_refused_with_a_typed_reason(
@@ -259,3 +294,47 @@ def test_an_anti_scam_centre_reports_as_itself_and_reads_as_a_member_of_the_exch
 def test_an_fx_provider_still_may_not_report_a_signal() -> None:
     with pytest.raises(Forbidden):
         SignalsService.source_of(Participant("ANDMSGSG", Role.FXP))
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expires", "reason"),
+    [
+        (
+            NOW + timedelta(hours=1),
+            NOW + timedelta(hours=1),
+            NOW + timedelta(days=1),
+            "signal_seen_in_the_future",
+        ),
+        (
+            NOW - timedelta(days=1),
+            NOW + timedelta(hours=1),
+            NOW + timedelta(days=1),
+            "signal_seen_in_the_future",
+        ),
+        (
+            NOW - timedelta(days=1),
+            NOW - timedelta(days=2),
+            NOW + timedelta(days=1),
+            "last_seen_before_first_seen",
+        ),
+        (
+            NOW - timedelta(days=1),
+            NOW,
+            NOW - timedelta(days=1),
+            "signal_expires_before_it_was_seen",
+        ),
+        (NOW - timedelta(days=1), NOW, NOW + timedelta(days=3 * 365), "signal_expiry_too_far"),
+    ],
+)
+def test_sightings_in_the_future_out_of_order_or_expiring_out_of_range_are_refused(
+    first: datetime, last: datetime, expires: datetime, reason: str
+) -> None:
+    with pytest.raises(InputInvalid) as e:
+        check_times(first, last, expires, NOW)
+    assert e.value.reason == reason
+
+
+def test_a_reporters_clock_a_few_minutes_ahead_is_tolerated() -> None:
+    check_times(
+        NOW + timedelta(minutes=4), NOW + timedelta(minutes=4), NOW + timedelta(days=1), NOW
+    )
