@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import uuid
 from typing import Any
 
 import httpx
 import pytest
-from e2ekit import lintas, richest_customer  # type: ignore[import-not-found]
+from e2ekit import LINTAS, lintas, richest_customer  # type: ignore[import-not-found]
 
 from lintas.codecs.emvqr import encode
 from lintas.entrypoints.client import HubClient
@@ -91,6 +93,29 @@ def test_countries_quote_and_customers_print_tables_with_the_figures_of_their_js
     for c in customers:
         row = next(line for line in table.stdout.splitlines() if c["account"] in line)
         assert c["agent"] in row and c["nameLatin"] in row, row
+
+
+def test_printed_to_a_pipe_or_a_narrow_terminal_no_value_is_cut(server: ServerThread) -> None:
+    # Rich assumes 80 columns when the output is no terminal and used to cut API keys, QR
+    # codes and rates with an ellipsis; a reader copying them got a broken value.
+    keys = _json(lintas("sandbox", "keys", "--json", server=server.url))["keys"]
+    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINTAS_API_KEY")}
+    env["LINTAS_URL"] = server.url
+    piped = subprocess.run(
+        [str(LINTAS), "sandbox", "keys"], capture_output=True, text=True, env=env, check=True
+    )
+    assert "…" not in piped.stdout
+    assert all(k["apiKey"] in piped.stdout for k in keys)
+    for args in (("sandbox", "keys"), ("quote", "--from", "SG", "--to", "TH", "--amount", "5")):
+        narrow = subprocess.run(
+            [str(LINTAS), *args],
+            capture_output=True,
+            text=True,
+            env=env | {"COLUMNS": "60"},
+            check=True,
+        )
+        assert "…" not in narrow.stdout, narrow.stdout
+        assert max(len(line) for line in narrow.stdout.splitlines()) <= 60, narrow.stdout
 
 
 def test_resolve_finds_the_account_behind_a_proxy(

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.table import Table
 
 from lintas.domain.money import is_plain_decimal
 from lintas.entrypoints.cli_common import (
@@ -22,6 +21,7 @@ from lintas.entrypoints.cli_common import (
     Key,
     Server,
     exit_on_hub_error,
+    folding_table,
     out,
     print_json,
     reconciliation_table,
@@ -189,7 +189,7 @@ def countries(server: Server = SERVER_DEFAULT, as_json: AsJson = False) -> None:
     if as_json:
         print_json(data)
         return
-    table = Table("Country", "Name", "IPS", "Currency", "Max amount", "Address types")
+    table = folding_table("Country", "Name", "IPS", "Currency", "Max amount", "Address types")
     for c in data:
         table.add_row(
             c["code"],
@@ -233,7 +233,7 @@ def quote(
     if as_json:
         print_json(quotes)
         return
-    table = Table("Quote", "FXP", "Rate", "Debited", "Credited", "Fees", "Expires")
+    table = folding_table("Quote", "FXP", "Rate", "Debited", "Credited", "Fees", "Expires")
     for q in quotes["quotes"]:
         d = q["disclosure"]
         source_fees = f"{d['sourcePspFee']['amount']}+{d['schemeFee']['amount']}"
@@ -582,7 +582,7 @@ def sandbox_customers(
     if as_json:
         print_json(data)
         return
-    table = Table("Id", "Name", "Latin", "Agent", "Account", "Proxies")
+    table = folding_table("Id", "Name", "Latin", "Agent", "Account", "Proxies")
     for c in data["customers"]:
         table.add_row(
             c["id"],
@@ -613,7 +613,7 @@ def sandbox_merchants(
     if as_json:
         print_json(data)
         return
-    table = Table("Id", "Name", "City", "MCC", "Agent", "Account", "QR code")
+    table = folding_table("Id", "Name", "City", "MCC", "Agent", "Account", "QR code")
     for m in data["merchants"]:
         table.add_row(m["id"], m["name"], m["city"], m["mcc"], m["agent"], m["account"], m["qr"])
     out.print(table)
@@ -630,7 +630,7 @@ def sandbox_keys(server: Server = SERVER_DEFAULT, as_json: AsJson = False) -> No
     if as_json:
         print_json(data)
         return
-    table = Table("Participant", "Role", "Country", "API key")
+    table = folding_table("Participant", "Role", "Country", "API key")
     for k in data["keys"]:
         table.add_row(k["participant"], k["role"], k["country"] or "", k["apiKey"])
     out.print(table)

@@ -5,6 +5,7 @@ refusal or an unreachable hub ends a command (a message on stderr, exit 1).
 from __future__ import annotations
 
 import json as jsonlib
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,8 +21,28 @@ from lintas.entrypoints.client import HubError
 
 SERVER_DEFAULT: Final = "http://127.0.0.1:8000"
 
-out = Console()
-err = Console(stderr=True)
+#: How wide tables may be when the output is not a terminal (a pipe, a file, a CI log) and
+#: ``COLUMNS`` says nothing: Rich would assume 80 and cut values (API keys, QR codes, rates)
+#: with an ellipsis, which a reader then copies. Tables take only the width they need.
+UNBOUNDED_WIDTH: Final = 200
+
+
+def _console(*, stderr: bool = False) -> Console:
+    stream = sys.stderr if stderr else sys.stdout
+    if stream.isatty() or os.environ.get("COLUMNS"):
+        return Console(stderr=stderr)
+    return Console(stderr=stderr, width=UNBOUNDED_WIDTH)
+
+
+out = _console()
+err = _console(stderr=True)
+
+
+def folding_table(*headers: str, **options: Any) -> Table:
+    """A table whose cells fold onto more lines in a narrow terminal rather than being cut
+    with an ellipsis: what a command prints is copied (keys, codes, accounts, rates)."""
+    return Table(*(Column(h, overflow="fold") for h in headers), **options)
+
 
 Server = Annotated[
     str,

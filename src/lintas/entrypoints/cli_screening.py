@@ -13,7 +13,6 @@ from typing import Annotated, Any, Final
 
 import httpx
 import typer
-from rich.table import Table
 
 from lintas.entrypoints.cli_common import (
     SERVER_DEFAULT,
@@ -21,6 +20,7 @@ from lintas.entrypoints.cli_common import (
     Key,
     Server,
     exit_on_hub_error,
+    folding_table,
     out,
     print_json,
 )
@@ -95,7 +95,7 @@ def screen(
     elif not data["hits"]:
         out.print(f"no hit at or above {data['threshold']:.2f}")
     else:
-        table = Table("Score", "List", "Entry", "Matched name", "Why")
+        table = folding_table("Score", "List", "Entry", "Matched name", "Why")
         for h in data["hits"]:
             why = "; ".join(h["explanation"])
             table.add_row(f"{h['score']:.2f}", h["list"], h["entryId"], h["matchedName"], why)
@@ -118,7 +118,7 @@ def lists_status(key: Key = None, server: Server = SERVER_DEFAULT, as_json: AsJs
     if not data["lists"]:
         out.print("no sanctions list is loaded")
         return
-    table = Table("List", "Date", "Entries", "Persons", "Organisations", "Loaded", "Source")
+    table = folding_table("List", "Date", "Entries", "Persons", "Organisations", "Loaded", "Source")
     for x in data["lists"]:
         table.add_row(
             x["name"],
