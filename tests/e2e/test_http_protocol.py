@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
 
 from lintas.entrypoints.api.http import BODY_BYTES_MAX
+from lintas.entrypoints.http_protocol import PIPELINED_MAX
 from lintas.entrypoints.server import ServerThread
 
 TIMEOUT_S = 30.0
@@ -88,6 +90,23 @@ def test_pipelined_requests_are_answered_in_the_order_they_were_sent(conn: _Read
     assert first[0] == 200 and isinstance(json.loads(first[2]), list | dict)
     assert (second[0], json.loads(second[2])) == (200, {"status": "ok"})
     assert third[0] == 404 and json.loads(third[2])["reason"] == "route_unknown"
+
+
+def test_many_more_pipelined_requests_than_the_bound_are_all_answered_in_order(
+    conn: _Reader,
+) -> None:
+    # Beyond PIPELINED_MAX waiting requests the server stops reading the socket (the client
+    # is slowed by TCP, not refused), and reads on as it answers: nothing is lost or reordered.
+    count = 5 * PIPELINED_MAX
+    paths = [("/healthz", "/v1/nowhere")[i % 2] for i in range(count)]
+    half = count // 2  # The second half arrives while the server may have stopped reading.
+    conn.sock.sendall(b"".join(_get(p) for p in paths[:half]))
+    time.sleep(0.05)
+    conn.sock.sendall(b"".join(_get(p) for p in paths[half:]))
+    statuses = [conn.answer()[0] for _ in paths]
+    assert statuses == [200 if p == "/healthz" else 404 for p in paths]
+    conn.sock.sendall(_get("/healthz"))
+    assert conn.answer()[0] == 200
 
 
 def test_expect_100_continue_is_answered_before_the_body_is_sent(conn: _Reader) -> None:
