@@ -180,6 +180,22 @@ def test_laoqr_reads_the_lapnet_template() -> None:
         ("paynow", {"uen": "X", "colour": "red"}, "field_unknown"),
         ("nope", {}, "scheme_unknown"),
         ("khqr", {"account_id": "a@b", "amount": "1.00"}, "field_missing"),
+        ("promptpay", {"mobile": ""}, "field_not_text"),
+        ("promptpay", {"mobile": "0812345678", "merchant_name": "X" * 100}, "field_too_long"),
+        ("promptpay", {"mobile": "0812345678", "dynamic": "maybe"}, "field_not_bool"),
+        ("template", {"country": "thailand", "tag": "26", "guid": "A0"}, "country_invalid"),
+        ("promptpay", {"mobile": "0812345678", "currency": "XXX"}, "currency_unknown"),
+        ("promptpay", {"mobile": "0812345678", "amount": "0"}, "amount_zero"),
+        ("template", {"country": "TH", "tag": "99", "guid": "A0"}, "tag_invalid"),
+        ("paynow", {"mobile": "+6591234567", "uen": "201234567A"}, "proxy_count_invalid"),
+        ("paynow", {"uen": "201234567A", "expires_at": "soon"}, "field_not_date"),
+        ("vietqr", {"bank_bin": "970415", "account": "1", "card": "2"}, "proxy_count_invalid"),
+        ("qrph", {"bic": "BOPIPHMM"}, "proxy_count_invalid"),
+        (
+            "khqr",
+            {"account_id": "a@b", "expires_at": "2030-01-01T00:00:00"},
+            "field_not_aware_datetime",
+        ),
     ],
 )
 def test_bad_encode_fields_raise_a_typed_error(
