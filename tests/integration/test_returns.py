@@ -607,3 +607,41 @@ def test_a_return_pacs008_over_another_corridor_or_for_more_than_credited_is_ref
         assert hub.store.payment(request.uetr) is None
     assert (balance(hub, debtor), balance(hub, creditor)) == before
     assert_ledgers_balance(hub)
+
+
+# -- a hub that takes no returns ------------------------------------------------------------
+
+
+def test_a_gateway_without_returns_refuses_returns_and_recalls_and_moves_nothing(
+    hub: Hub,
+) -> None:
+    # A gateway may be wired without the returns service (an operator that settles returns
+    # elsewhere): every way in says so, as a refusal, never as a crash or a silent payment.
+    plain = IsoGateway(
+        payments=hub.payments,
+        quoting=hub.quoting,
+        addressing=hub.addressing,
+        reference=hub.reference,
+        reader=hub.store,
+        clock=hub.clock,
+        returns=None,
+    )
+    original, debtor, creditor = settled(hub)
+    before = balance(hub, debtor), balance(hub, creditor)
+
+    answer = run(plain.payment_return(pacs004(original, creditor.psp_id), psp_of(creditor)))
+    assert answer.http_status == 422
+    assert "does not take returns" in "".join(status_of(answer).additional_info)
+    xml = return_credit_transfer(hub, original, creditor)
+    answer = run(plain.credit_transfer(xml, psp_of(creditor)))
+    assert answer.http_status == 422
+    assert "does not take returns" in "".join(status_of(answer).additional_info)
+    with pytest.raises(NotFound) as returned:
+        plain.return_message(original.uetr, psp_of(creditor))
+    assert returned.value.reason == "return_unknown"
+    with pytest.raises(NotFound) as recalled:
+        recall(plain, original, debtor, "DUPL", "CASE-NONE")
+    assert recalled.value.reason == "recall_unknown"
+
+    assert (balance(hub, debtor), balance(hub, creditor)) == before
+    assert_ledgers_balance(hub)
