@@ -27,6 +27,7 @@ from lintas.ports.clock import Clock
 from lintas.ports.directory import Participant, Role
 from lintas.ports.risk import RiskAssessor
 from lintas.sandbox.region import Customer
+from lintas.services.iso_gateway import IsoGateway
 from lintas.services.payments import PartyInput, PaymentRequest
 from lintas.services.quoting import QuoteRequest
 
@@ -182,6 +183,20 @@ def received_payment(
         request_digest=request_digest(uetr, quote.quote_id),
         created_at=at,
         updated_at=at,
+    )
+
+
+def gateway_of(hub: Hub, **options: Any) -> IsoGateway:
+    """An ISO 20022 gateway on ``hub``'s services with other settings (``returns``,
+    ``statement_page_entries`` ...) than the hub's own; without ``returns``, it takes none."""
+    return IsoGateway(
+        payments=hub.payments,
+        quoting=hub.quoting,
+        addressing=hub.addressing,
+        reference=hub.reference,
+        reader=hub.store,
+        clock=hub.clock,
+        **options,
     )
 
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from testkit import (
     assert_ledgers_balance,
+    gateway_of,
     get_quote,
     payment_request,
     poorest,
@@ -617,15 +618,7 @@ def test_a_gateway_without_returns_refuses_returns_and_recalls_and_moves_nothing
 ) -> None:
     # A gateway may be wired without the returns service (an operator that settles returns
     # elsewhere): every way in says so, as a refusal, never as a crash or a silent payment.
-    plain = IsoGateway(
-        payments=hub.payments,
-        quoting=hub.quoting,
-        addressing=hub.addressing,
-        reference=hub.reference,
-        reader=hub.store,
-        clock=hub.clock,
-        returns=None,
-    )
+    plain = gateway_of(hub, returns=None)
     original, debtor, creditor = settled(hub)
     before = balance(hub, debtor), balance(hub, creditor)
 

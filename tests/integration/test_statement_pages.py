@@ -10,7 +10,15 @@ from itertools import pairwise
 from pathlib import Path
 
 import pytest
-from testkit import assert_ledgers_balance, get_quote, payment_request, psp_of, richest, run
+from testkit import (
+    assert_ledgers_balance,
+    gateway_of,
+    get_quote,
+    payment_request,
+    psp_of,
+    richest,
+    run,
+)
 
 from lintas.bootstrap import Hub
 from lintas.codecs import iso20022 as iso
@@ -26,15 +34,7 @@ PAYMENTS = 7
 
 def small_pages(hub: Hub, size: int) -> IsoGateway:
     """The hub's gateway, but with ``size`` entries to a statement page."""
-    return IsoGateway(
-        payments=hub.payments,
-        quoting=hub.quoting,
-        addressing=hub.addressing,
-        reference=hub.reference,
-        reader=hub.store,
-        clock=hub.clock,
-        statement_page_entries=size,
-    )
+    return gateway_of(hub, statement_page_entries=size)
 
 
 def page_of(
