@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import uuid
 from typing import Any
@@ -116,6 +117,35 @@ def test_printed_to_a_pipe_or_a_narrow_terminal_no_value_is_cut(server: ServerTh
         )
         assert "…" not in narrow.stdout, narrow.stdout
         assert max(len(line) for line in narrow.stdout.splitlines()) <= 60, narrow.stdout
+
+
+def test_demo_drives_a_hub_already_running_and_reports_every_corridor_as_json(
+    server: ServerThread,
+) -> None:
+    result = lintas(
+        "demo", "--server", server.url, "--payments", "22", "--once", "--json", server=server.url
+    )
+    report = _json(result)
+    assert report["payments"] == 22 and report["errors"] == [] and report["balanced"] is True
+    assert len(report["corridors"]) == 22  # The first 22 of the 110 corridors, one each.
+    assert sum(c["sent"] for c in report["corridors"].values()) == 22
+    assert report["settled"] == sum(c["settled"] for c in report["corridors"].values())
+    assert _reconciliation_balanced(server)
+
+
+def test_demo_refuses_a_payment_count_out_of_range_and_starts_nothing() -> None:
+    result = lintas("demo", "--payments", "0", "--once", server="http://127.0.0.1:9")
+    assert result.returncode == 2 and "--payments must be" in result.stdout
+
+
+def test_demo_starts_its_own_hub_on_another_port_when_the_asked_one_is_taken() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = lintas("demo", "--payments", "11", "--once", "--port", str(port))
+    assert result.returncode == 0, (result.stdout, result.stderr)
+    assert f"port {port} " not in result.stdout and "every ledger balanced: yes" in result.stdout
 
 
 def test_resolve_finds_the_account_behind_a_proxy(
