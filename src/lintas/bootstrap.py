@@ -9,16 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Final, TypeAlias
 
+from lintas.adapters import log_checkpoint
 from lintas.adapters.sanctions import load_list
 from lintas.adapters.sandbox import SandboxDirectory, SandboxParticipants, SandboxReference
 from lintas.adapters.sqlite.recalls import SqliteRecalls
 from lintas.adapters.sqlite.signals_store import SignalsStore
-from lintas.adapters.sqlite.store import (
-    LOG_CHECKPOINT_INTERVAL_S,
-    TRANSFERS_IN_MEMORY_MAX,
-    SqliteStore,
-    StoreConfig,
-)
+from lintas.adapters.sqlite.store import TRANSFERS_IN_MEMORY_MAX, SqliteStore, StoreConfig
 from lintas.domain import settlement
 from lintas.domain.errors import LintasError
 from lintas.domain.fx import QUOTE_TTL_S_DEFAULT
@@ -89,7 +85,7 @@ class HubConfig:
     #: Seconds between two checked checkpoints of the transfer log while the hub runs
     #: (``adapters.log_checkpoint``): roughly what a start after a crash replays at most.
     #: 0: only each start takes one.
-    log_checkpoint_interval_s: float = LOG_CHECKPOINT_INTERVAL_S
+    log_checkpoint_interval_s: float = log_checkpoint.INTERVAL_S_DEFAULT
     #: PSPs that answer recalls (camt.056) of payments they received themselves, with a
     #: camt.029 of their own; until they do, a recall is pending. The sandbox answers at once
     #: for every other PSP (``services.returns.RecallPolicy``): by default all of them.

@@ -195,7 +195,7 @@ class LedgerStore(ABC):
     @abstractmethod
     def _archive_rows(self, query: LiteralString, key: bytes) -> list[tuple[Any, ...]]:
         """The rows one of ``_ARCHIVE_SQL``'s queries gives for ``key``, read through the
-        writer's connection (on the writer's thread)."""
+        writer's connection: on the writer's thread, or by the start before it runs."""
 
     # -- for subclasses --------------------------------------------------------------------
 
@@ -230,7 +230,7 @@ class LedgerStore(ABC):
         ]
         states = pending_states(transfers, expired)
         horizon = max((rows.blob_id(key) for key in largest_ids if key is not None), default=0)
-        self._ledger.restore(accounts, transfers, states, (), horizon)
+        self._ledger.restore(accounts, transfers, states, horizon=horizon)
         self._ledger.check_invariants()
         self._ledger.evict(self._transfers_in_memory_max)
 

@@ -35,6 +35,10 @@ from lintas.adapters import rows
 
 log = logging.getLogger(__name__)
 
+#: Seconds between two checked checkpoints taken while a hub runs, on either store (each
+#: start takes one too): roughly what a start after a crash replays at most.
+INTERVAL_S_DEFAULT: Final = 60.0
+
 #: (debits_pending, debits_posted, credits_pending, credits_posted)
 Balances = tuple[int, int, int, int]
 #: The stored row: transfers_upto, expiries_upto, balances, live_pending, digest.

@@ -73,8 +73,6 @@ PAYMENTS_LIST_MAX: Final = 1000
 #: Transfer records the writer's ledger keeps in memory (as ``SqliteStore``'s: the last
 #: ~20,000 payments); older finished ones are read back from the database when named.
 TRANSFERS_IN_MEMORY_MAX: Final = 200_000
-#: As ``SqliteStore``'s: seconds between two log checkpoints taken while the hub runs.
-LOG_CHECKPOINT_INTERVAL_S: Final = 60.0
 #: The writer's session-level advisory lock, with the schema's name.
 _WRITER_LOCK: Final = "lintas.writer:"
 
@@ -100,7 +98,7 @@ class PostgresStoreConfig:
     transfers_in_memory_max: int = TRANSFERS_IN_MEMORY_MAX
     #: Seconds between two checked log checkpoints while the hub runs (0: only each start
     #: takes one); roughly what a start after a crash replays at most.
-    log_checkpoint_interval_s: float = LOG_CHECKPOINT_INTERVAL_S
+    log_checkpoint_interval_s: float = log_checkpoint.INTERVAL_S_DEFAULT
 
 
 class PostgresStore(LedgerStore):

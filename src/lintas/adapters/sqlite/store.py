@@ -56,9 +56,6 @@ log = logging.getLogger(__name__)
 ROWS_PER_STATEMENT_MAX: Final = 256
 #: Seconds between two WAL checkpoints by the checkpointer thread (see ``_checkpoints``).
 CHECKPOINT_INTERVAL_S: Final = 0.5
-#: Seconds between two checked log checkpoints taken while the hub runs (see
-#: ``_advance_log_checkpoint``): what a start after a crash replays at most, roughly.
-LOG_CHECKPOINT_INTERVAL_S: Final = 60.0
 #: Frames the WAL may hold before the writer makes it start over (see ``_checkpoints``):
 #: 16,384 frames of 4 KiB pages is 64 MiB, about two seconds of a steady 500 payments/s.
 WAL_RESTART_FRAMES: Final = 16_384
@@ -93,7 +90,7 @@ class StoreConfig:
     transfers_in_memory_max: int = TRANSFERS_IN_MEMORY_MAX
     wal_restart_frames: int = WAL_RESTART_FRAMES
     #: 0: only each start checkpoints the log.
-    log_checkpoint_interval_s: float = LOG_CHECKPOINT_INTERVAL_S
+    log_checkpoint_interval_s: float = log_checkpoint.INTERVAL_S_DEFAULT
 
 
 class SqliteStore(LedgerStore):
