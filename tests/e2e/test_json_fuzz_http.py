@@ -81,7 +81,7 @@ def valid(server: ServerThread, keys: dict[str, str]) -> dict[str, tuple[str, di
     with httpx.Client(base_url=server.url, timeout=30.0) as http:
         debtor, creditor = richest_customer(http, "SG"), richest_customer(http, "TH")
         psp = keys[debtor["agent"]]
-        fxp = next(k for p, k in keys.items() if k.startswith("sbx_fxp_") and p)
+        fxp = next(k for k in keys.values() if k.startswith("sbx_fxp_"))
         quote_id = sg_to_th_quote_id(http, psp, "1.00")
     return {
         "/v1/payments": (psp, payment_body(debtor, creditor, quote_id)),
